@@ -1,0 +1,45 @@
+"""Builders shared by the tests: records and classifiers with sensible defaults."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
+
+from triage.classifier import Prediction
+from triage.ingest.record import InboundRecord
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+_ids = itertools.count(1)
+
+
+def record(**overrides: Any) -> InboundRecord:
+    n = next(_ids)
+    values: dict[str, Any] = dict(
+        channel="email",
+        source_id=f"<msg-{n}@example.com>",
+        author="Budi Santoso <budi@example.com>",
+        text="Insentif saya belum masuk padahal sertifikat sudah terbit.",
+        sent_at=T0 + timedelta(minutes=n),
+        subject="Insentif belum masuk",
+    )
+    values.update(overrides)
+    return InboundRecord(**values)
+
+
+class FixedClassifier:
+    """A classifier that answers what the test tells it to (to isolate pipeline behaviour)."""
+
+    name = "fixed"
+    version = "test"
+    threshold = 0.5
+
+    def __init__(self, label: str = "missing_incentive", confidence: float = 0.9) -> None:
+        self.label, self.confidence = label, confidence
+        self.calls: list[list[str]] = []
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        self.calls.append(list(texts))
+        return [
+            Prediction(self.label, self.confidence, ((self.label, self.confidence),), self.confidence < self.threshold)
+            for _ in texts
+        ]

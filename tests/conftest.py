@@ -1,0 +1,86 @@
+"""Shared fixtures: every test gets its own empty database (SQLite file or PostgreSQL schema).
+
+TRIAGE_TEST_DATABASE_URL selects PostgreSQL; unset, the suite runs on SQLite.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage import create_app
+from triage.db import make_engine
+from triage.models import Base
+from triage.settings import Settings
+
+POSTGRES_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL", "")
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database of the test's own; the schema is not created."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _with_search_path(POSTGRES_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """An engine on the test's database with the models' schema created."""
+    eng = make_engine(database_url)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: sa.Engine) -> so.sessionmaker:
+    return so.sessionmaker(engine, expire_on_commit=False)
+
+
+@pytest.fixture
+def session(sessionmaker: so.sessionmaker) -> Iterator[so.Session]:
+    with sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret", instance_path=tmp_path / "instance")
+
+
+@pytest.fixture
+def app(settings: Settings, engine: sa.Engine):
+    app = create_app(settings)
+    app.config["TESTING"] = True  # let exceptions reach the test instead of a 500 page
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

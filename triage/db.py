@@ -1,0 +1,63 @@
+"""Engine and sessions: one engine per app, one session per request or command."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app, g
+
+
+def make_engine(url: str) -> sa.Engine:
+    """Create an engine; SQLite gets the pragmas a shared file needs."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["SETTINGS"]
+    if settings.database_url.startswith("sqlite:///"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    app.extensions["triage.engine"] = engine
+    app.extensions["triage.sessionmaker"] = so.sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> sa.Engine:
+    return current_app.extensions["triage.engine"]
+
+
+def get_session() -> so.Session:
+    """Return this request's (or command's) session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["triage.sessionmaker"]()
+    return g.db_session
+
+
+@contextmanager
+def new_session() -> Iterator[so.Session]:
+    """A session of its own, for work that must commit apart from the request's."""
+    session = current_app.extensions["triage.sessionmaker"]()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,60 @@
+"""The plain records every ingest source yields, whatever the channel."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional, Union
+
+
+@dataclass
+class InboundRecord:
+    """One message as a source saw it, before it is threaded or classified."""
+
+    channel: str  # "email" or "instagram"
+    source_id: str  # Message-ID, comment id, or a stable content hash
+    author: str  # email address or username
+    text: str
+    sent_at: Optional[datetime]
+    subject: Optional[str] = None
+    author_name: Optional[str] = None
+    in_reply_to: Optional[str] = None
+    references: tuple[str, ...] = ()
+    raw_ref: Optional[str] = None  # where it came from: file:line, folder/UID, post URL
+    direction: str = "inbound"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def thread_hints(self) -> list[str]:
+        """Ids of earlier messages this one answers, nearest first."""
+        hints = [self.in_reply_to] if self.in_reply_to else []
+        hints += [r for r in reversed(self.references) if r and r not in hints]
+        return hints
+
+
+@dataclass
+class Rejected:
+    """An input that could not be turned into a record; it is quarantined, never dropped."""
+
+    source_ref: str
+    reason: str
+    payload: Optional[str] = None
+
+
+@dataclass
+class CursorMark:
+    """A source's position, written in the same transaction as the records before it."""
+
+    source: str
+    position: dict[str, Any]
+
+
+SourceItem = Union[InboundRecord, Rejected, CursorMark]
+
+
+def content_hash(*parts: object) -> str:
+    """A stable id for an input that carries none of its own."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return "sha256:" + digest.hexdigest()[:40]

@@ -1,0 +1,249 @@
+"""The ticket store: typed SQLAlchemy 2.0 models.
+
+Times are stored as naive UTC and handed back as aware UTC (UTCDateTime), so that
+SQLite and PostgreSQL behave alike. The schema itself is owned by Alembic
+(migrations/); these classes must match it, which a test checks.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.types import TypeDecorator
+
+CHANNELS = ("email", "instagram")
+TICKET_STATUSES = ("open", "claimed", "resolved", "noise")
+ACTIVE_STATUSES = ("open", "claimed")
+ROLES = ("agent", "supervisor", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always UTC in Python and naive UTC in the database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(so.DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON, list[Any]: sa.JSON}
+
+
+class Contact(Base):
+    """One person's identity on one channel (an email address, an Instagram username)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (sa.UniqueConstraint("channel", "handle"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    channel: so.Mapped[str] = so.mapped_column(sa.String(16))
+    handle: so.Mapped[str] = so.mapped_column(sa.String(320))
+    display_name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    tickets: so.WriteOnlyMapped["Ticket"] = so.relationship(back_populates="contact")
+
+
+class User(Base):
+    """A member of the call-center team; skills are the labels an agent may take."""
+
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16), default="agent")
+    skills: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    capacity: so.Mapped[int] = so.mapped_column(default=5)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    on_shift: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    """A conversation with one contact about one ask, ordered in the queue by due_at."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The queue: open tickets by due time, optionally filtered.
+        sa.Index("ix_tickets_queue", "status", "due_at", "id"),
+        sa.Index("ix_tickets_label_queue", "label", "status", "due_at"),
+        sa.Index("ix_tickets_channel_queue", "channel", "status", "due_at"),
+        sa.Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_tickets_review", "needs_review", "status"),
+        # Threading by contact window.
+        sa.Index("ix_tickets_contact_label", "contact_id", "label", "last_message_at"),
+        sa.Index("ix_tickets_created_at", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    contact_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("contacts.id"))
+    channel: so.Mapped[str] = so.mapped_column(sa.String(16))
+    subject: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    preview: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    label: so.Mapped[str] = so.mapped_column(sa.String(32))
+    confidence: so.Mapped[float] = so.mapped_column(default=0.0)
+    needs_review: so.Mapped[bool] = so.mapped_column(default=False)
+    # "model" or "agent": a label an agent set by hand is never overwritten by a model.
+    label_source: so.Mapped[str] = so.mapped_column(sa.String(16), default="model")
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="open")
+    due_at: so.Mapped[datetime]
+    due_explanation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    entities: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    message_count: so.Mapped[int] = so.mapped_column(default=0)
+    assignee_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    merged_into_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("tickets.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_message_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    claimed_at: so.Mapped[Optional[datetime]]
+    first_response_at: so.Mapped[Optional[datetime]]
+    resolved_at: so.Mapped[Optional[datetime]]
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact: so.Mapped[Contact] = so.relationship(back_populates="tickets")
+    assignee: so.Mapped[Optional[User]] = so.relationship()
+    messages: so.Mapped[list["Message"]] = so.relationship(
+        back_populates="ticket", order_by="Message.sent_at", lazy="selectin"
+    )
+
+
+class Message(Base):
+    """One inbound email or comment, or one outbound reply, as received or sent."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id"),
+        sa.Index("ix_messages_ticket_sent", "ticket_id", "sent_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"))
+    direction: so.Mapped[str] = so.mapped_column(sa.String(8), default="inbound")
+    # The channel the message came through ("email", "instagram"); with source_id, its identity.
+    source: so.Mapped[str] = so.mapped_column(sa.String(32))
+    source_id: so.Mapped[str] = so.mapped_column(sa.String(512))
+    author: so.Mapped[str] = so.mapped_column(sa.String(320))
+    author_name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    subject: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    sent_at: so.Mapped[datetime]
+    in_reply_to: so.Mapped[Optional[str]] = so.mapped_column(sa.String(512))
+    thread_refs: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    raw_ref: so.Mapped[Optional[str]] = so.mapped_column(sa.String(1000))
+    label: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    confidence: so.Mapped[Optional[float]]
+    meta: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    ticket: so.Mapped[Ticket] = so.relationship(back_populates="messages")
+
+
+class Note(Base):
+    """An internal note an agent leaves on a ticket; never sent to the participant."""
+
+    __tablename__ = "notes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    author_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class LabelChange(Base):
+    """Who moved a ticket from one label to another: the classifier's training feedback."""
+
+    __tablename__ = "label_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    user_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    from_label: so.Mapped[str] = so.mapped_column(sa.String(32))
+    to_label: so.Mapped[str] = so.mapped_column(sa.String(32))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+
+
+class IngestCursor(Base):
+    """How far a source has been read (e.g. an IMAP folder's UIDVALIDITY and last UID)."""
+
+    __tablename__ = "ingest_cursors"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    position: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IngestRun(Base):
+    """One run of one source: what it read and how it ended."""
+
+    __tablename__ = "ingest_runs"
+    __table_args__ = (sa.Index("ix_ingest_runs_source_started", "source", "started_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(200))
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    finished_at: so.Mapped[Optional[datetime]]
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")
+    fetched: so.Mapped[int] = so.mapped_column(default=0)
+    new_tickets: so.Mapped[int] = so.mapped_column(default=0)
+    threaded: so.Mapped[int] = so.mapped_column(default=0)
+    duplicates: so.Mapped[int] = so.mapped_column(default=0)
+    noise: so.Mapped[int] = so.mapped_column(default=0)
+    quarantined: so.Mapped[int] = so.mapped_column(default=0)
+    requests: so.Mapped[int] = so.mapped_column(default=0)
+    error: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+
+
+class QuarantinedInput(Base):
+    """An input that could not become a message, kept with the reason so nothing is lost."""
+
+    __tablename__ = "quarantined_inputs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
+    source_ref: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    payload: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    run_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ingest_runs.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Something a person or the system did that someone may later need to account for."""
+
+    __tablename__ = "audit_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    action: so.Mapped[str] = so.mapped_column(sa.String(64))
+    ticket_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    detail: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)

@@ -1,0 +1,323 @@
+"""The pipeline: turn inbound records into threaded, classified, prioritized tickets.
+
+`process_batch` runs inside the caller's transaction; each record gets a savepoint so
+one bad record is quarantined without undoing the others. The batch is classified in
+one call because that is where the model is fastest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import Optional, Sequence
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.classifier import Classifier, Prediction
+from triage.classifier.entities import extract_entities
+from triage.ingest.record import InboundRecord, Rejected
+from triage.models import (
+    CHANNELS,
+    AuditEvent,
+    Contact,
+    Message,
+    QuarantinedInput,
+    Ticket,
+    utcnow,
+)
+from triage.priority import compute_due
+from triage.taxonomy import NOISE
+
+PREVIEW_CHARS = 200
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "new", "threaded", "duplicate", "quarantined"
+    ticket_id: Optional[int] = None
+    noise: bool = False
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    thread_window: timedelta = timedelta(hours=72)
+    max_message_chars: int = 100_000
+
+
+def contact_handle(channel: str, author: str) -> tuple[str, Optional[str]]:
+    """The stable handle of a person on a channel, and a display name if one was given."""
+    author = author.strip()
+    if channel == "email":
+        name, addr = parseaddr(author)
+        return (addr or author).strip().lower(), (name.strip() or None)
+    return author.lstrip("@").strip().lower(), None
+
+
+def validate(record: InboundRecord, now: datetime) -> Optional[str]:
+    """Return why a record cannot enter the store, or None when it can."""
+    if record.channel not in CHANNELS:
+        return f"unknown channel {record.channel!r} (expected one of {', '.join(CHANNELS)})"
+    if not record.source_id or not record.source_id.strip():
+        return "missing source id"
+    if not record.author or not contact_handle(record.channel, record.author)[0]:
+        return "missing author"
+    if record.text is None or not record.text.strip():
+        return "empty text"
+    if record.sent_at is None:
+        return "missing or invalid time"
+    if record.sent_at.tzinfo is None:
+        return "time without a timezone"
+    return None
+
+
+def _no_nul(value: Optional[str]) -> Optional[str]:
+    # PostgreSQL text cannot hold NUL; it carries no meaning in a complaint anyway.
+    return value.replace("\x00", "") if value and "\x00" in value else value
+
+
+def _quarantine(session: so.Session, source: str, ref: str, reason: str, payload: Optional[str], run_id: Optional[int]) -> Outcome:
+    session.add(
+        QuarantinedInput(
+            source=source,
+            source_ref=_no_nul(ref)[:1000],
+            reason=_no_nul(reason),
+            payload=_no_nul((payload or "")[:20_000]) or None,
+            run_id=run_id,
+        )
+    )
+    return Outcome("quarantined", reason=reason)
+
+
+def _get_contact(session: so.Session, record: InboundRecord) -> Contact:
+    handle, name = contact_handle(record.channel, record.author)
+    name = record.author_name or name
+    contact = session.scalar(sa.select(Contact).filter_by(channel=record.channel, handle=handle))
+    if contact is None:
+        contact = Contact(channel=record.channel, handle=handle[:320], display_name=(name or None))
+        session.add(contact)
+        session.flush()
+    elif name and not contact.display_name:
+        contact.display_name = name[:200]
+    return contact
+
+
+def _resolve_merges(session: so.Session, ticket: Ticket) -> Ticket:
+    seen = set()
+    while ticket.merged_into_id is not None and ticket.id not in seen:
+        seen.add(ticket.id)
+        ticket = session.get(Ticket, ticket.merged_into_id)
+    return ticket
+
+
+def find_thread(
+    session: so.Session,
+    record: InboundRecord,
+    contact: Contact,
+    label: str,
+    window: timedelta,
+) -> tuple[Optional[Ticket], str]:
+    """Find the ticket this record continues: by thread hints, then by contact and category."""
+    hints = record.thread_hints()
+    if hints:
+        earlier = session.scalars(
+            sa.select(Message)
+            .where(Message.source == record.channel, Message.source_id.in_(hints))
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            return _resolve_merges(session, earlier.ticket), "reply"
+    assert record.sent_at is not None
+    recent = session.scalars(
+        sa.select(Ticket)
+        .where(
+            Ticket.contact_id == contact.id,
+            Ticket.label == label,
+            Ticket.merged_into_id.is_(None),
+            Ticket.last_message_at >= record.sent_at - window,
+            Ticket.created_at <= record.sent_at,
+        )
+        .order_by(Ticket.last_message_at.desc())
+        .limit(1)
+    ).first()
+    if recent is not None:
+        return recent, "same contact and category"
+    return None, ""
+
+
+def _preview(text: str) -> str:
+    return " ".join(text.split())[:PREVIEW_CHARS]
+
+
+def _merge_entities(old: dict, new: dict) -> dict:
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, list):
+            merged[key] = list(dict.fromkeys([*merged.get(key, []), *value]))
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
+def _refresh_due(session: so.Session, ticket: Ticket) -> None:
+    texts = [m.text for m in ticket.messages if m.direction == "inbound"]
+    due = compute_due(ticket.label, ticket.created_at, texts)
+    ticket.due_at, ticket.due_explanation = due.at, due.explanation
+
+
+def _status_for(prediction: Prediction) -> str:
+    # Unsure "noise" stays in the queue for a person to confirm; nothing is hidden on a guess.
+    return "noise" if prediction.label == NOISE and not prediction.needs_review else "open"
+
+
+def _add_record(
+    session: so.Session,
+    record: InboundRecord,
+    prediction: Prediction,
+    config: PipelineConfig,
+) -> Outcome:
+    assert record.sent_at is not None
+    meta = dict(record.meta)
+    if any("\x00" in (v or "") for v in (record.text, record.subject, record.author, record.author_name)):
+        meta["nul_removed"] = True
+        record.text, record.subject = _no_nul(record.text), _no_nul(record.subject)
+        record.author, record.author_name = _no_nul(record.author), _no_nul(record.author_name)
+    contact = _get_contact(session, record)
+    text = record.text
+    if len(text) > config.max_message_chars:
+        meta["truncated_from_chars"] = len(text)
+        text = text[: config.max_message_chars]
+    entities = extract_entities(text)
+    ticket, why = find_thread(session, record, contact, prediction.label, config.thread_window)
+    if ticket is None:
+        ticket = Ticket(
+            contact_id=contact.id,
+            channel=record.channel,
+            subject=(record.subject or None) and record.subject[:500],
+            preview=_preview(text),
+            label=prediction.label,
+            confidence=prediction.confidence,
+            needs_review=prediction.needs_review,
+            status=_status_for(prediction),
+            entities=entities,
+            created_at=record.sent_at,
+            last_message_at=record.sent_at,
+            due_at=record.sent_at,
+        )
+        session.add(ticket)
+        kind = "new"
+    else:
+        kind = "threaded"
+        meta["threaded_by"] = why
+        ticket.entities = _merge_entities(ticket.entities or {}, entities)
+        ticket.last_message_at = max(ticket.last_message_at, record.sent_at)
+        actionable = prediction.label != NOISE or prediction.needs_review
+        if ticket.status == "noise" and actionable and ticket.label_source == "model":
+            ticket.label, ticket.confidence = prediction.label, prediction.confidence
+            ticket.needs_review = prediction.needs_review
+            ticket.status = "open"
+        elif ticket.status == "resolved" and actionable:
+            ticket.status, ticket.resolved_at, ticket.assignee_id = "open", None, None
+            session.add(
+                AuditEvent(action="ticket.reopened", ticket_id=ticket.id, detail={"message": record.source_id[:200]})
+            )
+    session.add(
+        Message(
+            ticket=ticket,
+            direction=record.direction,
+            source=record.channel,
+            source_id=record.source_id[:512],
+            author=contact.handle,
+            author_name=(record.author_name or contact.display_name),
+            subject=(record.subject or None) and record.subject[:500],
+            text=text,
+            sent_at=record.sent_at,
+            in_reply_to=(record.in_reply_to or None) and record.in_reply_to[:512],
+            thread_refs=list(record.references),
+            raw_ref=(record.raw_ref or None) and record.raw_ref[:1000],
+            label=prediction.label,
+            confidence=prediction.confidence,
+            meta=meta,
+        )
+    )
+    ticket.message_count = (ticket.message_count or 0) + 1
+    session.flush()
+    _refresh_due(session, ticket)
+    return Outcome(kind, ticket_id=ticket.id, noise=ticket.status == "noise")
+
+
+def process_batch(
+    session: so.Session,
+    items: Sequence[InboundRecord | Rejected],
+    classifier: Classifier,
+    config: PipelineConfig,
+    *,
+    source: str = "import",
+    run_id: Optional[int] = None,
+    now: Optional[datetime] = None,
+) -> list[Outcome]:
+    """Store a batch of records in the caller's transaction; one outcome per item, in order."""
+    now = now or utcnow()
+    outcomes: list[Optional[Outcome]] = [None] * len(items)
+    valid: list[tuple[int, InboundRecord]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, Rejected):
+            outcomes[i] = _quarantine(session, source, item.source_ref, item.reason, item.payload, run_id)
+            continue
+        reason = validate(item, now)
+        if reason:
+            ref = item.raw_ref or f"{item.channel}:{item.source_id}"
+            outcomes[i] = _quarantine(session, source, ref, reason, item.text, run_id)
+            continue
+        if item.sent_at > now + FUTURE_TOLERANCE:  # type: ignore[operator]
+            item.meta["claimed_sent_at"] = item.sent_at.isoformat()  # type: ignore[union-attr]
+            item.sent_at = now
+        valid.append((i, item))
+
+    # Replays: already stored, or repeated inside this batch.
+    keys = {(r.channel, r.source_id[:512]) for _, r in valid}
+    existing = set()
+    for channel in {c for c, _ in keys}:
+        ids = [sid for c, sid in keys if c == channel]
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            existing.update(
+                (channel, sid)
+                for sid in session.scalars(
+                    sa.select(Message.source_id).where(Message.source == channel, Message.source_id.in_(chunk))
+                )
+            )
+    fresh: list[tuple[int, InboundRecord]] = []
+    for i, record in valid:
+        key = (record.channel, record.source_id[:512])
+        if key in existing:
+            outcomes[i] = Outcome("duplicate")
+        else:
+            existing.add(key)
+            fresh.append((i, record))
+
+    predictions = classifier.predict([r.text for _, r in fresh]) if fresh else []
+    # Oldest first, so a reply in the same batch finds the message it answers.
+    order = sorted(range(len(fresh)), key=lambda k: fresh[k][1].sent_at)  # type: ignore[arg-type,return-value]
+    for k in order:
+        i, record = fresh[k]
+        try:
+            with session.begin_nested():
+                outcomes[i] = _add_record(session, record, predictions[k], config)
+        except Exception as exc:  # one record must never stop the ones behind it
+            ref = record.raw_ref or f"{record.channel}:{record.source_id}"
+            outcomes[i] = _quarantine(
+                session, source, ref, f"pipeline error: {type(exc).__name__}: {exc}"[:2000], record.text, run_id
+            )
+    return [o for o in outcomes if o is not None]
+
+
+def ingest_record(
+    session: so.Session, record: InboundRecord, classifier: Classifier, config: PipelineConfig, **kw: object
+) -> Outcome:
+    """Process one record (a batch of one)."""
+    return process_batch(session, [record], classifier, config, **kw)[0]  # type: ignore[arg-type]
+
