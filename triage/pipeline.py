@@ -162,13 +162,14 @@ def _merge_entities(old: dict, new: dict) -> dict:
     return merged
 
 
-def _refresh_due(session: so.Session, ticket: Ticket) -> None:
+def refresh_due(ticket: Ticket) -> None:
+    """Recompute a ticket's due time from its label and inbound messages."""
     texts = [m.text for m in ticket.messages if m.direction == "inbound"]
     due = compute_due(ticket.label, ticket.created_at, texts)
     ticket.due_at, ticket.due_explanation = due.at, due.explanation
 
 
-def _status_for(prediction: Prediction) -> str:
+def status_for(prediction: Prediction) -> str:
     # Unsure "noise" stays in the queue for a person to confirm; nothing is hidden on a guess.
     return "noise" if prediction.label == NOISE and not prediction.needs_review else "open"
 
@@ -201,7 +202,7 @@ def _add_record(
             label=prediction.label,
             confidence=prediction.confidence,
             needs_review=prediction.needs_review,
-            status=_status_for(prediction),
+            status=status_for(prediction),
             entities=entities,
             created_at=record.sent_at,
             last_message_at=record.sent_at,
@@ -245,7 +246,7 @@ def _add_record(
     )
     ticket.message_count = (ticket.message_count or 0) + 1
     session.flush()
-    _refresh_due(session, ticket)
+    refresh_due(ticket)
     return Outcome(kind, ticket_id=ticket.id, noise=ticket.status == "noise")
 
 

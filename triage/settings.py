@@ -43,8 +43,6 @@ class Settings:
     thread_window_hours: int = 72
     import_batch_size: int = 200
     model_dir: Path = PROJECT_ROOT / "models"
-    # Used by the keyword rules; a trained model carries its own threshold.
-    review_threshold: float = 0.5
     max_message_chars: int = 100_000
     log_level: str = "INFO"
 
@@ -79,7 +77,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         thread_window_hours=_int(env, "TRIAGE_THREAD_WINDOW_HOURS", 72),
         import_batch_size=_int(env, "TRIAGE_IMPORT_BATCH_SIZE", 200),
         model_dir=Path(env.get("TRIAGE_MODEL_DIR", PROJECT_ROOT / "models")),
-        review_threshold=_float(env, "TRIAGE_REVIEW_THRESHOLD", 0.5),
         max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 100_000),
         log_level=env.get("TRIAGE_LOG_LEVEL", "INFO"),
     )

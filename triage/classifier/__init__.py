@@ -5,6 +5,7 @@ This package never imports Flask.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, Sequence
 
 
@@ -26,8 +27,19 @@ class Classifier(Protocol):
         ...
 
 
-def load_classifier(model_dir: object = None, threshold: float = 0.5) -> Classifier:
-    """Return the service's classifier: the keyword rules until a trained model exists."""
-    from triage.classifier.keyword_rules import KeywordRuleClassifier
+_loaded: dict[tuple[str, int], Classifier] = {}
 
-    return KeywordRuleClassifier(threshold=threshold)
+
+def load_classifier(model_dir: Path) -> Classifier:
+    """Return the trained model in model_dir (loaded once per process and file version).
+
+    Raises triage.classifier.model.ModelError, saying what to run, when it is missing,
+    corrupt or from another scikit-learn version.
+    """
+    from triage.classifier.model import CARD_FILE, load_model
+
+    card = Path(model_dir) / CARD_FILE
+    key = (str(card), card.stat().st_mtime_ns if card.exists() else 0)
+    if key not in _loaded:
+        _loaded[key] = load_model(Path(model_dir))
+    return _loaded[key]

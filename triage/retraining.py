@@ -1,0 +1,90 @@
+"""What the classifier learns from the agents, and what a new model changes in the queue."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.classifier import Classifier
+from triage.models import AuditEvent, LabelChange, Message, Ticket
+from triage.pipeline import refresh_due, status_for
+
+
+def feedback_examples(session: so.Session) -> list[dict]:
+    """One example per relabeled ticket: its first inbound text with the agent's last label."""
+    latest = (
+        sa.select(LabelChange.ticket_id, sa.func.max(LabelChange.id).label("last_id"))
+        .group_by(LabelChange.ticket_id)
+        .subquery()
+    )
+    first_message = (
+        sa.select(Message.ticket_id, sa.func.min(Message.id).label("first_id"))
+        .where(Message.direction == "inbound")
+        .group_by(Message.ticket_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(LabelChange.to_label, Message.text, Message.source)
+        .join(latest, LabelChange.id == latest.c.last_id)
+        .join(first_message, first_message.c.ticket_id == LabelChange.ticket_id)
+        .join(Message, Message.id == first_message.c.first_id)
+        .order_by(LabelChange.id)
+    ).all()
+    return [{"text": text, "label": label, "channel": source, "source": "feedback"} for label, text, source in rows]
+
+
+def export_feedback(session: so.Session, path: Path) -> int:
+    """Write the agents' corrections as a training file; return how many were written."""
+    rows = feedback_examples(session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return len(rows)
+
+
+@dataclass
+class ReclassifySummary:
+    examined: int = 0
+    changed: int = 0
+    kept_agent_labels: int = 0
+
+
+def reclassify_tickets(
+    session: so.Session, classifier: Classifier, only_needs_review: bool = False, batch_size: int = 500
+) -> ReclassifySummary:
+    """Relabel open tickets with a new model; a label an agent set by hand is never touched."""
+    summary = ReclassifySummary()
+    query = sa.select(Ticket).where(Ticket.status.in_(("open", "claimed", "noise")), Ticket.merged_into_id.is_(None))
+    if only_needs_review:
+        query = query.where(Ticket.needs_review.is_(True))
+    summary.kept_agent_labels = session.scalar(
+        sa.select(sa.func.count()).select_from(query.where(Ticket.label_source == "agent").subquery())
+    ) or 0
+    query = query.where(Ticket.label_source == "model").order_by(Ticket.id)
+    last_id = 0
+    while True:
+        tickets = session.scalars(query.where(Ticket.id > last_id).limit(batch_size)).all()
+        if not tickets:
+            break
+        last_id = tickets[-1].id
+        first_texts = [next((m.text for m in t.messages if m.direction == "inbound"), "") for t in tickets]
+        for ticket, prediction in zip(tickets, classifier.predict(first_texts)):
+            summary.examined += 1
+            if prediction.label != ticket.label:
+                summary.changed += 1
+                session.add(
+                    AuditEvent(
+                        action="ticket.reclassified",
+                        ticket_id=ticket.id,
+                        detail={"from": ticket.label, "to": prediction.label, "model": classifier.version},
+                    )
+                )
+            ticket.label, ticket.confidence = prediction.label, prediction.confidence
+            ticket.needs_review = prediction.needs_review
+            if ticket.status in ("open", "noise"):
+                ticket.status = status_for(prediction)
+            refresh_due(ticket)
+        session.commit()
+    return summary
