@@ -26,8 +26,11 @@ def create_app(config: Optional[Settings | Mapping[str, Any]] = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
 
     from triage import cli, db
+    from triage.classifier import load_classifier
     from triage.web import init_app as init_web
 
+    # Fail at start-up, with what to run, rather than on the first message.
+    app.extensions["triage.classifier"] = load_classifier(settings.model_dir)
     db.init_app(app)
     cli.init_app(app)
     init_web(app)

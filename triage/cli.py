@@ -11,7 +11,6 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from triage import db, migrate
-from triage.classifier import load_classifier
 from triage.classifier.entities import extract_entities, masked
 from triage.ingest.files import read_jsonl, read_path
 from triage.ingest.record import InboundRecord, SourceItem
@@ -244,8 +243,7 @@ def reclassify_command(needs_review_only: bool) -> None:
 
 
 def _classifier():
-    settings = _settings()
-    return load_classifier(settings.model_dir)
+    return current_app.extensions["triage.classifier"]
 
 
 def init_app(app: Flask) -> None:

@@ -73,7 +73,7 @@ _COMPILED = {label: [(re.compile(p), w) for p, w in rules] for label, rules in _
 _NO_CERT = re.compile(r"\bsertifikat\w* (belum|tidak|masih belum) (muncul|terbit|keluar|ada|tampil)")
 _CERT_OK = re.compile(r"\bsertifikat\w* (sudah|udah|telah) (muncul|terbit|keluar|ada|dapat)")
 _PROBLEM = re.compile(r"\b(belum|tidak|gagal|kenapa|bagaimana|tolong|masalah|kapan)\b")
-_WORD = re.compile(r"[a-z]{2,}")
+_WORD = re.compile(r"\b(?!emoji|\w+token\b)[a-z]{2,}")
 
 
 class KeywordRuleClassifier:
