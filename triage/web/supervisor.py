@@ -61,7 +61,7 @@ def dashboard():
         backlog_chart=charts.stacked_hbars(backlog_rows, _age_names()),
         channel_chart=charts.stacked_hbars([(ch, [n]) for ch, n in sorted(f["channels"].items())], [_("Terbuka")]),
         flow_chart=charts.line_chart(
-            flow_labels, [(_("Masuk"), [d.inflow for d in f["flow"]]), (_("Selesai"), [d.resolved for d in f["flow"]])]
+            flow_labels, [(_("Tiket masuk"), [d.inflow for d in f["flow"]]), (_("Selesai"), [d.resolved for d in f["flow"]])]
         ),
         confidence_chart=charts.columns(f["confidence"], [f"{i * 10}%" for i in range(stats.CONFIDENCE_BINS)]),
         load_chart=charts.stacked_hbars([(a.display_name, [a.held, a.resolved_today]) for a in f["agents"]], [_("Dipegang"), _("Selesai hari ini")]),
