@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 import sqlalchemy as sa
@@ -11,6 +11,8 @@ import sqlalchemy.orm as so
 from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Contact, Ticket
 
 STATUS_FILTERS = ("active", *TICKET_STATUSES)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -31,19 +33,19 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        return f"{self.due_at.isoformat()}_{self.id}"
+        """URL-safe: microseconds since the epoch, then the id ("1763625600000000-42")."""
+        return f"{(self.due_at - _EPOCH) // _MICROSECOND}-{self.id}"
 
     @classmethod
     def decode(cls, raw: Optional[str]) -> Optional["Cursor"]:
         if not raw:
             return None
+        micros, sep, ident = raw.partition("-")
+        if not sep or not micros.isdigit() or not ident.isdigit() or len(micros) > 20:
+            return None
         try:
-            when, _, ident = raw.rpartition("_")
-            due = datetime.fromisoformat(when)
-            if due.tzinfo is None:
-                return None
-            return cls(due, int(ident))
-        except ValueError:
+            return cls(_EPOCH + int(micros) * _MICROSECOND, int(ident))
+        except OverflowError:
             return None
 
 
