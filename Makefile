@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install migrate demo clean
+.PHONY: run test test-sqlite test-postgres install migrate demo clean translations
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ migrate: install
 demo: migrate
 	$(BIN)/triage demo
 
+# Plain http on 127.0.0.1: the session cookie cannot carry the Secure flag here.
 run: demo
-	$(BIN)/triage run --host 127.0.0.1 --port 5000
+	TRIAGE_SESSION_COOKIE_SECURE=0 $(BIN)/triage run --host 127.0.0.1 --port 5000
+
+# After changing interface text: re-extract, merge into the English catalog, compile.
+# The compiled .mo is committed so that running the app needs no build step.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -o .messages.pot .
+	$(BIN)/pybabel update -i .messages.pot -d triage/translations -l en --width 100
+	$(BIN)/pybabel compile -d triage/translations
+	rm -f .messages.pot
 
 # The whole suite on SQLite, then again on PostgreSQL when TRIAGE_TEST_POSTGRES_URL is set
 # (.ci/run sets it). pytest's exit code 5 (no tests collected) fails like any other.

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 from triage.classifier import Prediction
 from triage.ingest.record import InboundRecord
+from triage.models import Ticket, User
+from triage.pipeline import PipelineConfig, process_batch
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 _ids = itertools.count(1)
@@ -43,3 +45,22 @@ class FixedClassifier:
             Prediction(self.label, self.confidence, ((self.label, self.confidence),), self.confidence < self.threshold)
             for _ in texts
         ]
+
+
+PASSWORD = "correct horse battery"
+
+
+def user(session, username: str = "agen1", role: str = "agent", **overrides: Any) -> User:
+    """A committed team member whose password is PASSWORD."""
+    from triage import users
+
+    made = users.create_user(session, username, PASSWORD, role=role, **overrides)
+    session.commit()
+    return made
+
+
+def ticket(session, label: str = "missing_incentive", confidence: float = 0.9, **record_overrides: Any) -> Ticket:
+    """A committed ticket made by the real pipeline from one record."""
+    outcome = process_batch(session, [record(**record_overrides)], FixedClassifier(label, confidence), PipelineConfig())[0]
+    session.commit()
+    return session.get(Ticket, outcome.ticket_id)

@@ -66,7 +66,13 @@ def session(sessionmaker: so.sessionmaker) -> Iterator[so.Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret", instance_path=tmp_path / "instance")
+    # Plain http on 127.0.0.1 in tests: cookies without the Secure flag (production keeps it on).
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret",
+        instance_path=tmp_path / "instance",
+        session_cookie_secure=False,
+    )
 
 
 @pytest.fixture
@@ -84,3 +90,37 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+class _Inbox:
+    """An aiosmtpd handler keeping every accepted message."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import email
+        from email import policy
+
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; yields (host, port, inbox)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port, inbox
+    finally:
+        controller.stop()

@@ -14,13 +14,14 @@ def test_upgrade_empty_database_to_head_matches_models(database_url):
     engine = make_engine(database_url)
     try:
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0001"
+        assert migrate.current_revision(engine) == "0002"
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []
         tables = set(sa.inspect(engine).get_table_names())
         assert {"tickets", "messages", "contacts", "users", "notes", "label_changes", "ingest_cursors",
-                "ingest_runs", "quarantined_inputs", "audit_events"} <= tables
+                "ingest_runs", "quarantined_inputs", "audit_events", "ready_replies", "api_tokens",
+                "login_attempts", "app_options"} <= tables
         queue_index = {ix["name"]: ix["column_names"] for ix in sa.inspect(engine).get_indexes("tickets")}
         assert queue_index["ix_tickets_queue"] == ["status", "due_at", "id"]
     finally:

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from triage import db, migrate
+import secrets
+
+from triage import claims, db, migrate, users
 from triage.classifier.entities import extract_entities, masked
 from triage.ingest.files import read_jsonl, read_path
 from triage.ingest.record import InboundRecord, SourceItem
 from triage.ingest.runner import RunSummary, run_ingest
-from triage.models import Ticket, utcnow
+from triage.models import ROLES, Ticket, User, utcnow
 from triage.pipeline import PipelineConfig
 from triage.settings import PROJECT_ROOT, Settings
 
@@ -116,11 +118,36 @@ def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
         yield record
 
 
+DEMO_ACCOUNTS = (
+    ("agen1", "agent", "Agen Satu", 5),
+    ("agen2", "agent", "Agen Dua", 5),
+    ("supervisor1", "supervisor", "Supervisor Satu", 5),
+)
+
+
+def create_demo_accounts() -> None:
+    """Create the demo team once, each with a random password printed here and nowhere else."""
+    session = db.get_session()
+    created = []
+    for username, role, name, capacity in DEMO_ACCOUNTS:
+        if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+            continue
+        password = secrets.token_urlsafe(9)
+        users.create_user(session, username, password, role=role, display_name=name, capacity=capacity, on_shift=True)
+        created.append((username, role, password))
+    session.commit()
+    if created:
+        click.echo("demo accounts (passwords are shown only now; reset with `triage users password NAME`):")
+        for username, role, password in created:
+            click.echo(f"  {username:<12} {role:<10} {password}")
+
+
 @click.command("demo")
 @click.option("--path", type=click.Path(path_type=Path, exists=True), default=DEMO_FILE, show_default=True)
 @with_appcontext
 def demo_command(path: Path) -> None:
-    """Load the demo complaints into an empty database (times shifted to the present)."""
+    """Create the demo accounts and load the demo complaints into an empty database."""
+    create_demo_accounts()
     session = db.get_session()
     if session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
         click.echo("database already has tickets: demo data not loaded")
@@ -246,11 +273,107 @@ def _classifier():
     return current_app.extensions["triage.classifier"]
 
 
+def _read_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        return password_file.read_text().strip()
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage the team's accounts and API tokens."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--name", "display_name", default="", help="display name (default: the username)")
+@click.option("--skill", "skills", multiple=True, help="a category the agent handles (repeat; none = all)")
+@click.option("--capacity", type=int, default=5, show_default=True)
+@click.option("--on-shift/--off-shift", default=False)
+@click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="read the password from this file instead of a prompt")
+@with_appcontext
+def users_add(username: str, role: str, display_name: str, skills: tuple[str, ...], capacity: int, on_shift: bool, password_file: Path | None) -> None:
+    """Add a team member."""
+    session = db.get_session()
+    try:
+        user = users.create_user(session, username, _read_password(password_file), role=role, display_name=display_name, skills=skills, capacity=capacity, on_shift=on_shift)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"added {user.username} ({user.role})")
+
+
+@users_group.command("password")
+@click.argument("username")
+@click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@with_appcontext
+def users_password(username: str, password_file: Path | None) -> None:
+    """Set a team member's password."""
+    session = db.get_session()
+    user = session.scalar(sa.select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    try:
+        users.set_password(session, user, _read_password(password_file))
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"password of {user.username} set")
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(users.API_SCOPES), required=True)
+@click.option("--name", default="", help="what the token is for")
+@with_appcontext
+def users_token(username: str, scopes: tuple[str, ...], name: str) -> None:
+    """Create an API token for a team member (printed once)."""
+    session = db.get_session()
+    user = session.scalar(sa.select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    try:
+        token = users.create_api_token(session, user, scopes, name)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(token)
+
+
+@click.group("claims")
+def claims_group() -> None:
+    """Housekeeping of claimed tickets (for the scheduler)."""
+
+
+@claims_group.command("expire")
+@with_appcontext
+def claims_expire() -> None:
+    """Return claims idle longer than TRIAGE_CLAIM_IDLE_MINUTES to the queue."""
+    session = db.get_session()
+    n = claims.expire_idle_claims(session, timedelta(minutes=_settings().claim_idle_minutes))
+    session.commit()
+    click.echo(f"expired claims: {n}")
+
+
+@claims_group.command("assign")
+@with_appcontext
+def claims_assign() -> None:
+    """Auto-assign open tickets round-robin when that mode is switched on."""
+    session = db.get_session()
+    if claims.auto_assign_mode(session, _settings().auto_assign) != "round_robin":
+        click.echo("auto-assignment is off")
+        return
+    click.echo(f"assigned: {claims.auto_assign(session)}")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         db_group,
         import_command,
         demo_command,
+        users_group,
+        claims_group,
         train_command,
         evaluate_command,
         classify_command,

@@ -85,6 +85,23 @@ class User(Base):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     on_shift: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Round-robin auto-assignment hands the next ticket to whoever waited longest.
+    last_assigned_at: so.Mapped[Optional[datetime]]
+
+    # The interface Flask-Login expects of a user object.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in ("supervisor", "admin")
 
 
 class Ticket(Base):
@@ -101,6 +118,9 @@ class Ticket(Base):
         # Threading by contact window.
         sa.Index("ix_tickets_contact_label", "contact_id", "label", "last_message_at"),
         sa.Index("ix_tickets_created_at", "created_at"),
+        # Dashboard: resolved per day and the response/resolution medians of a window.
+        sa.Index("ix_tickets_resolved_at", "resolved_at"),
+        sa.Index("ix_tickets_first_response_at", "first_response_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -247,3 +267,57 @@ class AuditEvent(Base):
     action: so.Mapped[str] = so.mapped_column(sa.String(64))
     ticket_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("tickets.id"), index=True)
     detail: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+
+
+class ReadyReply(Base):
+    """A supervisor's edited ready reply for one category (the taxonomy holds the default)."""
+
+    __tablename__ = "ready_replies"
+
+    label: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    updated_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    scopes: so.Mapped[list[Any]] = so.mapped_column(default=list)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_used_at: so.Mapped[Optional[datetime]]
+    revoked_at: so.Mapped[Optional[datetime]]
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class LoginAttempt(Base):
+    """One try at the login form, kept to rate-limit guessing by username and by address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_username_at", "username", "at"),
+        sa.Index("ix_login_attempts_remote_addr_at", "remote_addr", "at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64))
+    remote_addr: so.Mapped[str] = so.mapped_column(sa.String(64))
+    succeeded: so.Mapped[bool] = so.mapped_column(default=False)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class AppOption(Base):
+    """A setting a supervisor changes at run time (e.g. the auto-assignment mode)."""
+
+    __tablename__ = "app_options"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    value: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,28 +1,115 @@
 """Queries over the agents' queue; each returns a select() for the caller to run."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.models import ACTIVE_STATUSES, Ticket
+from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Contact, Ticket
+
+STATUS_FILTERS = ("active", *TICKET_STATUSES)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    label: Optional[str] = None
+    channel: Optional[str] = None
+    status: str = "active"  # "active" = open or claimed
+    needs_review: Optional[bool] = None
+    assignee: Optional[str] = None  # a user id, "none" (unassigned) or None (anyone)
+    text: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position: the (due_at, id) of the last row shown."""
+
+    due_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        """URL-safe: microseconds since the epoch, then the id ("1763625600000000-42")."""
+        return f"{(self.due_at - _EPOCH) // _MICROSECOND}-{self.id}"
+
+    @classmethod
+    def decode(cls, raw: Optional[str]) -> Optional["Cursor"]:
+        if not raw:
+            return None
+        micros, sep, ident = raw.partition("-")
+        if not sep or not micros.isdigit() or not ident.isdigit() or len(micros) > 20:
+            return None
+        try:
+            return cls(_EPOCH + int(micros) * _MICROSECOND, int(ident))
+        except OverflowError:
+            return None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def open_queue(label: Optional[str] = None, channel: Optional[str] = None) -> sa.Select[tuple[Ticket]]:
     """Tickets that still need an agent, most urgent (earliest due) first."""
+    return queue_page(QueueFilters(label=label, channel=channel))
+
+
+def queue_page(filters: QueueFilters, after: Optional[Cursor] = None) -> sa.Select[tuple[Ticket]]:
+    """Tickets matching the filters in due-time order, from after the cursor (keyset paging)."""
     query = (
         sa.select(Ticket)
-        .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.merged_into_id.is_(None))
-        .options(so.joinedload(Ticket.contact), so.lazyload(Ticket.messages))
+        .where(Ticket.merged_into_id.is_(None))
+        .options(so.joinedload(Ticket.contact), so.joinedload(Ticket.assignee), so.lazyload(Ticket.messages))
         .order_by(Ticket.due_at, Ticket.id)
     )
-    if label:
-        query = query.where(Ticket.label == label)
-    if channel:
-        query = query.where(Ticket.channel == channel)
+    if filters.status == "active":
+        query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
+    elif filters.status in TICKET_STATUSES:
+        query = query.where(Ticket.status == filters.status)
+    if filters.label:
+        query = query.where(Ticket.label == filters.label)
+    if filters.channel:
+        query = query.where(Ticket.channel == filters.channel)
+    if filters.needs_review is not None:
+        query = query.where(Ticket.needs_review.is_(filters.needs_review))
+    if filters.assignee == "none":
+        query = query.where(Ticket.assignee_id.is_(None))
+    elif filters.assignee and filters.assignee.isdigit():
+        query = query.where(Ticket.assignee_id == int(filters.assignee))
+    if filters.text and filters.text.strip():
+        text = filters.text.strip()[:200]
+        pattern = _like(text)
+        matches = [
+            Ticket.subject.ilike(pattern, escape="\\"),
+            Ticket.preview.ilike(pattern, escape="\\"),
+            Ticket.contact.has(
+                sa.or_(Contact.handle.ilike(pattern, escape="\\"), Contact.display_name.ilike(pattern, escape="\\"))
+            ),
+        ]
+        if text.lstrip("#").isdigit() and len(text) < 10:
+            matches.append(Ticket.id == int(text.lstrip("#")))
+        query = query.where(sa.or_(*matches))
+    if after is not None:
+        query = query.where(
+            sa.or_(Ticket.due_at > after.due_at, sa.and_(Ticket.due_at == after.due_at, Ticket.id > after.id))
+        )
     return query
 
 
 def count_by_status() -> sa.Select[tuple[str, int]]:
     return sa.select(Ticket.status, sa.func.count()).group_by(Ticket.status)
+
+
+def needs_review_queue() -> sa.Select[tuple[Ticket]]:
+    """Active tickets the classifier was unsure about, least confident first."""
+    return (
+        sa.select(Ticket)
+        .where(Ticket.needs_review.is_(True), Ticket.status.in_(ACTIVE_STATUSES), Ticket.merged_into_id.is_(None))
+        .options(so.joinedload(Ticket.contact), so.lazyload(Ticket.messages))
+        .order_by(Ticket.confidence, Ticket.due_at, Ticket.id)
+    )

@@ -25,6 +25,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (stripped); empty when unset."""
+    if env.get(name):
+        return env[name]
+    path = env.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return ""
+
+
+AUTO_ASSIGN_MODES = ("off", "round_robin")
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -45,6 +70,22 @@ class Settings:
     model_dir: Path = PROJECT_ROOT / "models"
     max_message_chars: int = 100_000
     log_level: str = "INFO"
+    # Web: cookies carry the Secure flag unless turned off for plain http on 127.0.0.1.
+    session_cookie_secure: bool = True
+    claim_idle_minutes: int = 30
+    auto_assign: str = "off"  # the default until a supervisor switches it in the team page
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # An ingest source whose last run is older than 3 intervals is shown as stalled.
+    ingest_interval_minutes: int = 15
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "Kartu Prakerja <bantuan@prakerja.example>"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: int = 20
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -79,4 +120,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         model_dir=Path(env.get("TRIAGE_MODEL_DIR", PROJECT_ROOT / "models")),
         max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 100_000),
         log_level=env.get("TRIAGE_LOG_LEVEL", "INFO"),
+        session_cookie_secure=_bool(env, "TRIAGE_SESSION_COOKIE_SECURE", True),
+        claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30),
+        auto_assign=_choice(env, "TRIAGE_AUTO_ASSIGN", AUTO_ASSIGN_MODES, "off"),
+        login_max_failures=_int(env, "TRIAGE_LOGIN_MAX_FAILURES", 5),
+        login_window_minutes=_int(env, "TRIAGE_LOGIN_WINDOW_MINUTES", 15),
+        ingest_interval_minutes=_int(env, "TRIAGE_INGEST_INTERVAL_MINUTES", 15),
+        smtp_host=env.get("TRIAGE_SMTP_HOST", "127.0.0.1"),
+        smtp_port=_int(env, "TRIAGE_SMTP_PORT", 25),
+        smtp_user=env.get("TRIAGE_SMTP_USER", ""),
+        smtp_password=_secret(env, "TRIAGE_SMTP_PASSWORD"),
+        smtp_from=env.get("TRIAGE_SMTP_FROM") or "Kartu Prakerja <bantuan@prakerja.example>",
+        smtp_starttls=_bool(env, "TRIAGE_SMTP_STARTTLS", False),
+        smtp_ssl=_bool(env, "TRIAGE_SMTP_SSL", False),
+        smtp_timeout_seconds=_int(env, "TRIAGE_SMTP_TIMEOUT_SECONDS", 20),
     )
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or default).strip()
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw

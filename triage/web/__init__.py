@@ -1,37 +1,144 @@
-"""The web app: the agents' queue (the full agent and supervisor UI is its own issue)."""
+"""The web app: agents' queue and tickets, supervisors' dashboard and team, the JSON API.
+
+Views are thin: they parse the request, call the services (triage.claims, triage.tickets,
+triage.replies, triage.stats, triage.users) and render. This package never imports
+scikit-learn.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from datetime import timedelta
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import Babel, get_locale
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from triage import db
-from triage.models import utcnow
-from triage.priority import describe_due
-from triage.queue import count_by_status, open_queue
-from triage.taxonomy import CATEGORIES, display_name
+from triage.models import User
 
-bp = Blueprint("queue", __name__)
-PAGE_SIZE = 100
+LANGUAGES = ("id", "en")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+# No inline script or style anywhere: scripts and styles come from /static only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
-@bp.get("/")
-def index() -> str:
-    label = request.args.get("label") or None
-    channel = request.args.get("channel") or None
-    session = db.get_session()
-    tickets = session.scalars(open_queue(label=label, channel=channel).limit(PAGE_SIZE)).all()
-    counts = dict(session.execute(count_by_status()).all())
-    return render_template(
-        "queue.html",
-        tickets=tickets,
-        counts=counts,
-        categories=CATEGORIES,
-        label=label,
-        channel=channel,
-        now=utcnow(),
-    )
+def select_locale() -> str:
+    """Bahasa Indonesia unless the user picked English (kept in the session)."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "id"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = db.get_session().get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if g.get("settings_secure_cookies"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _error_page(code: int, title: str, detail: str = ""):
+    if _wants_json():
+        return jsonify(error=title, status=code), code
+    return render_template("error.html", code=code, title=title, detail=detail), code
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    titles = {
+        400: lambda: _("Permintaan tidak valid"),
+        401: lambda: _("Perlu masuk terlebih dahulu"),
+        403: lambda: _("Akses ditolak"),
+        404: lambda: _("Halaman tidak ditemukan"),
+        405: lambda: _("Metode tidak diizinkan"),
+        409: lambda: _("Tiket sedang ditangani orang lain"),
+        429: lambda: _("Terlalu banyak percobaan"),
+        500: lambda: _("Terjadi kesalahan pada server"),
+    }
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return _error_page(400, _("Sesi formulir kedaluwarsa"), _("Muat ulang halaman lalu coba lagi."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = exc.code or 500
+        title = titles.get(code, lambda: exc.name)()
+        # Only our own aborts (409 conflicts, 429 limits) carry a description meant for people.
+        detail = exc.description if code in (409, 429) else ""
+        return _error_page(code, title, detail)
+
+    @app.errorhandler(Exception)
+    def _server_error(exc: Exception):
+        # Never a traceback in the page: the log has it.
+        app.logger.exception("unhandled error on %s", request.path)
+        return _error_page(500, titles[500]())
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["label_name"] = display_name
-    app.jinja_env.globals["describe_due"] = describe_due
-    app.register_blueprint(bp)
+    settings = app.config["SETTINGS"]
+    app.config.update(
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="triage_session",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _mark_secure() -> None:
+        g.settings_secure_cookies = settings.session_cookie_secure
+
+    app.after_request(_security_headers)
+    _register_errors(app)
+
+    from triage.web import agent, api, auth, supervisor, templating
+
+    templating.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(supervisor.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never cookies: no cross-site request can carry one
+
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -1,0 +1,112 @@
+"""Take next, capacity, idle claims and round-robin assignment."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from builders import T0, ticket, user
+from triage import claims
+from triage.models import AppOption, Ticket, User, utcnow
+
+
+def test_take_next_gives_the_most_urgent_ticket_matching_skills(session):
+    later = ticket(session, "registration", author="a@example.com", sent_at=T0)  # due +72h
+    urgent = ticket(session, "missing_incentive", author="b@example.com", sent_at=T0 + timedelta(hours=5))  # +29h
+    cert = ticket(session, "certificate_pending", author="c@example.com", sent_at=T0)  # +48h
+    generalist = user(session, "umum")
+    specialist = user(session, "khusus", skills=["registration", "certificate_pending"])
+
+    assert claims.take_next_ticket(session, specialist).id == cert.id
+    got = claims.take_next_ticket(session, generalist)
+    assert got.id == urgent.id and got.status == "claimed" and got.assignee_id == generalist.id
+    assert claims.take_next_ticket(session, specialist).id == later.id
+    assert claims.take_next_ticket(session, specialist) is None
+
+
+def test_capacity_limits_how_many_tickets_an_agent_holds(session):
+    for i in range(3):
+        ticket(session, author=f"p{i}@example.com")
+    agent = user(session, capacity=2)
+    claims.take_next_ticket(session, agent)
+    claims.take_next_ticket(session, agent)
+    with pytest.raises(claims.CapacityReached):
+        claims.take_next_ticket(session, agent)
+
+
+def test_idle_claims_return_to_the_queue(session):
+    t = ticket(session)
+    agent = user(session)
+    now = utcnow()
+    claims.take_next_ticket(session, agent, now=now - timedelta(minutes=45))
+    fresh = ticket(session, author="other@example.com")
+    claims.take_next_ticket(session, agent, now=now - timedelta(minutes=5))
+    assert claims.expire_idle_claims(session, timedelta(minutes=30), now=now) == 1
+    session.commit()
+    session.expire_all()
+    assert session.get(Ticket, t.id).status == "open" and session.get(Ticket, t.id).assignee_id is None
+    assert session.get(Ticket, fresh.id).status == "claimed"
+
+
+@pytest.mark.parametrize("agents,tickets", [(8, 5), (6, 12)])
+def test_agents_pressing_take_next_at_once_never_share_a_ticket(sessionmaker, agents, tickets):
+    with sessionmaker() as s:
+        for i in range(tickets):
+            ticket(s, author=f"p{i}@example.com", sent_at=T0 + timedelta(minutes=i))
+        team = [user(s, f"agen{i}", capacity=10).id for i in range(agents)]
+    barrier = threading.Barrier(agents)
+    taken: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def press(user_id: int) -> None:
+        try:
+            with sessionmaker() as s:
+                me = s.get(User, user_id)
+                barrier.wait()
+                for _ in range(3):
+                    got = claims.take_next_ticket(s, me)
+                    if got is not None:
+                        with lock:
+                            taken.append(got.id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press, args=(uid,)) for uid in team]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors, errors
+    assert len(taken) == len(set(taken)) == min(tickets, agents * 3)
+    with sessionmaker() as s:
+        rows = s.execute(sa.select(Ticket.id, Ticket.assignee_id).where(Ticket.status == "claimed")).all()
+    assert len(rows) == len(taken)
+
+
+def test_round_robin_spreads_tickets_over_on_shift_skilled_agents(session):
+    for i in range(5):
+        ticket(session, "missing_incentive", author=f"p{i}@example.com", sent_at=T0 + timedelta(minutes=i))
+    ticket(session, "registration", author="reg@example.com")
+    a = user(session, "a", on_shift=True, capacity=2, skills=["missing_incentive"])
+    b = user(session, "b", on_shift=True, capacity=5, skills=["missing_incentive", "registration"])
+    off = user(session, "c", on_shift=False, capacity=5)
+    sup = user(session, "s", role="supervisor", on_shift=True)
+    assigned = claims.auto_assign(session)
+    held = dict(session.execute(sa.select(Ticket.assignee_id, sa.func.count()).where(Ticket.status == "claimed").group_by(Ticket.assignee_id)).all())
+    assert assigned == 6
+    assert held == {a.id: 2, b.id: 4}  # a stops at capacity, b takes the rest and the only registration
+    assert off.id not in held and sup.id not in held
+
+
+def test_auto_assign_mode_is_stored(session):
+    boss = user(session, "boss", role="supervisor")
+    assert claims.auto_assign_mode(session, "off") == "off"
+    claims.set_auto_assign_mode(session, "round_robin", boss)
+    session.commit()
+    assert claims.auto_assign_mode(session, "off") == "round_robin"
+    assert session.get(AppOption, "auto_assign").value == {"mode": "round_robin"}
+    with pytest.raises(ValueError):
+        claims.set_auto_assign_mode(session, "random", boss)

@@ -1,0 +1,234 @@
+"""The app in a real browser (Debian's Chromium through Playwright), served on 127.0.0.1.
+
+Screenshots of the queue, a ticket and the dashboard go to test-artifacts/ (not committed).
+Without /usr/bin/chromium these tests skip, except under CI=true where they fail.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from builders import PASSWORD, T0, ticket, user
+from triage import create_app
+from triage.models import IngestRun, Ticket, utcnow
+from triage.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing: CI must install chromium (.ci/run does)", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_server(settings, engine, smtp_server):
+    """The app on a free port of 127.0.0.1 in a server thread, replying through the loopback SMTP server."""
+    host, port, _inbox = smtp_server
+    app = create_app(settings.with_overrides(smtp_host=host, smtp_port=port))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def watched_page(page):
+    """A page that records any dialog (alert/confirm) and any Content-Security-Policy violation."""
+    page.dialogs = []
+    page.csp_errors = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("console", lambda msg: page.csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.set_default_timeout(10_000)
+    return page
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_agent_takes_next_relabels_replies_and_resolves(live_server, watched_page, session, smtp_server):
+    _, _, inbox = smtp_server
+    page = watched_page
+    user(session, "agen1", display_name="Agen Satu")
+    now = utcnow()
+    urgent = ticket(
+        session,
+        "missing_incentive",
+        author="Budi Santoso <budi@example.com>",
+        subject="Insentif bulan ke-2 belum masuk",
+        text="Selamat siang admin, insentif bulan kedua saya belum masuk padahal sertifikat sudah terbit. "
+        "Rekening BNI saya 1234567890, HP 081234567890. Mohon dibantu.",
+        source_id="<budi-1@mail.example.com>",
+        sent_at=now - timedelta(hours=20),
+    )
+    ticket(session, "certificate_pending", author="sinta_99", channel="instagram", subject=None, source_id="ig-77",
+           text="min sertifikat saya belum muncul padahal sudah kasih ulasan di tokopedia", sent_at=now - timedelta(hours=3))
+    ticket(session, "unspent_voucher", 0.35, author="Rina <rina@example.com>", text="saldo pelatihan sisa 150rb bisa dicairkan?",
+           sent_at=now - timedelta(hours=30))
+
+    _login(page, live_server, "agen1")
+    assert page.locator("tr.ticket").count() == 3
+    assert "bu***@example.com" not in page.inner_text("table.queue")  # display name shown, handle masked
+    _shot(page, "queue.png")
+
+    page.click("#take-next")
+    page.wait_for_url(f"{live_server}/tickets/{urgent.id}")
+    assert "Insentif bulan ke-2 belum masuk" in page.inner_text("h1")
+    assert "081234567890" not in page.content() and "0812****7890" in page.inner_text(".conversation")
+    _shot(page, "ticket.png")
+
+    page.select_option("#relabel-select", "payment_account")
+    page.click("#relabel")
+    page.wait_for_selector("text=Kategori diperbarui.")
+    assert page.inner_text("#ticket-label") == "Rekening / e-wallet"
+
+    draft = page.input_value("#reply-text")
+    assert draft.startswith("Halo Budi Santoso, mohon pastikan rekening BNI Anda")  # the new category's ready reply
+    page.click("#send-reply")
+    page.wait_for_selector("text=Balasan email terkirim.")
+    assert len(inbox.messages) == 1
+    _, rcpts, mail = inbox.messages[0]
+    assert rcpts == ["budi@example.com"] and mail["Subject"] == "Re: Insentif bulan ke-2 belum masuk"
+    assert mail["In-Reply-To"] == "<budi-1@mail.example.com>"
+
+    page.click("#resolve")
+    page.wait_for_selector("text=Tiket diselesaikan.")
+    assert page.inner_text("#ticket-status") == "resolved"
+    session.expire_all()
+    done = session.get(Ticket, urgent.id)
+    assert done.status == "resolved" and done.label == "payment_account" and done.label_source == "agent"
+    assert page.dialogs == [] and page.csp_errors == []
+
+
+def test_supervisor_dashboard_charts_render_with_data(live_server, watched_page, session):
+    page = watched_page
+    user(session, "supervisor1", role="supervisor", display_name="Supervisor Satu")
+    agent = user(session, "agen1", display_name="Agen Satu", on_shift=True)
+    now = utcnow()
+    labels = ["missing_incentive", "missing_incentive", "unspent_voucher", "certificate_pending", "payment_account", "registration", "other"]
+    for i, label in enumerate(labels * 2):
+        t = ticket(session, label, 0.3 + 0.05 * i, author=f"p{i}@example.com", sent_at=now - timedelta(days=i % 9, hours=i),
+                   channel="instagram" if i % 3 == 0 else "email", subject=None if i % 3 == 0 else "Keluhan", source_id=f"dash-{i}")
+        if i % 4 == 0:
+            t.status, t.assignee_id = "resolved", agent.id
+            t.first_response_at = t.created_at + timedelta(hours=2)
+            t.resolved_at = t.created_at + timedelta(hours=5)
+    session.add(IngestRun(source="imap:inbox", started_at=now - timedelta(minutes=3), status="ok", fetched=12))
+    session.add(IngestRun(source="instagram:prakerja", started_at=now - timedelta(hours=2), status="failed", error="429"))
+    session.commit()
+
+    _login(page, live_server, "supervisor1")
+    page.goto(f"{live_server}/supervisor/")
+    bars = page.locator("#chart-backlog rect")
+    assert bars.count() >= 6
+    box = bars.first.bounding_box()
+    assert box and box["width"] > 0 and box["height"] > 0  # drawn, not just present
+    assert page.locator("#chart-flow polyline").count() == 2
+    assert page.locator("#chart-flow polyline").first.bounding_box()["width"] > 200
+    assert page.locator("#chart-confidence rect").count() == 10
+    assert page.locator("#chart-agents rect").count() >= 1
+    assert "macet" in page.inner_text("#ingest-health")  # the instagram source is stalled
+    assert int(page.inner_text("#tile-open")) == sum(1 for i in range(len(labels) * 2) if i % 4)
+    _shot(page, "dashboard.png")
+    assert page.dialogs == [] and page.csp_errors == []
+
+
+XSS_TEXT = (
+    '<script>alert("script")</script> <img src=x onerror=alert("img")> '
+    '<svg onload=alert("svg")></svg> <a href="javascript:alert(\'link\')">klik</a> '
+    '"><script>alert("break")</script> \' onmouseover=alert("attr") x=\''
+)
+XSS_NAME = '"><img src=x onerror=alert("name")> <svg/onload=alert("n2")>'
+
+
+def test_xss_payloads_show_as_text_and_never_run(live_server, watched_page, session):
+    page = watched_page
+    user(session, "supervisor1", role="supervisor")
+    user(session, "agen1")
+    t = ticket(session, "other", author=f'"{XSS_NAME}" <evil@example.com>', subject='<b onmouseover=alert("subj")>Halo</b>', text=XSS_TEXT)
+    ig = ticket(session, "other", channel="instagram", author="<svg onload=alert(9)>", subject=None, source_id="ig-xss",
+                text=XSS_TEXT, raw_ref="javascript:alert('ref')")
+
+    for username in ("supervisor1", "agen1"):
+        page.context.clear_cookies()
+        _login(page, live_server, username)
+        page.hover("table.queue")
+        queue_text = page.inner_text("table.queue")
+        assert '<script>alert("script")</script>' in queue_text
+        for ticket_id in (t.id, ig.id):
+            page.goto(f"{live_server}/tickets/{ticket_id}")
+            page.hover(".conversation")
+            text = page.inner_text(".conversation")
+            assert '<script>alert("script")</script>' in text and '<img src=x onerror=alert("img")>' in text
+            assert page.locator(".conversation img, .conversation svg, .conversation script").count() == 0
+            assert page.locator('a[href^="javascript:"]').count() == 0
+        page.goto(f"{live_server}/tickets/{t.id}")
+        assert XSS_NAME in page.inner_text(".conversation .author") or username == "agen1"
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert page.csp_errors == []
+
+
+def test_agent_opening_a_supervisor_page_gets_403(live_server, watched_page, session):
+    page = watched_page
+    user(session, "agen1")
+    _login(page, live_server, "agen1")
+    for path in ("/supervisor/", "/supervisor/team"):
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == 403
+        assert "Akses ditolak" in page.inner_text("h1")
+    assert page.locator("a[href='/supervisor/']").count() == 0  # no supervisor links in the agent's menu
+
+
+def test_interface_switches_to_english(live_server, watched_page, session):
+    page = watched_page
+    user(session, "agen1")
+    ticket(session)
+    _login(page, live_server, "agen1")
+    assert page.inner_text("#take-next") == "Ambil berikutnya"
+    page.click("button[name=lang][value=en]")
+    page.wait_for_selector("#take-next")
+    assert page.inner_text("#take-next") == "Take next"
+    assert page.get_attribute("html", "lang") == "en"

@@ -1,0 +1,95 @@
+"""The ticket page: conversation as text, actions, replies through a real SMTP server."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from builders import T0, ticket, user
+from triage.models import LabelChange, Message, Note, Ticket
+
+
+def test_take_next_opens_the_claimed_ticket(client, auth, agent, session):
+    t = ticket(session)
+    auth.login("agen1")
+    response = auth.post("/take-next")
+    assert response.headers["Location"] == f"/tickets/{t.id}"
+    session.refresh(t)
+    assert t.status == "claimed" and t.assignee_id == agent.id
+    again = auth.post("/take-next", follow_redirects=True).get_data(as_text=True)
+    assert "Tidak ada tiket terbuka" in again
+
+
+def test_conversation_oldest_first_with_note_and_other_tickets(client, auth, agent, session):
+    t = ticket(session, author="x@example.com", text="pesan pertama", sent_at=T0)
+    ticket(session, author="x@example.com", text="pesan kedua", sent_at=T0 + timedelta(hours=1))
+    other = ticket(session, "registration", author="x@example.com", text="daftar", sent_at=T0 - timedelta(days=10))
+    auth.login("agen1")
+    auth.post(f"/tickets/{t.id}/note", {"text": "sudah cek ke BNI"})
+    html = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert html.index("pesan pertama") < html.index("pesan kedua") < html.index("sudah cek ke BNI")
+    assert f'href="/tickets/{other.id}"' in html
+    assert session.scalar(sa.select(Note.text)) == "sudah cek ke BNI"
+
+
+def test_relabel_from_the_page_is_feedback(client, auth, agent, session):
+    t = ticket(session, "other", 0.3)
+    auth.login("agen1")
+    auth.post(f"/tickets/{t.id}/relabel", {"label": "certificate_pending"})
+    change = session.scalars(sa.select(LabelChange)).one()
+    assert (change.from_label, change.to_label, change.user_id) == ("other", "certificate_pending", agent.id)
+    session.refresh(t)
+    assert t.label_source == "agent" and not t.needs_review
+
+
+def test_email_reply_goes_through_smtp(client, auth, agent, session, app, smtp_server):
+    host, port, inbox = smtp_server
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(smtp_host=host, smtp_port=port)
+    t = ticket(session, author="Budi <budi@example.com>", subject="Insentif", source_id="<a1@example.com>")
+    auth.login("agen1")
+    page = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert "Halo Budi, terima kasih" in page  # the ready reply is the draft
+    auth.post(f"/tickets/{t.id}/reply", {"text": "Halo Budi, rekening BNI Anda perlu diaktifkan."})
+    assert len(inbox.messages) == 1 and inbox.messages[0][2]["In-Reply-To"] == "<a1@example.com>"
+    out = session.scalars(sa.select(Message).where(Message.direction == "outbound")).one()
+    assert out.text == "Halo Budi, rekening BNI Anda perlu diaktifkan."
+
+
+def test_instagram_ticket_gives_text_and_link(client, auth, agent, session):
+    t = ticket(session, channel="instagram", author="sinta_99", subject=None, source_id="ig-5", raw_ref="https://www.instagram.com/p/XYZ/")
+    auth.login("agen1")
+    html = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert 'href="https://www.instagram.com/p/XYZ/"' in html and "Tandai sudah dibalas" in html
+    auth.post(f"/tickets/{t.id}/answered", {"text": "Halo @sinta_99"})
+    session.refresh(t)
+    assert t.first_response_at is not None
+
+
+def test_resolve_reopen_noise_merge(client, auth, agent, session):
+    a = ticket(session, author="a@example.com")
+    b = ticket(session, "other", author="b@example.com")
+    auth.login("agen1")
+    auth.post(f"/tickets/{a.id}/resolve")
+    session.refresh(a)
+    assert a.status == "resolved"
+    auth.post(f"/tickets/{a.id}/reopen")
+    session.refresh(a)
+    assert a.status == "open"
+    response = auth.post(f"/tickets/{b.id}/merge", {"target": f"#{a.id}"})
+    assert response.headers["Location"] == f"/tickets/{a.id}"
+    session.refresh(b)
+    assert b.merged_into_id == a.id
+    auth.post(f"/tickets/{a.id}/noise")
+    session.refresh(a)
+    assert a.status == "noise"
+
+
+def test_another_agents_claim_is_respected(client, auth, agent, session):
+    other = user(session, "agen2")
+    t = ticket(session)
+    t.status, t.assignee_id = "claimed", other.id
+    session.commit()
+    auth.login("agen1")
+    assert auth.post(f"/tickets/{t.id}/resolve").status_code == 409
+    session.refresh(t)
+    assert t.status == "claimed"

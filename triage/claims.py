@@ -1,0 +1,175 @@
+"""Who works on which ticket: take next, idle claims returning to the queue, auto-assignment.
+
+A claim is `status='claimed'` with `assignee_id` set; `claimed_at` is the holder's last
+activity on the ticket, so an idle claim is one whose claimed_at is old.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.models import AppOption, AuditEvent, Ticket, User, utcnow
+
+AUTO_ASSIGN_KEY = "auto_assign"
+SQLITE_CANDIDATES = 10
+
+
+class CapacityReached(Exception):
+    """The agent already holds as many tickets as their capacity allows."""
+
+
+def held_count(session: so.Session, user_id: int) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == user_id, Ticket.status == "claimed")
+    ) or 0
+
+
+def _claimable(user: User) -> sa.Select[tuple[int]]:
+    """Open, unassigned tickets this user may take, most urgent first (uses ix_tickets_queue)."""
+    query = (
+        sa.select(Ticket.id)
+        .where(Ticket.status == "open", Ticket.assignee_id.is_(None), Ticket.merged_into_id.is_(None))
+        .order_by(Ticket.due_at, Ticket.id)
+    )
+    if user.skills:
+        query = query.where(Ticket.label.in_(list(user.skills)))
+    return query
+
+
+def _claim_values(user: User, now: datetime) -> dict:
+    return {"status": "claimed", "assignee_id": user.id, "claimed_at": now, "updated_at": now}
+
+
+def claim_first(session: so.Session, user: User, now: datetime) -> Optional[int]:
+    """Atomically claim the first claimable ticket for `user`; return its id (caller commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows another transaction is claiming right now are skipped, not waited for.
+        ticket_id = session.scalar(_claimable(user).limit(1).with_for_update(skip_locked=True, of=Ticket))
+        if ticket_id is None:
+            return None
+        session.execute(sa.update(Ticket).where(Ticket.id == ticket_id).values(**_claim_values(user, now)))
+        return ticket_id
+    # SQLite has no row locks: a conditional update wins for exactly one writer.
+    while True:
+        candidates = session.scalars(_claimable(user).limit(SQLITE_CANDIDATES)).all()
+        if not candidates:
+            return None
+        for ticket_id in candidates:
+            result = session.execute(
+                sa.update(Ticket)
+                .where(Ticket.id == ticket_id, Ticket.status == "open", Ticket.assignee_id.is_(None))
+                .values(**_claim_values(user, now))
+            )
+            if result.rowcount == 1:
+                return ticket_id
+
+
+def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = None) -> Optional[Ticket]:
+    """Hand `user` the most urgent open ticket matching their skills, or None; commits."""
+    now = now or utcnow()
+    if held_count(session, user.id) >= user.capacity:
+        raise CapacityReached()
+    ticket_id = claim_first(session, user, now)
+    if ticket_id is None:
+        session.rollback()
+        return None
+    session.add(AuditEvent(actor_id=user.id, action="ticket.claimed", ticket_id=ticket_id, detail={"how": "take_next"}))
+    session.commit()
+    return session.get(Ticket, ticket_id, populate_existing=True)
+
+
+def touch_claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:
+    """Record the holder's activity so the claim does not expire while they work."""
+    if ticket.status == "claimed" and ticket.assignee_id == user.id:
+        ticket.claimed_at = now or utcnow()
+
+
+def expire_idle_claims(session: so.Session, idle: timedelta, now: Optional[datetime] = None) -> int:
+    """Return claims idle longer than `idle` to the queue; how many (caller commits)."""
+    cutoff = (now or utcnow()) - idle
+    expired = session.scalars(
+        sa.select(Ticket.id).where(Ticket.status == "claimed", Ticket.claimed_at < cutoff)
+    ).all()
+    if not expired:
+        return 0
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id.in_(expired), Ticket.status == "claimed", Ticket.claimed_at < cutoff)
+        .values(status="open", assignee_id=None, claimed_at=None)
+    )
+    for ticket_id in expired:
+        session.add(AuditEvent(action="ticket.claim_expired", ticket_id=ticket_id, detail={"idle_minutes": int(idle.total_seconds() // 60)}))
+    return len(expired)
+
+
+def assign(session: so.Session, ticket: Ticket, user: User, actor: Optional[User], now: Optional[datetime] = None) -> None:
+    """Give a ticket to an agent by hand (a supervisor) regardless of the queue order."""
+    now = now or utcnow()
+    if ticket.status not in ("open", "claimed"):
+        raise ValueError("only open tickets can be assigned")
+    ticket.status, ticket.assignee_id, ticket.claimed_at = "claimed", user.id, now
+    user.last_assigned_at = now
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action="ticket.assigned", ticket_id=ticket.id, detail={"to": user.username}))
+
+
+def release(session: so.Session, ticket: Ticket, actor: User) -> None:
+    """Put a claimed ticket back in the queue."""
+    if ticket.status == "claimed":
+        ticket.status, ticket.assignee_id, ticket.claimed_at = "open", None, None
+        session.add(AuditEvent(actor_id=actor.id, action="ticket.released", ticket_id=ticket.id))
+
+
+def auto_assign_mode(session: so.Session, default: str) -> str:
+    option = session.get(AppOption, AUTO_ASSIGN_KEY)
+    return option.value.get("mode", default) if option else default
+
+
+def set_auto_assign_mode(session: so.Session, mode: str, actor: User) -> None:
+    if mode not in ("off", "round_robin"):
+        raise ValueError(f"unknown auto-assignment mode {mode!r}")
+    option = session.get(AppOption, AUTO_ASSIGN_KEY)
+    if option is None:
+        session.add(AppOption(key=AUTO_ASSIGN_KEY, value={"mode": mode}))
+    else:
+        option.value = {"mode": mode}
+    session.add(AuditEvent(actor_id=actor.id, action="auto_assign.mode", detail={"mode": mode}))
+
+
+def auto_assign(session: so.Session, now: Optional[datetime] = None, limit: int = 50) -> int:
+    """Round-robin: give open tickets to on-shift agents with the skill and spare capacity.
+
+    The agent who was assigned longest ago goes first. Commits after each assignment so
+    a concurrent take-next never sees half of one. Returns how many were assigned.
+    """
+    now = now or utcnow()
+    held = (
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(Ticket.assignee_id == User.id, Ticket.status == "claimed")
+        .scalar_subquery()
+    )
+    assigned = 0
+    skipped: set[int] = set()
+    while assigned < limit:
+        agents = session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True), User.on_shift.is_(True), User.role == "agent", held < User.capacity)
+            .where(User.id.not_in(skipped) if skipped else sa.true())
+            .order_by(User.last_assigned_at.is_not(None), User.last_assigned_at, User.id)
+        ).all()
+        if not agents:
+            break
+        agent = agents[0]
+        ticket_id = claim_first(session, agent, now)
+        if ticket_id is None:
+            skipped.add(agent.id)  # nothing this agent is skilled for; try the others
+            session.rollback()
+            continue
+        agent.last_assigned_at = now
+        session.add(AuditEvent(action="ticket.assigned", ticket_id=ticket_id, detail={"to": agent.username, "how": "round_robin"}))
+        session.commit()
+        assigned += 1
+    return assigned

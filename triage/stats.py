@@ -1,0 +1,291 @@
+"""The supervisors' dashboard figures, computed in the database on indexed columns.
+
+Every aggregate groups or counts in SQL over a bounded slice (the active backlog through
+ix_tickets_queue, a 30-day window through ix_tickets_created_at / ix_tickets_resolved_at /
+ix_tickets_first_response_at); nothing loads all tickets into Python. Days are counted in
+Western Indonesian Time (WIB, UTC+7), the call center's clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.models import ACTIVE_STATUSES, IngestRun, QuarantinedInput, Ticket, User, utcnow
+
+WIB = timezone(timedelta(hours=7))
+AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
+CONFIDENCE_BINS = 10
+STALLED_INTERVALS = 3
+
+
+def _active() -> sa.ColumnElement[bool]:
+    return sa.and_(Ticket.status.in_(ACTIVE_STATUSES), Ticket.merged_into_id.is_(None))
+
+
+def _dialect(session: so.Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _wib_day(session: so.Session, column: sa.ColumnElement) -> sa.ColumnElement:
+    if _dialect(session) == "postgresql":
+        return sa.func.date(column + sa.text("interval '7 hours'"))
+    return sa.func.date(column, "+7 hours")
+
+
+def _seconds_between(session: so.Session, later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
+    if _dialect(session) == "postgresql":
+        return sa.func.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+def wib_midnight(now: datetime) -> datetime:
+    local = now.astimezone(WIB)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+
+
+def backlog_by_category_age(session: so.Session, now: Optional[datetime] = None) -> dict[str, dict[str, int]]:
+    """Open tickets per category and age bucket: {label: {bucket: count}}."""
+    now = now or utcnow()
+    whens = [(Ticket.created_at > now - timedelta(hours=hours), key) for key, hours in AGE_BUCKETS if hours]
+    bucket = sa.case(*whens, else_=AGE_BUCKETS[-1][0])
+    rows = session.execute(
+        sa.select(Ticket.label, bucket.label("bucket"), sa.func.count()).where(_active()).group_by(Ticket.label, bucket)
+    ).all()
+    out: dict[str, dict[str, int]] = {}
+    for label, key, count in rows:
+        out.setdefault(label, {k: 0 for k, _ in AGE_BUCKETS})[key] = count
+    return out
+
+
+def backlog_by_channel(session: so.Session) -> dict[str, int]:
+    return dict(session.execute(sa.select(Ticket.channel, sa.func.count()).where(_active()).group_by(Ticket.channel)).all())
+
+
+@dataclass(frozen=True)
+class SlaFigures:
+    open_total: int
+    breached: int
+    due_within_hour: int
+    needs_review: int
+
+
+def sla_figures(session: so.Session, now: Optional[datetime] = None) -> SlaFigures:
+    now = now or utcnow()
+    row = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(Ticket.due_at < now),
+            sa.func.count().filter(Ticket.due_at >= now, Ticket.due_at < now + timedelta(hours=1)),
+            sa.func.count().filter(Ticket.needs_review.is_(True)),
+        ).where(_active())
+    ).one()
+    return SlaFigures(*(int(v or 0) for v in row))
+
+
+@dataclass(frozen=True)
+class DayFlow:
+    day: date
+    inflow: int
+    resolved: int
+
+
+def daily_flow(session: so.Session, days: int = 30, now: Optional[datetime] = None) -> list[DayFlow]:
+    """Tickets opened and resolved per WIB day over the last `days` days, oldest first."""
+    now = now or utcnow()
+    start = wib_midnight(now) - timedelta(days=days - 1)
+    day_in = _wib_day(session, Ticket.created_at)
+    day_out = _wib_day(session, Ticket.resolved_at)
+    inflow = session.execute(
+        sa.select(day_in, sa.func.count()).where(Ticket.created_at >= start).group_by(day_in)
+    ).all()
+    resolved = session.execute(
+        sa.select(day_out, sa.func.count())
+        .where(Ticket.resolved_at >= start, Ticket.merged_into_id.is_(None))
+        .group_by(day_out)
+    ).all()
+    ins = {str(d): c for d, c in inflow}
+    outs = {str(d): c for d, c in resolved}
+    first = start.astimezone(WIB).date()
+    result = []
+    for i in range(days):
+        d = first + timedelta(days=i)
+        result.append(DayFlow(d, ins.get(d.isoformat(), 0), outs.get(d.isoformat(), 0)))
+    return result
+
+
+def _median_seconds(session: so.Session, later: sa.ColumnElement, since: datetime) -> Optional[float]:
+    duration = _seconds_between(session, later, Ticket.created_at)
+    where = sa.and_(later >= since, Ticket.merged_into_id.is_(None))
+    if _dialect(session) == "postgresql":
+        value = session.scalar(sa.select(sa.func.percentile_cont(0.5).within_group(duration)).where(where))
+        return float(value) if value is not None else None
+    count = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(where)) or 0
+    if count == 0:
+        return None
+    middle = session.scalars(
+        sa.select(duration).where(where).order_by(duration).offset((count - 1) // 2).limit(2 - count % 2)
+    ).all()
+    return float(sum(middle) / len(middle))
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    first_response_seconds: Optional[float]
+    resolution_seconds: Optional[float]
+
+
+def response_times(session: so.Session, days: int = 30, now: Optional[datetime] = None) -> ResponseTimes:
+    """Median first-response and resolution times of tickets answered/resolved in the window."""
+    since = (now or utcnow()) - timedelta(days=days)
+    return ResponseTimes(
+        _median_seconds(session, Ticket.first_response_at, since),
+        _median_seconds(session, Ticket.resolved_at, since),
+    )
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    on_shift: bool
+    capacity: int
+    held: int
+    resolved_today: int
+
+
+def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[AgentLoad]:
+    """Per active team member: tickets held now and resolved since WIB midnight."""
+    now = now or utcnow()
+    held = dict(
+        session.execute(
+            sa.select(Ticket.assignee_id, sa.func.count()).where(Ticket.status == "claimed").group_by(Ticket.assignee_id)
+        ).all()
+    )
+    resolved = dict(
+        session.execute(
+            sa.select(Ticket.assignee_id, sa.func.count())
+            .where(Ticket.resolved_at >= wib_midnight(now), Ticket.status == "resolved", Ticket.merged_into_id.is_(None))
+            .group_by(Ticket.assignee_id)
+        ).all()
+    )
+    users = session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all()
+    return [
+        AgentLoad(u.id, u.username, u.display_name, u.role, u.on_shift, u.capacity, held.get(u.id, 0), resolved.get(u.id, 0))
+        for u in users
+    ]
+
+
+def confidence_distribution(session: so.Session) -> list[int]:
+    """Open tickets per tenth of classifier confidence (index 0 = 0-10%, 9 = 90-100%)."""
+    # floor(): CAST rounds on PostgreSQL but truncates on SQLite.
+    bin_ = sa.case(
+        (Ticket.confidence >= 1.0, CONFIDENCE_BINS - 1),
+        else_=sa.cast(sa.func.floor(Ticket.confidence * CONFIDENCE_BINS), sa.Integer),
+    )
+    counts = [0] * CONFIDENCE_BINS
+    for b, c in session.execute(sa.select(bin_, sa.func.count()).where(_active()).group_by(bin_)).all():
+        counts[max(0, min(CONFIDENCE_BINS - 1, int(b or 0)))] += c
+    return counts
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    source: str
+    last_started_at: datetime
+    last_status: str
+    last_error: Optional[str]
+    fetched: int
+    failures_24h: int
+    quarantined_24h: int
+    stalled: bool
+
+
+def ingest_health(session: so.Session, interval: timedelta, now: Optional[datetime] = None) -> list[SourceHealth]:
+    """The last run per source, failures and quarantined inputs of the last day, stalled flags."""
+    now = now or utcnow()
+    latest = (
+        sa.select(IngestRun.source, sa.func.max(IngestRun.started_at).label("started_at"))
+        .group_by(IngestRun.source)
+        .subquery()
+    )
+    runs = session.scalars(
+        sa.select(IngestRun)
+        .join(latest, sa.and_(IngestRun.source == latest.c.source, IngestRun.started_at == latest.c.started_at))
+        .order_by(IngestRun.source)
+    ).all()
+    day_ago = now - timedelta(days=1)
+    failures = dict(
+        session.execute(
+            sa.select(IngestRun.source, sa.func.count())
+            .where(IngestRun.started_at >= day_ago, IngestRun.status == "failed")
+            .group_by(IngestRun.source)
+        ).all()
+    )
+    quarantined = dict(
+        session.execute(
+            sa.select(QuarantinedInput.source, sa.func.count())
+            .where(QuarantinedInput.created_at >= day_ago)
+            .group_by(QuarantinedInput.source)
+        ).all()
+    )
+    seen: dict[str, SourceHealth] = {}
+    for run in runs:
+        if run.source in seen:  # two runs started in the same instant: keep one
+            continue
+        seen[run.source] = SourceHealth(
+            run.source,
+            run.started_at,
+            run.status,
+            run.error,
+            run.fetched,
+            failures.get(run.source, 0),
+            quarantined.get(run.source, 0),
+            run.started_at < now - STALLED_INTERVALS * interval,
+        )
+    return list(seen.values())
+
+
+def quarantined_total(session: so.Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(QuarantinedInput)) or 0
+
+
+def api_stats(session: so.Session, interval: timedelta, now: Optional[datetime] = None) -> dict:
+    """The dashboard's figures as plain JSON-ready data."""
+    now = now or utcnow()
+    sla = sla_figures(session, now)
+    times = response_times(session, now=now)
+    return {
+        "generated_at": now.isoformat(),
+        "open_total": sla.open_total,
+        "sla_breached": sla.breached,
+        "due_within_hour": sla.due_within_hour,
+        "needs_review": sla.needs_review,
+        "backlog_by_category_age": backlog_by_category_age(session, now),
+        "backlog_by_channel": backlog_by_channel(session),
+        "daily_flow": [{"day": d.day.isoformat(), "inflow": d.inflow, "resolved": d.resolved} for d in daily_flow(session, now=now)],
+        "median_first_response_seconds": times.first_response_seconds,
+        "median_resolution_seconds": times.resolution_seconds,
+        "agents": [
+            {"username": a.username, "held": a.held, "capacity": a.capacity, "resolved_today": a.resolved_today, "on_shift": a.on_shift}
+            for a in agent_load(session, now)
+        ],
+        "confidence_distribution": confidence_distribution(session),
+        "ingest": [
+            {
+                "source": h.source,
+                "last_started_at": h.last_started_at.isoformat(),
+                "last_status": h.last_status,
+                "failures_24h": h.failures_24h,
+                "quarantined_24h": h.quarantined_24h,
+                "stalled": h.stalled,
+            }
+            for h in ingest_health(session, interval, now)
+        ],
+        "quarantined_total": quarantined_total(session),
+    }

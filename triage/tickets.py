@@ -1,0 +1,194 @@
+"""What agents do to a ticket: relabel, note, resolve, reopen, mark noise, merge, reveal.
+
+Each function changes the session and records an AuditEvent; the caller commits.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional, Union
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.classifier.entities import mask_number, masked
+from triage.models import AuditEvent, LabelChange, Message, Note, Ticket, User, utcnow
+from triage.priority import compute_due
+from triage.taxonomy import LABELS, NOISE
+
+# Runs of 8+ digits (with the usual separators) are phone, account or NIK numbers.
+_LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[\d .\-]{6,}\d)(?!\d)")
+
+
+class TicketError(ValueError):
+    """An action that does not apply to the ticket in its current state."""
+
+
+def mask_text(text: str) -> str:
+    """Mask every phone/account/NIK-like number in free text ('0812****5678')."""
+    return _LONG_NUMBER.sub(lambda m: mask_number(m.group()) if sum(c.isdigit() for c in m.group()) >= 8 else m.group(), text)
+
+
+def mask_handle(handle: str) -> str:
+    """An email address or username with most of its local part hidden ('bu***@example.com')."""
+    local, at, domain = handle.partition("@")
+    shown = local[:2] if len(local) > 3 else local[:1]
+    return f"{shown}***{at}{domain}" if at else mask_text(handle)
+
+
+def display_entities(entities: dict, reveal: bool) -> dict:
+    return dict(entities or {}) if reveal else masked(entities or {})
+
+
+def _audit(session: so.Session, actor: Optional[User], action: str, ticket: Ticket, **detail: object) -> None:
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, ticket_id=ticket.id, detail=detail))
+
+
+def _refresh_due(ticket: Ticket) -> None:
+    texts = [m.text for m in ticket.messages if m.direction == "inbound"]
+    due = compute_due(ticket.label, ticket.created_at, texts)
+    ticket.due_at, ticket.due_explanation = due.at, due.explanation
+
+
+def relabel(session: so.Session, ticket: Ticket, label: str, user: User) -> Optional[LabelChange]:
+    """Set the category by hand: classifier feedback, a due time for the new SLA, no review flag.
+
+    Relabelling to noise also moves the ticket to the noise bin; away from noise reopens it.
+    Returns the LabelChange written (None when the label was already this one).
+    """
+    if label not in LABELS:
+        raise TicketError(f"unknown category {label!r}")
+    confirmed = ticket.needs_review
+    ticket.needs_review = False
+    ticket.label_source = "agent"
+    if label == ticket.label:
+        if confirmed:
+            _audit(session, user, "ticket.label_confirmed", ticket, label=label)
+        return None
+    change = LabelChange(ticket_id=ticket.id, user_id=user.id, from_label=ticket.label, to_label=label)
+    session.add(change)
+    ticket.label = label
+    _refresh_due(ticket)
+    if label == NOISE and ticket.status in ("open", "claimed"):
+        ticket.status, ticket.assignee_id, ticket.claimed_at = "noise", None, None
+    elif label != NOISE and ticket.status == "noise":
+        ticket.status = "open"
+    _audit(session, user, "ticket.relabelled", ticket, from_label=change.from_label, to_label=label)
+    return change
+
+
+def add_note(session: so.Session, ticket: Ticket, user: User, text: str) -> Note:
+    text = text.strip()
+    if not text:
+        raise TicketError("a note needs text")
+    note = Note(ticket_id=ticket.id, author_id=user.id, text=text[:10_000])
+    session.add(note)
+    _audit(session, user, "ticket.note_added", ticket)
+    return note
+
+
+def resolve(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:
+    if ticket.status not in ("open", "claimed"):
+        raise TicketError("only an open ticket can be resolved")
+    ticket.status, ticket.resolved_at, ticket.claimed_at = "resolved", now or utcnow(), None
+    ticket.assignee_id = ticket.assignee_id or user.id
+    _audit(session, user, "ticket.resolved", ticket)
+
+
+def reopen(session: so.Session, ticket: Ticket, user: User) -> None:
+    if ticket.status not in ("resolved", "noise"):
+        raise TicketError("only a resolved ticket or noise can be reopened")
+    if ticket.merged_into_id is not None:
+        raise TicketError("a merged ticket cannot be reopened; open the ticket it was merged into")
+    if ticket.label == NOISE:
+        raise TicketError("give the ticket a category before reopening it")
+    ticket.status, ticket.resolved_at, ticket.assignee_id, ticket.claimed_at = "open", None, None, None
+    _audit(session, user, "ticket.reopened", ticket)
+
+
+def mark_noise(session: so.Session, ticket: Ticket, user: User) -> None:
+    """Move a ticket to the noise bin (it is kept, never deleted); records the label feedback."""
+    if ticket.status not in ("open", "claimed"):
+        raise TicketError("only an open ticket can be marked as noise")
+    if ticket.label != NOISE:
+        relabel(session, ticket, NOISE, user)
+    else:
+        ticket.needs_review, ticket.label_source = False, "agent"
+        ticket.status, ticket.assignee_id, ticket.claimed_at = "noise", None, None
+        _audit(session, user, "ticket.marked_noise", ticket)
+
+
+def merge(session: so.Session, ticket: Ticket, target: Ticket, user: User, now: Optional[datetime] = None) -> None:
+    """Fold `ticket` into `target`: its messages move over, it is closed as merged."""
+    if target.id == ticket.id:
+        raise TicketError("a ticket cannot be merged into itself")
+    if target.merged_into_id is not None:
+        raise TicketError(f"ticket {target.id} was itself merged into {target.merged_into_id}")
+    if ticket.merged_into_id is not None:
+        raise TicketError("this ticket is already merged")
+    moved = session.execute(sa.update(Message).where(Message.ticket_id == ticket.id).values(ticket_id=target.id)).rowcount
+    session.execute(sa.update(Note).where(Note.ticket_id == ticket.id).values(ticket_id=target.id))
+    target.message_count = (target.message_count or 0) + moved
+    target.last_message_at = max(target.last_message_at, ticket.last_message_at)
+    target.created_at = min(target.created_at, ticket.created_at)
+    entities = dict(target.entities or {})
+    for key, value in (ticket.entities or {}).items():
+        if isinstance(value, list):
+            entities[key] = list(dict.fromkeys([*entities.get(key, []), *value]))
+        elif value is not None and entities.get(key) is None:
+            entities[key] = value
+    target.entities = entities
+    if target.status in ("resolved", "noise") and ticket.status in ("open", "claimed"):
+        target.status, target.resolved_at = "open", None
+    ticket.merged_into_id = target.id
+    ticket.status, ticket.resolved_at, ticket.claimed_at = "resolved", now or utcnow(), None
+    ticket.message_count = 0
+    session.flush()
+    session.expire(target, ["messages"])
+    _refresh_due(target)
+    _audit(session, user, "ticket.merged", ticket, into=target.id, messages=moved)
+    _audit(session, user, "ticket.merged_in", target, source=ticket.id)
+
+
+def record_reveal(session: so.Session, ticket: Ticket, user: User) -> None:
+    """Note that `user` looked at this ticket's unmasked numbers."""
+    _audit(session, user, "contact.revealed", ticket)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of the conversation as the ticket page shows it."""
+
+    kind: str  # "inbound", "outbound", "note"
+    at: datetime
+    author: str
+    text: str
+    subject: Optional[str] = None
+    item: Union[Message, Note, None] = None
+
+
+def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
+    """Messages and notes, oldest first."""
+    entries = [
+        Entry(m.direction, m.sent_at, m.author_name or m.author, m.text, m.subject, m)
+        for m in session.scalars(sa.select(Message).where(Message.ticket_id == ticket.id).order_by(Message.sent_at, Message.id))
+    ]
+    notes = session.execute(
+        sa.select(Note, User.display_name)
+        .outerjoin(User, User.id == Note.author_id)
+        .where(Note.ticket_id == ticket.id)
+        .order_by(Note.created_at, Note.id)
+    ).all()
+    entries += [Entry("note", n.created_at, name or "", n.text, None, n) for n, name in notes]
+    return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
+
+
+def contact_tickets(ticket: Ticket, limit: int = 20) -> sa.Select[tuple[Ticket]]:
+    """The same contact's other tickets, newest first."""
+    return (
+        sa.select(Ticket)
+        .where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    )

@@ -1,0 +1,286 @@
+"""The JSON API (bearer tokens with scopes), described by /api/v1/openapi.json."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+
+from triage import claims, db, stats, tickets
+from triage.models import CHANNELS, Ticket
+from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, queue_page
+from triage.taxonomy import LABELS
+from triage.users import token_user
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_LIMIT = 200
+
+
+def scope_required(scope: str):
+    """401 without a valid token; 403 when the token (or its user's role) lacks the scope."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            kind, _, token = header.partition(" ")
+            if kind.lower() != "bearer" or not token.strip():
+                return jsonify(error="missing bearer token", status=401), 401, {"WWW-Authenticate": "Bearer"}
+            s = db.get_session()
+            found = token_user(s, token.strip())
+            if found is None:
+                return jsonify(error="invalid or revoked token", status=401), 401, {"WWW-Authenticate": "Bearer"}
+            s.commit()
+            g.api_user, g.api_scopes = found
+            if scope not in g.api_scopes:
+                return jsonify(error=f"token lacks scope {scope}", status=403), 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _masked(t: Ticket) -> bool:
+    return g.api_user.role == "agent"
+
+
+def ticket_summary(t: Ticket) -> dict:
+    return {
+        "id": t.id,
+        "channel": t.channel,
+        "label": t.label,
+        "confidence": round(t.confidence, 4),
+        "needs_review": t.needs_review,
+        "label_source": t.label_source,
+        "status": t.status,
+        "due_at": t.due_at.isoformat(),
+        "due_explanation": t.due_explanation,
+        "subject": t.subject,
+        "preview": tickets.mask_text(t.preview) if _masked(t) else t.preview,
+        "contact": tickets.mask_handle(t.contact.handle) if _masked(t) else t.contact.handle,
+        "assignee": t.assignee.username if t.assignee else None,
+        "created_at": t.created_at.isoformat(),
+        "last_message_at": t.last_message_at.isoformat(),
+        "message_count": t.message_count,
+    }
+
+
+def ticket_detail(t: Ticket) -> dict:
+    masked = _masked(t)
+    return {
+        **ticket_summary(t),
+        "entities": tickets.display_entities(t.entities, reveal=not masked),
+        "merged_into": t.merged_into_id,
+        "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None,
+        "resolved_at": t.resolved_at.isoformat() if t.resolved_at else None,
+        "messages": [
+            {
+                "id": m.id,
+                "direction": m.direction,
+                "author": tickets.mask_handle(m.author) if masked and m.direction == "inbound" else m.author,
+                "subject": m.subject,
+                "text": tickets.mask_text(m.text) if masked else m.text,
+                "sent_at": m.sent_at.isoformat(),
+            }
+            for m in t.messages
+        ],
+    }
+
+
+def _bad(message: str):
+    return jsonify(error=message, status=400), 400
+
+
+@bp.get("/tickets")
+@scope_required("tickets:read")
+def list_tickets():
+    args = request.args
+    for name, allowed in (("label", LABELS), ("channel", CHANNELS), ("status", STATUS_FILTERS)):
+        if args.get(name) and args[name] not in allowed:
+            return _bad(f"{name} must be one of {', '.join(allowed)}")
+    try:
+        limit = min(max(int(args.get("limit", 50)), 1), MAX_LIMIT)
+    except ValueError:
+        return _bad("limit must be a whole number")
+    after = Cursor.decode(args.get("after"))
+    if args.get("after") and after is None:
+        return _bad("after is not a cursor returned by this API")
+    filters = QueueFilters(
+        label=args.get("label"),
+        channel=args.get("channel"),
+        status=args.get("status", "active"),
+        needs_review={"true": True, "false": False}.get(args.get("needs_review", "")),
+        assignee=args.get("assignee"),
+        text=args.get("q"),
+    )
+    rows = db.get_session().scalars(queue_page(filters, after).limit(limit + 1)).unique().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return jsonify(
+        tickets=[ticket_summary(t) for t in rows],
+        next_cursor=Cursor(rows[-1].due_at, rows[-1].id).encode() if more and rows else None,
+    )
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@scope_required("tickets:read")
+def get_ticket(ticket_id: int):
+    t = db.get_session().get(Ticket, ticket_id)
+    if t is None:
+        abort(404)
+    return jsonify(ticket_detail(t))
+
+
+@bp.post("/take-next")
+@scope_required("tickets:write")
+def take_next():
+    s = db.get_session()
+    settings = current_app.config["SETTINGS"]
+    if claims.expire_idle_claims(s, timedelta(minutes=settings.claim_idle_minutes)):
+        s.commit()
+    try:
+        t = claims.take_next_ticket(s, g.api_user)
+    except claims.CapacityReached:
+        return jsonify(error="capacity reached", status=409), 409
+    if t is None:
+        return "", 204
+    return jsonify(ticket_detail(t))
+
+
+@bp.post("/tickets/<int:ticket_id>/resolve")
+@scope_required("tickets:write")
+def resolve(ticket_id: int):
+    s = db.get_session()
+    t = s.get(Ticket, ticket_id)
+    if t is None:
+        abort(404)
+    if t.status == "claimed" and t.assignee_id not in (None, g.api_user.id) and g.api_user.role == "agent":
+        return jsonify(error="ticket is held by another agent", status=409), 409
+    try:
+        tickets.resolve(s, t, g.api_user)
+    except tickets.TicketError as exc:
+        s.rollback()
+        return jsonify(error=str(exc), status=409), 409
+    s.commit()
+    return jsonify(ticket_summary(t))
+
+
+@bp.get("/stats")
+@scope_required("stats:read")
+def get_stats():
+    interval = timedelta(minutes=current_app.config["SETTINGS"].ingest_interval_minutes)
+    return jsonify(stats.api_stats(db.get_session(), interval))
+
+
+@bp.get("/openapi.json")
+@scope_required("tickets:read")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 description of this API."""
+    ticket = {
+        "type": "object",
+        "required": ["id", "channel", "label", "status", "due_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "label": {"type": "string", "enum": list(LABELS)},
+            "confidence": {"type": "number"},
+            "needs_review": {"type": "boolean"},
+            "label_source": {"type": "string", "enum": ["model", "agent"]},
+            "status": {"type": "string", "enum": ["open", "claimed", "resolved", "noise"]},
+            "due_at": {"type": "string", "format": "date-time"},
+            "due_explanation": {"type": "string"},
+            "subject": {"type": ["string", "null"]},
+            "preview": {"type": "string", "description": "numbers masked for agents"},
+            "contact": {"type": "string", "description": "masked for agents"},
+            "assignee": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "last_message_at": {"type": "string", "format": "date-time"},
+            "message_count": {"type": "integer"},
+        },
+    }
+    detail = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Ticket"},
+            {
+                "type": "object",
+                "properties": {
+                    "entities": {"type": "object"},
+                    "merged_into": {"type": ["integer", "null"]},
+                    "first_response_at": {"type": ["string", "null"], "format": "date-time"},
+                    "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+                    "messages": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+                                "author": {"type": "string"},
+                                "subject": {"type": ["string", "null"]},
+                                "text": {"type": "string"},
+                                "sent_at": {"type": "string", "format": "date-time"},
+                            },
+                        },
+                    },
+                },
+            },
+        ]
+    }
+    error = {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
+    errors = {
+        "401": {"description": "missing, invalid or revoked token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "403": {"description": "the token or its user's role lacks the scope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    }
+
+    def op(summary: str, scope: str, response: dict, **extra) -> dict:
+        return {"summary": summary, "security": [{"bearer": [scope]}], "responses": {**response, **errors}, **extra}
+
+    def json_response(description: str, schema: dict) -> dict:
+        return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+    query = lambda name, schema, description: {"name": name, "in": "query", "required": False, "schema": schema, "description": description}  # noqa: E731
+    ticket_id = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "prakerja-triage API", "version": "1", "description": "Tickets, take-next, resolve and dashboard figures. Authenticate with `Authorization: Bearer <token>` (`triage users token`)."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "scopes: tickets:read, tickets:write, stats:read (stats for supervisors and admins only)"}},
+            "schemas": {"Ticket": ticket, "TicketDetail": detail, "Error": error},
+        },
+        "paths": {
+            "/tickets": {
+                "get": op(
+                    "List tickets in due-time order (keyset pages)",
+                    "tickets:read",
+                    json_response("a page of tickets", {"type": "object", "properties": {"tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}, "next_cursor": {"type": ["string", "null"]}}}),
+                    parameters=[
+                        query("label", {"type": "string", "enum": list(LABELS)}, "category"),
+                        query("channel", {"type": "string", "enum": list(CHANNELS)}, "channel"),
+                        query("status", {"type": "string", "enum": list(STATUS_FILTERS)}, "default active (open or claimed)"),
+                        query("needs_review", {"type": "boolean"}, "only flagged (true) or unflagged (false)"),
+                        query("assignee", {"type": "string"}, "a user id, or none"),
+                        query("q", {"type": "string"}, "text search in subject, first line and contact"),
+                        query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size (default 50)"),
+                        query("after", {"type": "string"}, "next_cursor of the previous page"),
+                    ],
+                )
+            },
+            "/tickets/{ticket_id}": {"get": op("One ticket with its messages", "tickets:read", json_response("the ticket", {"$ref": "#/components/schemas/TicketDetail"}), parameters=[ticket_id])},
+            "/take-next": {
+                "post": op(
+                    "Claim the most urgent open ticket matching the token user's skills",
+                    "tickets:write",
+                    {**json_response("the claimed ticket", {"$ref": "#/components/schemas/TicketDetail"}), "204": {"description": "nothing to take"}, "409": {"description": "capacity reached"}},
+                )
+            },
+            "/tickets/{ticket_id}/resolve": {"post": op("Resolve a ticket", "tickets:write", {**json_response("the resolved ticket", {"$ref": "#/components/schemas/Ticket"}), "409": {"description": "not open, or held by another agent"}}, parameters=[ticket_id])},
+            "/stats": {"get": op("Dashboard figures", "stats:read", json_response("backlog, SLA, flow, medians, agents, confidence, ingest health", {"type": "object"}))},
+            "/openapi.json": {"get": op("This document", "tickets:read", json_response("OpenAPI document", {"type": "object"}))},
+        },
+    }

@@ -1,0 +1,125 @@
+"""Chart geometry for server-rendered SVG: plain numbers the templates draw (no script needed)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: int
+    value: int
+    title: str
+
+
+@dataclass
+class Row:
+    label: str
+    total: int
+    y: float
+    bars: list[Bar] = field(default_factory=list)
+
+
+@dataclass
+class HBarChart:
+    width: int
+    height: int
+    label_width: int
+    rows: list[Row]
+    series: list[str]
+
+
+def stacked_hbars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], width: int = 560, row_height: int = 26, label_width: int = 170) -> HBarChart:
+    """Horizontal bars, one per row, stacked by series; widths scale to the largest total."""
+    top = max((sum(values) for _, values in rows), default=0) or 1
+    plot = width - label_width - 50
+    out = []
+    for i, (label, values) in enumerate(rows):
+        y = i * row_height + 4
+        row = Row(label, sum(values), y)
+        x = float(label_width)
+        for k, v in enumerate(values):
+            w = plot * v / top
+            if v:
+                row.bars.append(Bar(round(x, 1), y, round(max(w, 1.5), 1), row_height - 8, k, v, f"{label} · {series[k]}: {v}"))
+            x += w
+        out.append(row)
+    return HBarChart(width, len(rows) * row_height + 8, label_width, out, list(series))
+
+
+@dataclass
+class LineChart:
+    width: int
+    height: int
+    left: int
+    bottom: int
+    top_value: int
+    lines: list[str]  # "x,y x,y ..." per series
+    points: list[list[tuple[float, float, int, str]]]
+    ticks: list[tuple[float, str]]  # x axis labels
+    grid: list[tuple[float, int]]  # y position, value
+    series: list[str]
+
+
+def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], width: int = 640, height: int = 220) -> LineChart:
+    """Lines over a shared x axis (days), with a y grid of round numbers."""
+    left, right, top, bottom = 40, 12, 12, 28
+    peak = max((max(values, default=0) for _, values in series), default=0)
+    step = _nice_step(peak)
+    top_value = max(step, -(-peak // step) * step)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(labels) - 1, 1)
+
+    def xy(i: int, v: int) -> tuple[float, float]:
+        return round(left + plot_w * i / n, 1), round(top + plot_h * (1 - v / top_value), 1)
+
+    lines, points = [], []
+    for name, values in series:
+        pts = [xy(i, v) for i, v in enumerate(values)]
+        lines.append(" ".join(f"{x},{y}" for x, y in pts))
+        points.append([(x, y, v, f"{labels[i]} · {name}: {v}") for i, ((x, y), v) in enumerate(zip(pts, values))])
+    every = max(1, len(labels) // 6)
+    ticks = [(xy(i, 0)[0], labels[i]) for i in range(0, len(labels), every)]
+    grid = [(xy(0, v)[1], v) for v in range(0, top_value + 1, step)]
+    return LineChart(width, height, left, height - bottom, top_value, lines, points, ticks, grid, [s for s, _ in series])
+
+
+@dataclass
+class Column:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: int
+    label: str
+
+
+@dataclass
+class ColumnChart:
+    width: int
+    height: int
+    bottom: int
+    columns: list[Column]
+
+
+def columns(values: Sequence[int], labels: Sequence[str], width: int = 420, height: int = 180) -> ColumnChart:
+    """Vertical bars (a histogram)."""
+    bottom = height - 24
+    peak = max(values, default=0) or 1
+    slot = (width - 10) / max(len(values), 1)
+    cols = []
+    for i, v in enumerate(values):
+        h = (bottom - 16) * v / peak
+        cols.append(Column(round(5 + i * slot + 2, 1), round(bottom - h, 1), round(slot - 4, 1), round(h, 1), v, labels[i]))
+    return ColumnChart(width, height, bottom, cols)
+
+
+def _nice_step(peak: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 25000, 50000, 100000):
+        if peak / step <= 5:
+            return step
+    return max(1, peak // 5)

@@ -1,0 +1,220 @@
+"""The supervisors' pages: dashboard with charts and CSV export, team, review queue, ready replies."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from triage import claims, db, replies, stats, users
+from triage.models import ROLES, User
+from triage.queue import needs_review_queue
+from triage.taxonomy import CATEGORIES, LABELS
+from triage.web import charts
+from triage.web.access import supervisor_required
+from triage.web.templating import label_name
+
+bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+AGE_NAMES = {"lt4h": "< 4 jam", "4to24h": "4–24 jam", "1to3d": "1–3 hari", "gt3d": "> 3 hari"}
+AGE_NAMES_EN = {"lt4h": "< 4 h", "4to24h": "4–24 h", "1to3d": "1–3 d", "gt3d": "> 3 d"}
+
+
+def _interval() -> timedelta:
+    return timedelta(minutes=current_app.config["SETTINGS"].ingest_interval_minutes)
+
+
+def _age_names() -> list[str]:
+    from flask_babel import get_locale
+
+    names = AGE_NAMES_EN if str(get_locale()) == "en" else AGE_NAMES
+    return [names[key] for key, _h in stats.AGE_BUCKETS]
+
+
+def _figures():
+    s = db.get_session()
+    return {
+        "backlog": stats.backlog_by_category_age(s),
+        "channels": stats.backlog_by_channel(s),
+        "sla": stats.sla_figures(s),
+        "flow": stats.daily_flow(s),
+        "times": stats.response_times(s),
+        "agents": stats.agent_load(s),
+        "confidence": stats.confidence_distribution(s),
+        "ingest": stats.ingest_health(s, _interval()),
+        "quarantined": stats.quarantined_total(s),
+    }
+
+
+@bp.get("/")
+@supervisor_required
+def dashboard():
+    f = _figures()
+    buckets = [key for key, _h in stats.AGE_BUCKETS]
+    backlog_rows = [(label_name(c.label), [f["backlog"].get(c.label, {}).get(b, 0) for b in buckets]) for c in CATEGORIES]
+    flow_labels = [d.day.strftime("%d/%m") for d in f["flow"]]
+    return render_template(
+        "dashboard.html",
+        f=f,
+        backlog_chart=charts.stacked_hbars(backlog_rows, _age_names()),
+        channel_chart=charts.stacked_hbars([(ch, [n]) for ch, n in sorted(f["channels"].items())], [_("Terbuka")]),
+        flow_chart=charts.line_chart(
+            flow_labels, [(_("Tiket masuk"), [d.inflow for d in f["flow"]]), (_("Selesai"), [d.resolved for d in f["flow"]])]
+        ),
+        confidence_chart=charts.columns(f["confidence"], [f"{i * 10}%" for i in range(stats.CONFIDENCE_BINS)]),
+        load_chart=charts.stacked_hbars([(a.display_name, [a.held, a.resolved_today]) for a in f["agents"]], [_("Dipegang"), _("Selesai hari ini")]),
+        age_names=_age_names(),
+    )
+
+
+def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        # A cell starting with = + - @ would run as a formula in a spreadsheet.
+        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@bp.get("/export/<table>.csv")
+@supervisor_required
+def export(table: str):
+    s = db.get_session()
+    if table == "backlog":
+        data = stats.backlog_by_category_age(s)
+        keys = [k for k, _h in stats.AGE_BUCKETS]
+        return _csv("backlog", ["category", *keys, "total"], [[c.label, *[data.get(c.label, {}).get(k, 0) for k in keys], sum(data.get(c.label, {}).values())] for c in CATEGORIES])
+    if table == "channels":
+        return _csv("channels", ["channel", "open"], [[ch, n] for ch, n in sorted(stats.backlog_by_channel(s).items())])
+    if table == "flow":
+        return _csv("flow", ["day", "inflow", "resolved"], [[d.day.isoformat(), d.inflow, d.resolved] for d in stats.daily_flow(s)])
+    if table == "agents":
+        return _csv("agents", ["username", "role", "on_shift", "capacity", "held", "resolved_today"], [[a.username, a.role, a.on_shift, a.capacity, a.held, a.resolved_today] for a in stats.agent_load(s)])
+    if table == "confidence":
+        return _csv("confidence", ["confidence_from", "confidence_to", "open_tickets"], [[i / 10, (i + 1) / 10, n] for i, n in enumerate(stats.confidence_distribution(s))])
+    if table == "ingest":
+        return _csv("ingest", ["source", "last_started_at", "last_status", "failures_24h", "quarantined_24h", "stalled"], [[h.source, h.last_started_at.isoformat(), h.last_status, h.failures_24h, h.quarantined_24h, h.stalled] for h in stats.ingest_health(s, _interval())])
+    abort(404)
+
+
+@bp.get("/team")
+@supervisor_required
+def team():
+    s = db.get_session()
+    load = {a.user_id: a for a in stats.agent_load(s)}
+    return render_template(
+        "team.html",
+        members=s.scalars(users.team(s)).all(),
+        load=load,
+        roles=ROLES if current_user.role == "admin" else ("agent",),
+        mode=claims.auto_assign_mode(s, current_app.config["SETTINGS"].auto_assign),
+    )
+
+
+def _skills_from_form() -> list[str]:
+    return [label for label in request.form.getlist("skills") if label in LABELS]
+
+
+@bp.post("/team")
+@supervisor_required
+def team_add():
+    s = db.get_session()
+    role = request.form.get("role", "agent")
+    if role != "agent" and current_user.role != "admin":
+        abort(403)
+    try:
+        user = users.create_user(
+            s,
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            role=role,
+            display_name=request.form.get("display_name", ""),
+            skills=_skills_from_form(),
+            capacity=int(request.form.get("capacity") or 5),
+            on_shift=bool(request.form.get("on_shift")),
+            actor=current_user,
+        )
+    except (users.UserError, ValueError) as exc:
+        s.rollback()
+        flash(_("Tidak bisa menambah anggota: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("supervisor.team"))
+    s.commit()
+    flash(_("%(name)s ditambahkan.", name=user.display_name), "success")
+    return redirect(url_for("supervisor.team"))
+
+
+@bp.post("/team/<int:user_id>")
+@supervisor_required
+def team_update(user_id: int):
+    s = db.get_session()
+    member = s.get(User, user_id)
+    if member is None:
+        abort(404)
+    form = request.form
+    try:
+        if "active" in form:
+            users.update_user(s, member, current_user, active=form["active"] == "1")
+        else:
+            users.update_user(
+                s,
+                member,
+                current_user,
+                skills=_skills_from_form(),
+                capacity=int(form.get("capacity") or member.capacity),
+                on_shift=bool(form.get("on_shift")),
+            )
+    except (users.UserError, ValueError) as exc:
+        s.rollback()
+        flash(_("Tidak bisa mengubah: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("supervisor.team"))
+    s.commit()
+    flash(_("Perubahan untuk %(name)s disimpan.", name=member.display_name), "success")
+    return redirect(url_for("supervisor.team"))
+
+
+@bp.post("/team/auto-assign")
+@supervisor_required
+def auto_assign_mode():
+    s = db.get_session()
+    try:
+        claims.set_auto_assign_mode(s, request.form.get("mode", "off"), current_user)
+    except ValueError:
+        abort(400)
+    s.commit()
+    flash(_("Mode penugasan otomatis disimpan."), "success")
+    return redirect(url_for("supervisor.team"))
+
+
+@bp.get("/review")
+@supervisor_required
+def review():
+    rows = db.get_session().scalars(needs_review_queue().limit(200)).unique().all()
+    return render_template("review.html", tickets=rows)
+
+
+@bp.get("/replies")
+@supervisor_required
+def ready_replies():
+    return render_template("replies.html", bodies=replies.ready_replies(db.get_session()), placeholders=replies.PLACEHOLDERS)
+
+
+@bp.post("/replies/<label>")
+@supervisor_required
+def ready_reply_save(label: str):
+    s = db.get_session()
+    try:
+        replies.save_ready_reply(s, label, request.form.get("body", ""), current_user)
+    except ValueError as exc:
+        s.rollback()
+        flash(_("Tidak disimpan: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("supervisor.ready_replies"))
+    s.commit()
+    flash(_("Jawaban siap pakai untuk %(name)s disimpan.", name=label_name(label)), "success")
+    return redirect(url_for("supervisor.ready_replies"))
