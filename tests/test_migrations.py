@@ -14,7 +14,7 @@ def test_upgrade_empty_database_to_head_matches_models(database_url):
     engine = make_engine(database_url)
     try:
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == "0003"
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []

@@ -321,3 +321,18 @@ class AppOption(Base):
     key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
     value: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Lease(Base):
+    """Who may run a job right now, across every scheduler process on every host.
+
+    Taken with one conditional UPDATE (free, expired, or already ours), renewed while
+    the job runs; a holder that dies simply stops renewing and the lease expires.
+    """
+
+    __tablename__ = "leases"
+
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), primary_key=True)
+    holder: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    expires_at: so.Mapped[datetime]
+    acquired_at: so.Mapped[Optional[datetime]]

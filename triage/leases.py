@@ -1,0 +1,89 @@
+"""Database leases: at most one holder of a named job at a time, on any number of hosts.
+
+One conditional UPDATE takes a lease that is free, expired or already ours, so two
+processes racing for it cannot both win on SQLite or on PostgreSQL.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Callable, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+import sqlalchemy.orm as so
+
+from triage.models import Lease, utcnow
+
+
+def acquire(session: so.Session, name: str, holder: str, ttl: timedelta) -> bool:
+    """Take the lease for `ttl`; True when this holder now has it."""
+    now = utcnow()
+    if session.get(Lease, name) is None:
+        try:
+            with session.begin_nested():
+                session.add(Lease(name=name, holder=None, expires_at=now))
+        except sqlalchemy.exc.IntegrityError:
+            pass  # another process created the row first; the UPDATE below decides
+    taken = session.execute(
+        sa.update(Lease)
+        .where(Lease.name == name, sa.or_(Lease.holder == holder, Lease.holder.is_(None), Lease.expires_at < now))
+        .values(holder=holder, expires_at=now + ttl, acquired_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return taken == 1
+
+
+def renew(session: so.Session, name: str, holder: str, ttl: timedelta) -> bool:
+    """Extend our lease; False when it was lost (expired and taken by another holder)."""
+    kept = session.execute(
+        sa.update(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .values(expires_at=utcnow() + ttl)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return kept == 1
+
+
+def release(session: so.Session, name: str, holder: str) -> None:
+    session.execute(
+        sa.update(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .values(holder=None, expires_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+class LeaseKeeper:
+    """Renew a lease in the background while a job runs; set `lost` if it slips away."""
+
+    def __init__(self, sessionmaker: Callable[[], so.Session], name: str, holder: str, ttl: timedelta) -> None:
+        self.sessionmaker, self.name, self.holder, self.ttl = sessionmaker, name, holder, ttl
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def __enter__(self) -> "LeaseKeeper":
+        self._thread = threading.Thread(target=self._run, name=f"lease:{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.ttl.total_seconds() / 3):
+            try:
+                with self.sessionmaker() as session:
+                    if not renew(session, self.name, self.holder, self.ttl):
+                        self.lost.set()
+                        return
+            except Exception:  # a database hiccup: try again at the next tick
+                continue
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        with self.sessionmaker() as session:
+            release(session, self.name, self.holder)
