@@ -21,11 +21,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 import responses
+import sqlalchemy as sa
 from instaloader import Post
+
+from triage.classifier import load_classifier
+from triage.ingest.instagram import InstagramSource, instagram_source
+from triage.ingest.runner import RunSummary, load_cursors, run_ingest
+from triage.pipeline import PipelineConfig
+from triage.settings import Settings
 
 BASE_TS = 1_795_680_000  # 2026-11-27 (a recent Friday)
 USER_PK = "4242424242"
 SESSION_USER = "prakerja.ops"
+PROFILE = "prakerja.go.id"
 
 
 @dataclass
@@ -374,3 +382,20 @@ def write_session_file(path: Path, mode: int = 0o600) -> Path:
     path.write_bytes(pickle.dumps(cookies))
     path.chmod(mode)
     return path
+
+
+def run(sessionmaker: Any, settings: Settings, fake: FakeInstagram) -> tuple[RunSummary, InstagramSource, int]:
+    """One run of the live source through the runner; returns the summary, the source and the HTTP calls."""
+    with sessionmaker() as s:
+        cursors = load_cursors(s, "instagram:")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake.install(rsps)
+        source = instagram_source(settings, cursors, sleep=False)
+        summary = run_ingest(sessionmaker, "instagram", source.items(), load_classifier(), PipelineConfig(),
+                             batch_size=50, requests_made=lambda: source.requests_made)
+        http_calls = len(rsps.calls)
+    return summary, source, http_calls
+
+
+def count(session, model, *where) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))

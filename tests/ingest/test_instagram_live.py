@@ -12,7 +12,7 @@ import pytest
 import responses
 import sqlalchemy as sa
 
-from instagram_fake import BASE_TS, SESSION_USER, FakeComment, FakeInstagram, FakePost, write_session_file
+from instagram_fake import BASE_TS, PROFILE, SESSION_USER, FakeComment, FakeInstagram, FakePost, count, run, write_session_file
 from triage.classifier import load_classifier
 from triage.ingest.instagram import instagram_source
 from triage.ingest.runner import load_cursors, run_ingest
@@ -21,19 +21,7 @@ from triage.pipeline import PipelineConfig
 from triage.queue import open_queue
 from triage.settings import Settings
 
-PROFILE = "prakerja.go.id"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instagram"
-
-
-@pytest.fixture
-def ig_settings(tmp_path: Path) -> Settings:
-    return Settings(
-        database_url="unused",
-        secret_key="k",
-        instagram_profiles=(PROFILE,),
-        instagram_own_account=SESSION_USER,
-        instagram_session_file=write_session_file(tmp_path / "session-prakerja.ops"),
-    )
 
 
 def complaint_post(pk: int, n: int, hours_ago: int = 1, first_id: int = 18_000_000_000_000_000) -> FakePost:
@@ -42,23 +30,6 @@ def complaint_post(pk: int, n: int, hours_ago: int = 1, first_id: int = 18_000_0
     comments = [FakeComment(first_id + pk % 1000 * 1000 + i, f"peserta{pk % 1000}_{i}", texts[i % 3],
                             BASE_TS - hours_ago * 3600 + i * 60) for i in range(n)]
     return FakePost(pk, BASE_TS - hours_ago * 3600 - 60, comments)
-
-
-def run(sessionmaker, settings: Settings, fake: FakeInstagram):
-    """One run of the live source through the runner; returns the summary, the source and the HTTP calls."""
-    with sessionmaker() as s:
-        cursors = load_cursors(s, "instagram:")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake.install(rsps)
-        source = instagram_source(settings, cursors, sleep=False)
-        summary = run_ingest(sessionmaker, "instagram", source.items(), load_classifier(), PipelineConfig(),
-                             batch_size=50, requests_made=lambda: source.requests_made)
-        http_calls = len(rsps.calls)
-    return summary, source, http_calls
-
-
-def count(session, model, *where) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def test_recorded_pages_run_through_instaloader(sessionmaker, session, ig_settings):
