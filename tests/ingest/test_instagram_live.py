@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -19,7 +19,6 @@ from triage.ingest.runner import load_cursors, run_ingest
 from triage.models import IngestCursor, IngestRun, Message, QuarantinedInput, Ticket
 from triage.pipeline import PipelineConfig
 from triage.queue import open_queue
-from triage.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instagram"
 

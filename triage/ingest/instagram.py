@@ -110,7 +110,7 @@ def describe_fault(exc: BaseException, session_user: str) -> str:
     chain = list(_causes(exc))
     text = " ".join(str(e) for e in chain)
     relogin = f"run `instaloader --login {session_user or 'USER'}` again"
-    if any(isinstance(e, TooManyRequestsException) for e in chain) or "429" in text:
+    if any(isinstance(e, TooManyRequestsException) for e in chain) or "429 Too Many Requests" in text:
         return "rate limited (429): run ended, resumes from cursor"
     if any(isinstance(e, LoginRequiredException) for e in chain):
         return f"session expired or not logged in: {relogin}"
