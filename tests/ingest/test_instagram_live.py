@@ -235,3 +235,17 @@ def test_missing_session_file_and_loose_mode(sessionmaker, session, ig_settings,
         assert run(sessionmaker, loose, FakeInstagram(PROFILE, []))[0].status == "ok"
     assert "mode 644" in caplog.text and "chmod 600" in caplog.text
     assert "sessionid" not in caplog.text and "abcDEF" not in caplog.text
+
+
+def test_fault_reasons_read_the_status_not_stray_digits():
+    from instaloader.exceptions import AbortDownloadException, ConnectionException, QueryReturnedBadRequestException
+
+    from triage.ingest.instagram import describe_fault
+
+    lost = ConnectionException("JSON Query to api/v1/media/3429429/comments/: 500 Internal Server Error")
+    assert describe_fault(lost, "ops").startswith("connection failed: ")
+    wrapped = ConnectionException("JSON Query to graphql/query: 429 Too Many Requests when accessing ...")
+    assert describe_fault(wrapped, "ops") == "rate limited (429): run ended, resumes from cursor"
+    assert describe_fault(AbortDownloadException("400 - \"fail\" status, message \"checkpoint_required\""), "ops") == (
+        "Instagram wants the account checked: open it in the app, then run `instaloader --login ops` again")
+    assert describe_fault(QueryReturnedBadRequestException("400 Bad Request"), "ops").startswith("bad request (400)")
