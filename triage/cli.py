@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Optional
 
 import click
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from triage import claims, db, migrate, users
 from triage.classifier.entities import extract_entities, masked
 from triage.ingest.files import read_jsonl, read_path
 from triage.ingest.record import InboundRecord, SourceItem
-from triage.ingest.runner import RunSummary, run_ingest
+from triage.ingest.runner import RunSummary, load_cursors, run_ingest
 from triage.models import ROLES, Ticket, User, utcnow
 from triage.pipeline import PipelineConfig
 from triage.settings import PROJECT_ROOT, Settings
@@ -36,7 +36,7 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
     )
 
 
-def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
+def run_items(source: str, items: Iterable[SourceItem], requests_made: Optional[Callable[[], int]] = None) -> RunSummary:
     """Run items through the pipeline with the app's settings, classifier and database."""
     settings = _settings()
     return run_ingest(
@@ -46,6 +46,7 @@ def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
         _classifier(),
         pipeline_config(settings),
         batch_size=settings.import_batch_size,
+        requests_made=requests_made,
     )
 
 
@@ -56,6 +57,10 @@ def echo_summary(summary: RunSummary) -> None:
     click.echo(f"threaded:    {summary.threaded}")
     click.echo(f"duplicates:  {summary.duplicates}")
     click.echo(f"quarantined: {summary.quarantined}")
+    if summary.outbound:
+        click.echo(f"our replies: {summary.outbound}")
+    if summary.requests:
+        click.echo(f"requests:    {summary.requests}")
     for ref, reason in summary.quarantine_reasons:
         click.echo(f"  - {ref}: {reason}")
     if summary.error:
@@ -100,9 +105,50 @@ def import_command(paths: tuple[Path, ...]) -> None:
 
     def items() -> Iterator[SourceItem]:
         for path in paths:
-            yield from read_path(path)
+            yield from read_path(path, _own_instagram_accounts())
 
     summary = run_items("import", items())
+    echo_summary(summary)
+    if summary.status != "ok":
+        raise SystemExit(1)
+
+
+def _own_instagram_accounts() -> tuple[str, ...]:
+    settings = _settings()
+    return tuple(a for a in (settings.instagram_own_account, *settings.instagram_profiles) if a)
+
+
+@click.group("ingest")
+def ingest_group() -> None:
+    """Run an ingest source (scheduled jobs call these)."""
+
+
+@ingest_group.command("instagram")
+@click.option("--once", is_flag=True, help="Read the configured profiles' new comments once (live, through instaloader).")
+@click.option(
+    "--from-dir",
+    "from_dir",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Import the *_comments.json files that `instaloader --comments` wrote into DIR instead.",
+)
+@with_appcontext
+def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
+    """Ingest Instagram comments: live with --once, or offline with --from-dir DIR."""
+    if once == (from_dir is not None):
+        raise click.UsageError("give exactly one of --once or --from-dir DIR")
+    if from_dir is not None:
+        summary = run_items("instagram-import", read_path(from_dir, _own_instagram_accounts()))
+    else:
+        from triage.ingest.instagram import SOURCE, instagram_source
+
+        settings = _settings()
+        if not settings.instagram_profiles:
+            raise click.UsageError("TRIAGE_INSTAGRAM_PROFILES is empty: no profile to read")
+        with db.new_session() as session:
+            cursors = load_cursors(session, SOURCE + ":")
+        source = instagram_source(settings, cursors)
+        summary = run_items(SOURCE, source.items(), requests_made=lambda: source.requests_made)
+        click.echo(f"posts:       {source.posts_scanned} scanned, {source.posts_fetched} with new comments fetched")
     echo_summary(summary)
     if summary.status != "ok":
         raise SystemExit(1)
@@ -372,6 +418,7 @@ def init_app(app: Flask) -> None:
         db_group,
         import_command,
         demo_command,
+        ingest_group,
         users_group,
         claims_group,
         train_command,

@@ -27,7 +27,7 @@ from triage.models import (
     utcnow,
 )
 from triage.priority import compute_due
-from triage.taxonomy import NOISE
+from triage.taxonomy import NOISE, OTHER
 
 PREVIEW_CHARS = 200
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -35,7 +35,7 @@ FUTURE_TOLERANCE = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # "new", "threaded", "duplicate", "quarantined"
+    kind: str  # "new", "threaded", "duplicate", "quarantined", "outbound"
     ticket_id: Optional[int] = None
     noise: bool = False
     reason: Optional[str] = None
@@ -71,6 +71,18 @@ def validate(record: InboundRecord, now: datetime) -> Optional[str]:
     if record.sent_at.tzinfo is None:
         return "time without a timezone"
     return None
+
+
+# Zero-width and bidi controls (e.g. U+202E RIGHT-TO-LEFT OVERRIDE) change how a text
+# looks, not what it says; the classifier sees the text without them, the store keeps it whole.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
+)
+
+
+def classification_text(text: str) -> str:
+    """The text the classifier sees: invisible formatting characters removed."""
+    return text.translate(_INVISIBLE)
 
 
 def _no_nul(value: Optional[str]) -> Optional[str]:
@@ -250,6 +262,71 @@ def _add_record(
     return Outcome(kind, ticket_id=ticket.id, noise=ticket.status == "noise")
 
 
+def _add_outbound(session: so.Session, record: InboundRecord, config: PipelineConfig) -> Outcome:
+    """Store one of the program's own replies: it answers a ticket, it is never a complaint.
+
+    It joins the ticket its thread hints point to and sets that ticket's first response.
+    With no known thread it is kept on a closed ticket of its own, so it never enters the queue.
+    """
+    assert record.sent_at is not None
+    meta = dict(record.meta)
+    text = _no_nul(record.text) or ""
+    if len(text) > config.max_message_chars:
+        meta["truncated_from_chars"] = len(text)
+        text = text[: config.max_message_chars]
+    ticket: Optional[Ticket] = None
+    hints = record.thread_hints()
+    if hints:
+        earlier = session.scalars(
+            sa.select(Message)
+            .where(Message.source == record.channel, Message.source_id.in_(hints))
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            ticket = _resolve_merges(session, earlier.ticket)
+    if ticket is None:
+        meta["no_ticket_reason"] = "outbound message answering no known message"
+        ticket = Ticket(
+            contact_id=_get_contact(session, record).id,
+            channel=record.channel,
+            preview=_preview(text),
+            label=OTHER,
+            status="resolved",
+            entities={},
+            created_at=record.sent_at,
+            last_message_at=record.sent_at,
+            due_at=record.sent_at,
+            due_explanation="outbound message: nothing to answer",
+            first_response_at=record.sent_at,
+            resolved_at=record.sent_at,
+        )
+        session.add(ticket)
+    elif ticket.first_response_at is None or record.sent_at < ticket.first_response_at:
+        ticket.first_response_at = record.sent_at
+    handle, name = contact_handle(record.channel, _no_nul(record.author) or "")
+    session.add(
+        Message(
+            ticket=ticket,
+            direction="outbound",
+            source=record.channel,
+            source_id=record.source_id[:512],
+            author=handle[:320],
+            author_name=(record.author_name or name or None) and (record.author_name or name or "")[:200],
+            subject=(record.subject or None) and record.subject[:500],
+            text=text,
+            sent_at=record.sent_at,
+            in_reply_to=(record.in_reply_to or None) and record.in_reply_to[:512],
+            thread_refs=list(record.references),
+            raw_ref=(record.raw_ref or None) and record.raw_ref[:1000],
+            meta=meta,
+        )
+    )
+    ticket.message_count = (ticket.message_count or 0) + 1
+    session.flush()
+    return Outcome("outbound", ticket_id=ticket.id)
+
+
 def process_batch(
     session: so.Session,
     items: Sequence[InboundRecord | Rejected],
@@ -300,14 +377,20 @@ def process_batch(
             existing.add(key)
             fresh.append((i, record))
 
-    predictions = classifier.predict([r.text for _, r in fresh]) if fresh else []
+    # The program's own replies are not complaints: they are never classified.
+    inbound = [k for k, (_, r) in enumerate(fresh) if r.direction != "outbound"]
+    predicted = classifier.predict([classification_text(fresh[k][1].text) for k in inbound]) if inbound else []
+    predictions: dict[int, Prediction] = dict(zip(inbound, predicted))
     # Oldest first, so a reply in the same batch finds the message it answers.
     order = sorted(range(len(fresh)), key=lambda k: fresh[k][1].sent_at)  # type: ignore[arg-type,return-value]
     for k in order:
         i, record = fresh[k]
         try:
             with session.begin_nested():
-                outcomes[i] = _add_record(session, record, predictions[k], config)
+                if k in predictions:
+                    outcomes[i] = _add_record(session, record, predictions[k], config)
+                else:
+                    outcomes[i] = _add_outbound(session, record, config)
         except Exception as exc:  # one record must never stop the ones behind it
             ref = record.raw_ref or f"{record.channel}:{record.source_id}"
             outcomes[i] = _quarantine(

@@ -9,7 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -86,6 +86,15 @@ class Settings:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_timeout_seconds: int = 20
+    # Instagram: whose posts to read, as whom, and how much each run may cost.
+    instagram_profiles: tuple[str, ...] = ()
+    # The program's own account: its comments are replies to participants, not complaints.
+    instagram_own_account: str = ""
+    # Written once by `instaloader --login USER`; a secret (mode 0600, never in the repo).
+    instagram_session_file: Optional[Path] = None
+    instagram_last_posts: int = 12
+    instagram_max_post_age_days: int = 0  # 0: no age limit, only the last N posts
+    instagram_request_budget: int = 300
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -106,11 +115,28 @@ def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     return key
 
 
+def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name) or ""
+    return tuple(dict.fromkeys(n.strip().lstrip("@").lower() for n in raw.split(",") if n.strip()))
+
+
+def _session_file(env: Mapping[str, str], own_account: str) -> Optional[Path]:
+    """The configured session file, else where `instaloader --login USER` writes it."""
+    if env.get("TRIAGE_INSTAGRAM_SESSION_FILE"):
+        return Path(env["TRIAGE_INSTAGRAM_SESSION_FILE"]).expanduser()
+    if not own_account:
+        return None
+    from instaloader.instaloader import get_default_session_filename
+
+    return Path(get_default_session_filename(own_account))
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables (TRIAGE_*)."""
     env = os.environ if env is None else env
     instance_path = Path(env.get("TRIAGE_INSTANCE_PATH", DEFAULT_INSTANCE))
     database_url = env.get("TRIAGE_DATABASE_URL") or f"sqlite:///{instance_path / 'triage.sqlite3'}"
+    own_account = (env.get("TRIAGE_INSTAGRAM_OWN_ACCOUNT") or "").strip().lstrip("@").lower()
     return Settings(
         database_url=database_url,
         secret_key=_secret_key(env, instance_path),
@@ -134,6 +160,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_starttls=_bool(env, "TRIAGE_SMTP_STARTTLS", False),
         smtp_ssl=_bool(env, "TRIAGE_SMTP_SSL", False),
         smtp_timeout_seconds=_int(env, "TRIAGE_SMTP_TIMEOUT_SECONDS", 20),
+        instagram_profiles=_names(env, "TRIAGE_INSTAGRAM_PROFILES"),
+        instagram_own_account=own_account,
+        instagram_session_file=_session_file(env, own_account),
+        instagram_last_posts=_int(env, "TRIAGE_INSTAGRAM_LAST_POSTS", 12),
+        instagram_max_post_age_days=_int(env, "TRIAGE_INSTAGRAM_MAX_POST_AGE_DAYS", 0),
+        instagram_request_budget=_int(env, "TRIAGE_INSTAGRAM_REQUEST_BUDGET", 300),
     )
 
 

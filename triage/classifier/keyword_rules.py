@@ -116,4 +116,7 @@ class KeywordRuleClassifier:
         ranked = sorted(((label, e / total) for label, e in exps.items()), key=lambda x: -x[1])
         label, confidence = ranked[0]
         top = tuple((lbl, round(p, 4)) for lbl, p in ranked[:3])
-        return Prediction(label, round(confidence, 4), top, needs_review=confidence < self.threshold)
+        # Only noise signals fired (praise, promotion, tags, emoji) and nothing points to an ask:
+        # as sure as rules get, although the softmax over seven labels stays below the threshold.
+        pure_noise = label == NOISE and all(s <= 0 for lbl, s in scores.items() if lbl != NOISE)
+        return Prediction(label, round(confidence, 4), top, needs_review=confidence < self.threshold and not pure_noise)

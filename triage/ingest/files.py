@@ -1,4 +1,5 @@
-"""The offline source: .eml files, mbox files, maildir folders and JSON Lines exports.
+"""The offline source: .eml files, mbox files, maildir folders, JSON Lines exports and the
+`*_comments.json` files of `instaloader --comments`.
 
 Each reader yields records or Rejected items; a broken input never stops the inputs
 behind it.
@@ -9,9 +10,10 @@ import json
 import mailbox
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 from triage.ingest.email_message import EmailParseError, parse_email
+from triage.ingest.instagram_export import is_comments_file, read_comments_file
 from triage.ingest.record import InboundRecord, Rejected, content_hash
 
 SourceItems = Iterator[InboundRecord | Rejected]
@@ -118,8 +120,11 @@ def _looks_like_mbox(path: Path) -> bool:
         return fh.read(5) == b"From "
 
 
-def read_path(path: Path) -> SourceItems:
-    """Read whatever the path holds, choosing the reader by folder shape and file suffix."""
+def read_path(path: Path, own_accounts: Collection[str] = ()) -> SourceItems:
+    """Read whatever the path holds, choosing the reader by folder shape and file suffix.
+
+    `own_accounts` names the program's Instagram accounts: their comments are its replies.
+    """
     if not path.exists():
         yield Rejected(str(path), "no such file or folder")
         return
@@ -127,10 +132,16 @@ def read_path(path: Path) -> SourceItems:
         if all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
             yield from read_maildir(path)
             return
-        for child in sorted(path.iterdir()):
-            if child.name.startswith("."):
+        children = [c for c in sorted(path.iterdir()) if not c.name.startswith(".")]
+        # An instaloader profile folder: beside the comments are the media and metadata files.
+        instaloader_folder = any(is_comments_file(c) for c in children)
+        for child in children:
+            if instaloader_folder and child.is_file() and not is_comments_file(child):
                 continue
-            yield from read_path(child)
+            yield from read_path(child, own_accounts)
+        return
+    if is_comments_file(path):
+        yield from read_comments_file(path, own_accounts)
         return
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
@@ -140,4 +151,7 @@ def read_path(path: Path) -> SourceItems:
     elif suffix in MBOX_SUFFIXES or _looks_like_mbox(path):
         yield from read_mbox(path)
     else:
-        yield Rejected(str(path), f"unsupported file type {suffix or '(none)'}: expected .eml, .mbox, .jsonl or a maildir")
+        yield Rejected(
+            str(path),
+            f"unsupported file type {suffix or '(none)'}: expected .eml, .mbox, .jsonl, *_comments.json or a maildir",
+        )

@@ -42,10 +42,20 @@ class Rejected:
 
 @dataclass
 class CursorMark:
-    """A source's position, written in the same transaction as the records before it."""
+    """A source's position, written in the same transaction as the records before it.
+
+    `commit=True` asks the runner to commit right away: a boundary (e.g. one Instagram
+    post fully read) whose work should survive a fault later in the same run.
+    """
 
     source: str
     position: dict[str, Any]
+    commit: bool = False
+
+
+class SourceStopped(Exception):
+    """A source ended its run on purpose (rate limit, expired login); the message is the
+    reason supervisors see, and the next run resumes from the committed cursors."""
 
 
 SourceItem = Union[InboundRecord, Rejected, CursorMark]

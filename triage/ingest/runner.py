@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
-from triage.ingest.record import CursorMark, InboundRecord, Rejected, SourceItem
+from triage.ingest.record import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
 from triage.models import IngestCursor, IngestRun, utcnow
 from triage.pipeline import Outcome, PipelineConfig, process_batch
 
@@ -28,6 +28,8 @@ class RunSummary:
     duplicates: int = 0
     noise: int = 0
     quarantined: int = 0
+    outbound: int = 0
+    requests: int = 0
     quarantine_reasons: list[tuple[str, str]] = field(default_factory=list)
     error: Optional[str] = None
 
@@ -40,6 +42,8 @@ class RunSummary:
                 self.threaded += 1
             elif outcome.kind == "duplicate":
                 self.duplicates += 1
+            elif outcome.kind == "outbound":
+                self.outbound += 1
             elif outcome.kind == "quarantined":
                 self.quarantined += 1
                 ref = item.source_ref if isinstance(item, Rejected) else (item.raw_ref or item.source_id)
@@ -51,6 +55,13 @@ class RunSummary:
 def load_cursor(session: so.Session, source: str) -> dict:
     cursor = session.scalar(sa.select(IngestCursor).filter_by(source=source))
     return dict(cursor.position) if cursor else {}
+
+
+def load_cursors(session: so.Session, prefix: str) -> dict[str, dict]:
+    """Every cursor whose source starts with `prefix` (e.g. all posts of one profile)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.scalars(sa.select(IngestCursor).where(IngestCursor.source.like(escaped + "%", escape="\\")))
+    return {row.source: dict(row.position) for row in rows}
 
 
 def _save_cursor(session: so.Session, mark: CursorMark) -> None:
@@ -68,6 +79,7 @@ def _record_counts(run: IngestRun, summary: RunSummary) -> None:
     run.duplicates = summary.duplicates
     run.noise = summary.noise
     run.quarantined = summary.quarantined
+    run.requests = summary.requests
 
 
 def run_ingest(
@@ -77,8 +89,15 @@ def run_ingest(
     classifier: Classifier,
     config: PipelineConfig,
     batch_size: int = 200,
+    requests_made: Optional[Callable[[], int]] = None,
 ) -> RunSummary:
-    """Feed a source's items through the pipeline in committed batches and record the run."""
+    """Feed a source's items through the pipeline in committed batches and record the run.
+
+    `requests_made`, when given, reads how many requests the source has sent so far; it is
+    stored with every commit so that even a run that dies shows what it cost.
+    A source that raises SourceStopped ends the run with status "stopped" and its message
+    as the reason; any other exception marks the run "failed".
+    """
     with sessionmaker() as session:
         run = IngestRun(source=source, status="running")
         session.add(run)
@@ -96,6 +115,8 @@ def run_ingest(
             # Counted only once committed, so a failed batch is not reported as stored.
             pending = replace(summary, quarantine_reasons=list(summary.quarantine_reasons))
             pending.add(batch, outcomes)
+            if requests_made is not None:
+                pending.requests = requests_made()
             _record_counts(run, pending)
             session.commit()
             summary = pending
@@ -106,6 +127,8 @@ def run_ingest(
             for item in items:
                 if isinstance(item, CursorMark):
                     marks.append(item)
+                    if item.commit:
+                        flush()
                     continue
                 batch.append(item)
                 if len(batch) >= batch_size:
@@ -113,10 +136,16 @@ def run_ingest(
             if batch or marks:
                 flush()
             summary.status = "ok"
+        except SourceStopped as exc:
+            session.rollback()
+            summary.status = "stopped"
+            summary.error = str(exc)[:2000]
         except Exception as exc:
             session.rollback()
             summary.status = "failed"
             summary.error = f"{type(exc).__name__}: {exc}"[:2000]
+        if requests_made is not None:
+            summary.requests = requests_made()
         run.status = summary.status
         run.error = summary.error
         run.finished_at = utcnow()
