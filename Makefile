@@ -22,8 +22,13 @@ demo: migrate
 	$(BIN)/triage demo
 
 # Plain http on 127.0.0.1: the session cookie cannot carry the Secure flag here.
+# The web server and the scheduler together; the scheduler runs the demo feed (a few new
+# generated complaints every 20 s) and the upkeep jobs. Ctrl-C stops both.
 run: demo
-	TRIAGE_SESSION_COOKIE_SECURE=0 $(BIN)/triage run --host 127.0.0.1 --port 5000
+	@set -e; \
+	TRIAGE_DEMO_FEED=1 $(BIN)/triage scheduler & sched=$$!; \
+	trap 'kill -TERM $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
+	TRIAGE_SESSION_COOKIE_SECURE=0 TRIAGE_DEMO_FEED=1 $(BIN)/triage run --host 127.0.0.1 --port 5000
 
 # After changing interface text: re-extract, merge into the English catalog, compile.
 # The compiled .mo is committed so that running the app needs no build step.

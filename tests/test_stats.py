@@ -70,13 +70,31 @@ def test_ingest_health_marks_stalled_sources(session):
         QuarantinedInput(source="imap:inbox", source_ref="uid 9", reason="empty text"),
     ])
     session.commit()
-    health = {h.source: h for h in stats.ingest_health(session, timedelta(minutes=15), now)}
+    every = timedelta(minutes=15)
+    scheduled = {"imap:inbox": every, "instagram:prakerja": every, "never-ran": every}
+    health = {h.source: h for h in stats.ingest_health(session, scheduled, now)}
     assert health["imap:inbox"].last_status == "ok" and not health["imap:inbox"].stalled
     assert health["imap:inbox"].failures_24h == 1 and health["imap:inbox"].quarantined_24h == 1
     assert health["instagram:prakerja"].stalled  # 60 min > 3 x 15 min
+    assert health["never-ran"].stalled and health["never-ran"].last_status == "never run"
     assert stats.quarantined_total(session) == 1
-    data = stats.api_stats(session, timedelta(minutes=15), now)
-    assert data["ingest"][1]["stalled"] is True and data["quarantined_total"] == 1
+    data = stats.api_stats(session, scheduled, now)
+    assert [h["stalled"] for h in data["ingest"]] == [False, True, True] and data["quarantined_total"] == 1
+
+
+def test_only_successful_runs_keep_a_source_healthy_and_imports_never_stall(session):
+    now = utcnow()
+    every = timedelta(minutes=15)
+    session.add_all([
+        IngestRun(source="imap:inbox", started_at=now - timedelta(hours=3), status="ok"),
+        IngestRun(source="imap:inbox", started_at=now - timedelta(minutes=20), status="failed", error="x"),
+        IngestRun(source="imap:inbox", started_at=now - timedelta(minutes=5), status="failed", error="y"),
+        IngestRun(source="import", started_at=now - timedelta(days=9), status="ok"),
+    ])
+    session.commit()
+    health = {h.source: h for h in stats.ingest_health(session, {"imap:inbox": every}, now)}
+    assert health["imap:inbox"].stalled and health["imap:inbox"].last_status == "failed"
+    assert not health["import"].stalled
 
 
 def test_no_query_loads_every_ticket(session):
@@ -90,7 +108,7 @@ def test_no_query_loads_every_ticket(session):
 
     sa.event.listen(engine, "before_cursor_execute", capture)
     try:
-        stats.api_stats(session, timedelta(minutes=15))
+        stats.api_stats(session, {"imap:inbox": timedelta(minutes=15)})
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
     ticket_reads = [s for s in statements if "FROM tickets" in s]

@@ -27,8 +27,10 @@ def create_app(config: Optional[Settings | Mapping[str, Any]] = None) -> Flask:
 
     from triage import cli, db
     from triage.classifier import load_classifier
+    from triage.logs import configure_logging
     from triage.web import init_app as init_web
 
+    configure_logging(settings)
     # Fail at start-up, with what to run, rather than on the first message.
     app.extensions["triage.classifier"] = load_classifier(settings.model_dir)
     db.init_app(app)

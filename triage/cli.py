@@ -12,13 +12,13 @@ from flask.cli import FlaskGroup, with_appcontext
 
 import secrets
 
-from triage import claims, db, migrate, users
+from triage import claims, db, jobs, migrate, users
 from triage.classifier.entities import extract_entities, masked
 from triage.ingest.files import read_jsonl, read_path
 from triage.ingest.record import InboundRecord, SourceItem
-from triage.ingest.runner import RunSummary, load_cursors, run_ingest
+from triage.ingest.runner import RunSummary
 from triage.models import ROLES, Ticket, User, utcnow
-from triage.pipeline import PipelineConfig
+from triage.jobs import JobContext, run_source
 from triage.settings import PROJECT_ROOT, Settings
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "messages.jsonl"
@@ -29,25 +29,14 @@ def _settings() -> Settings:
     return current_app.config["SETTINGS"]
 
 
-def pipeline_config(settings: Settings) -> PipelineConfig:
-    return PipelineConfig(
-        thread_window=timedelta(hours=settings.thread_window_hours),
-        max_message_chars=settings.max_message_chars,
-    )
+def job_context() -> JobContext:
+    """What a job needs, from the app: database, classifier, settings."""
+    return JobContext(current_app.extensions["triage.sessionmaker"], _classifier(), _settings())
 
 
-def run_items(source: str, items: Iterable[SourceItem], requests_made: Optional[Callable[[], int]] = None) -> RunSummary:
+def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
     """Run items through the pipeline with the app's settings, classifier and database."""
-    settings = _settings()
-    return run_ingest(
-        current_app.extensions["triage.sessionmaker"],
-        source,
-        items,
-        _classifier(),
-        pipeline_config(settings),
-        batch_size=settings.import_batch_size,
-        requests_made=requests_made,
-    )
+    return run_source(job_context(), source, items)
 
 
 def echo_summary(summary: RunSummary) -> None:
@@ -57,6 +46,8 @@ def echo_summary(summary: RunSummary) -> None:
     click.echo(f"threaded:    {summary.threaded}")
     click.echo(f"duplicates:  {summary.duplicates}")
     click.echo(f"quarantined: {summary.quarantined}")
+    for key, value in summary.detail.items():
+        click.echo(f"{key.replace('_', ' ') + ':':13s}{value}")
     if summary.outbound:
         click.echo(f"our replies: {summary.outbound}")
     if summary.requests:
@@ -139,16 +130,9 @@ def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     if from_dir is not None:
         summary = run_items("instagram-import", read_path(from_dir, _own_instagram_accounts()))
     else:
-        from triage.ingest.instagram import SOURCE, instagram_source
-
-        settings = _settings()
-        if not settings.instagram_profiles:
+        if not _settings().instagram_profiles:
             raise click.UsageError("TRIAGE_INSTAGRAM_PROFILES is empty: no profile to read")
-        with db.new_session() as session:
-            cursors = load_cursors(session, SOURCE + ":")
-        source = instagram_source(settings, cursors)
-        summary = run_items(SOURCE, source.items(), requests_made=lambda: source.requests_made)
-        click.echo(f"posts:       {source.posts_scanned} scanned, {source.posts_fetched} with new comments fetched")
+        summary = jobs.ingest_instagram(job_context())
     echo_summary(summary)
     if summary.status != "ok":
         raise SystemExit(1)
@@ -413,8 +397,53 @@ def claims_assign() -> None:
     click.echo(f"assigned: {claims.auto_assign(session)}")
 
 
+@click.command("scheduler")
+@click.option("--run", "run_once", metavar="JOB", default=None, help="Run one job once (if its lease is free) and exit.")
+@with_appcontext
+def scheduler_command(run_once: Optional[str]) -> None:
+    """Run the ingest and upkeep jobs on their schedule until SIGTERM."""
+    from triage.schedule import build_schedule
+    from triage.scheduler import Scheduler
+
+    settings = _settings()
+    schedule = build_schedule(settings)
+    scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), settings, schedule)
+    if run_once is None:
+        click.echo("jobs: " + ", ".join(f"{j.name} every {j.interval.total_seconds():.0f}s" for j in schedule))
+        scheduler.serve_forever()
+        return
+    job = next((j for j in schedule if j.name == run_once), None)
+    if job is None:
+        raise click.UsageError(f"no job {run_once!r}; scheduled: {', '.join(j.name for j in schedule)}")
+    click.echo(f"{job.name}: {'ran' if scheduler.run_job(job) else 'skipped (lease held elsewhere)'}")
+
+
+@click.command("runs")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--source", default=None, help="Only this source.")
+@with_appcontext
+def runs_command(limit: int, source: Optional[str]) -> None:
+    """List recent ingest runs, newest first."""
+    from triage.models import IngestRun
+
+    query = sa.select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc()).limit(limit)
+    if source:
+        query = query.where(IngestRun.source == source)
+    header = f"{'id':>5} {'source':18} {'started (UTC)':19} {'secs':>6} {'status':8} {'fetched':>7} {'new':>5} {'dup':>5} {'thread':>6} {'noise':>5} {'quar':>5} {'req':>5}  error"
+    click.echo(header)
+    for run in db.get_session().scalars(query):
+        secs = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "-"
+        click.echo(
+            f"{run.id:>5} {run.source[:18]:18} {run.started_at:%Y-%m-%d %H:%M:%S} {secs:>6} {run.status:8} "
+            f"{run.fetched:>7} {run.new_tickets:>5} {run.duplicates:>5} {run.threaded:>6} {run.noise:>5} "
+            f"{run.quarantined:>5} {run.requests:>5}  {(run.error or '')[:80]}"
+        )
+
+
 def init_app(app: Flask) -> None:
     for command in (
+        scheduler_command,
+        runs_command,
         db_group,
         import_command,
         demo_command,

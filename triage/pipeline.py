@@ -6,6 +6,7 @@ one call because that is where the model is fastest.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -26,6 +27,7 @@ from triage.models import (
     Ticket,
     utcnow,
 )
+from triage.metrics import CLASSIFY_SECONDS
 from triage.priority import compute_due
 from triage.taxonomy import NOISE, OTHER
 
@@ -379,7 +381,12 @@ def process_batch(
 
     # The program's own replies are not complaints: they are never classified.
     inbound = [k for k, (_, r) in enumerate(fresh) if r.direction != "outbound"]
+    started = time.perf_counter()
     predicted = classifier.predict([classification_text(fresh[k][1].text) for k in inbound]) if inbound else []
+    if inbound:
+        per_message = (time.perf_counter() - started) / len(inbound)
+        for _ in inbound:
+            CLASSIFY_SECONDS.observe(per_message)
     predictions: dict[int, Prediction] = dict(zip(inbound, predicted))
     # Oldest first, so a reply in the same batch finds the message it answers.
     order = sorted(range(len(fresh)), key=lambda k: fresh[k][1].sent_at)  # type: ignore[arg-type,return-value]

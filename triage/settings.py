@@ -95,6 +95,13 @@ class Settings:
     instagram_last_posts: int = 12
     instagram_max_post_age_days: int = 0  # 0: no age limit, only the last N posts
     instagram_request_budget: int = 300
+    # Scheduler: a job's lease lasts this long unless renewed (a dead holder's job waits
+    # at most this long for another scheduler to take over).
+    lease_seconds: int = 60
+    # `make run` only: a demo source that brings a few generated complaints every 20 s.
+    demo_feed: bool = False
+    # "text" for people, "json" (one object per line) for log collectors.
+    log_format: str = "text"
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -166,6 +173,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         instagram_last_posts=_int(env, "TRIAGE_INSTAGRAM_LAST_POSTS", 12),
         instagram_max_post_age_days=_int(env, "TRIAGE_INSTAGRAM_MAX_POST_AGE_DAYS", 0),
         instagram_request_budget=_int(env, "TRIAGE_INSTAGRAM_REQUEST_BUDGET", 300),
+        lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60),
+        demo_feed=_bool(env, "TRIAGE_DEMO_FEED", False),
+        log_format=_choice(env, "TRIAGE_LOG_FORMAT", ("text", "json"), "text"),
     )
 
 

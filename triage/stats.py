@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Optional
+from typing import Mapping, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -197,28 +197,45 @@ def confidence_distribution(session: so.Session) -> list[int]:
 @dataclass(frozen=True)
 class SourceHealth:
     source: str
-    last_started_at: datetime
+    last_started_at: Optional[datetime]
     last_status: str
     last_error: Optional[str]
     fetched: int
     failures_24h: int
     quarantined_24h: int
+    last_success_at: Optional[datetime]
     stalled: bool
 
 
-def ingest_health(session: so.Session, interval: timedelta, now: Optional[datetime] = None) -> list[SourceHealth]:
-    """The last run per source, failures and quarantined inputs of the last day, stalled flags."""
+def ingest_health(
+    session: so.Session, intervals: Mapping[str, timedelta], now: Optional[datetime] = None
+) -> list[SourceHealth]:
+    """The last run per source, failures and quarantined inputs of the last day, stalled flags.
+
+    `intervals` holds the scheduled sources and their intervals: such a source with no
+    successful run for STALLED_INTERVALS intervals (or none ever) is stalled. Sources that
+    only ran by hand (imports) are listed but never stalled.
+    """
     now = now or utcnow()
     latest = (
         sa.select(IngestRun.source, sa.func.max(IngestRun.started_at).label("started_at"))
         .group_by(IngestRun.source)
         .subquery()
     )
-    runs = session.scalars(
+    runs: dict[str, IngestRun] = {}
+    for run in session.scalars(
         sa.select(IngestRun)
         .join(latest, sa.and_(IngestRun.source == latest.c.source, IngestRun.started_at == latest.c.started_at))
-        .order_by(IngestRun.source)
-    ).all()
+        .order_by(IngestRun.id)
+    ):
+        runs[run.source] = run  # two runs started in the same instant: the later row wins
+    successes = dict(
+        session.execute(
+            sa.select(IngestRun.source, sa.func.max(IngestRun.started_at))
+            .where(IngestRun.status == "ok")
+            .group_by(IngestRun.source)
+        ).all()
+    )
     day_ago = now - timedelta(days=1)
     failures = dict(
         session.execute(
@@ -234,28 +251,33 @@ def ingest_health(session: so.Session, interval: timedelta, now: Optional[dateti
             .group_by(QuarantinedInput.source)
         ).all()
     )
-    seen: dict[str, SourceHealth] = {}
-    for run in runs:
-        if run.source in seen:  # two runs started in the same instant: keep one
-            continue
-        seen[run.source] = SourceHealth(
-            run.source,
-            run.started_at,
-            run.status,
-            run.error,
-            run.fetched,
-            failures.get(run.source, 0),
-            quarantined.get(run.source, 0),
-            run.started_at < now - STALLED_INTERVALS * interval,
+    health = []
+    for source in sorted(set(runs) | set(intervals)):
+        run = runs.get(source)
+        success = successes.get(source)
+        interval = intervals.get(source)
+        stalled = interval is not None and (success is None or success < now - STALLED_INTERVALS * interval)
+        health.append(
+            SourceHealth(
+                source,
+                run.started_at if run else None,
+                run.status if run else "never run",
+                run.error if run else None,
+                run.fetched if run else 0,
+                failures.get(source, 0),
+                quarantined.get(source, 0),
+                success,
+                stalled,
+            )
         )
-    return list(seen.values())
+    return health
 
 
 def quarantined_total(session: so.Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(QuarantinedInput)) or 0
 
 
-def api_stats(session: so.Session, interval: timedelta, now: Optional[datetime] = None) -> dict:
+def api_stats(session: so.Session, intervals: Mapping[str, timedelta], now: Optional[datetime] = None) -> dict:
     """The dashboard's figures as plain JSON-ready data."""
     now = now or utcnow()
     sla = sla_figures(session, now)
@@ -279,13 +301,14 @@ def api_stats(session: so.Session, interval: timedelta, now: Optional[datetime] 
         "ingest": [
             {
                 "source": h.source,
-                "last_started_at": h.last_started_at.isoformat(),
+                "last_started_at": h.last_started_at.isoformat() if h.last_started_at else None,
+                "last_success_at": h.last_success_at.isoformat() if h.last_success_at else None,
                 "last_status": h.last_status,
                 "failures_24h": h.failures_24h,
                 "quarantined_24h": h.quarantined_24h,
                 "stalled": h.stalled,
             }
-            for h in ingest_health(session, interval, now)
+            for h in ingest_health(session, intervals, now)
         ],
         "quarantined_total": quarantined_total(session),
     }

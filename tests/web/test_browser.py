@@ -48,7 +48,7 @@ def browser_type_launch_args(browser_type_launch_args):
 def live_server(settings, engine, smtp_server):
     """The app on a free port of 127.0.0.1 in a server thread, replying through the loopback SMTP server."""
     host, port, _inbox = smtp_server
-    app = create_app(settings.with_overrides(smtp_host=host, smtp_port=port))
+    app = create_app(settings.with_overrides(smtp_host=host, smtp_port=port, instagram_profiles=("prakerja.go.id",)))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -156,7 +156,7 @@ def test_supervisor_dashboard_charts_render_with_data(live_server, watched_page,
             t.first_response_at = t.created_at + timedelta(hours=2)
             t.resolved_at = t.created_at + timedelta(hours=5)
     session.add(IngestRun(source="imap:inbox", started_at=now - timedelta(minutes=3), status="ok", fetched=12))
-    session.add(IngestRun(source="instagram:prakerja", started_at=now - timedelta(hours=2), status="failed", error="429"))
+    session.add(IngestRun(source="instagram", started_at=now - timedelta(hours=2), status="failed", error="429"))
     session.commit()
 
     _login(page, live_server, "supervisor1")

@@ -10,7 +10,8 @@ SUPERVISOR_PAGES = ["/supervisor/", "/supervisor/team", "/supervisor/review", "/
 
 
 def test_only_login_and_healthz_are_open(client, app):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["status"] == "ok"
     assert client.get("/login").status_code == 200
     for url in ["/", "/queue/rows", "/tickets/1", *SUPERVISOR_PAGES]:
         response = client.get(url)

@@ -1068,6 +1068,11 @@ def _email(label: str, rng: random.Random) -> str:
     return text
 
 
+def sample_message(label: str, channel: str, rng: random.Random) -> str:
+    """One fresh message of a label on a channel (the demo feed uses this too)."""
+    return (_instagram(label, rng) if channel == "instagram" else _email(label, rng)).strip()
+
+
 def generate(seed: int = DEFAULT_SEED) -> list[dict]:
     """Return the generated corpus: a list of {text, label, channel, source} records."""
     rng = random.Random(seed)
@@ -1079,8 +1084,7 @@ def generate(seed: int = DEFAULT_SEED) -> list[dict]:
         while count < target and attempts < target * 40:
             attempts += 1
             channel = "instagram" if rng.random() < INSTAGRAM_SHARE[label] else "email"
-            text = _instagram(label, rng) if channel == "instagram" else _email(label, rng)
-            text = text.strip()
+            text = sample_message(label, channel, rng)
             key = text.lower()
             if not text or key in seen:
                 continue

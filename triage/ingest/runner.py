@@ -32,6 +32,7 @@ class RunSummary:
     requests: int = 0
     quarantine_reasons: list[tuple[str, str]] = field(default_factory=list)
     error: Optional[str] = None
+    detail: dict[str, object] = field(default_factory=dict)  # what the source adds, e.g. posts scanned
 
     def add(self, items: list[InboundRecord | Rejected], outcomes: list[Outcome]) -> None:
         self.read += len(outcomes)
@@ -90,13 +91,16 @@ def run_ingest(
     config: PipelineConfig,
     batch_size: int = 200,
     requests_made: Optional[Callable[[], int]] = None,
+    should_stop: Optional[Callable[[], bool]] = None,
 ) -> RunSummary:
     """Feed a source's items through the pipeline in committed batches and record the run.
 
     `requests_made`, when given, reads how many requests the source has sent so far; it is
     stored with every commit so that even a run that dies shows what it cost.
     A source that raises SourceStopped ends the run with status "stopped" and its message
-    as the reason; any other exception marks the run "failed".
+    as the reason; any other exception marks the run "failed". `should_stop` (a shutdown
+    or a lost lease) is checked between items: the unfinished batch rolls back whole and
+    the cursor stays where the last commit left it.
     """
     with sessionmaker() as session:
         run = IngestRun(source=source, status="running")
@@ -125,6 +129,8 @@ def run_ingest(
 
         try:
             for item in items:
+                if should_stop is not None and should_stop():
+                    raise SourceStopped("shutdown requested: run ended, resumes from cursor")
                 if isinstance(item, CursorMark):
                     marks.append(item)
                     if item.commit:
@@ -144,6 +150,10 @@ def run_ingest(
             session.rollback()
             summary.status = "failed"
             summary.error = f"{type(exc).__name__}: {exc}"[:2000]
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # let a source's generator log out / close its connection now
         if requests_made is not None:
             summary.requests = requests_made()
         run.status = summary.status

@@ -60,7 +60,7 @@ def _security_headers(response):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/metrics")
 
 
 def _error_page(code: int, title: str, detail: str = ""):
@@ -132,13 +132,14 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     _register_errors(app)
 
-    from triage.web import agent, api, auth, supervisor, templating
+    from triage.web import agent, api, auth, ops, supervisor, templating
 
     templating.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ops.bp)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies: no cross-site request can carry one
 
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from triage import claims, db, stats, tickets
 from triage.models import CHANNELS, Ticket
 from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, queue_page
+from triage.schedule import ingest_intervals
 from triage.taxonomy import LABELS
 from triage.users import token_user
 
@@ -169,8 +170,7 @@ def resolve(ticket_id: int):
 @bp.get("/stats")
 @scope_required("stats:read")
 def get_stats():
-    interval = timedelta(minutes=current_app.config["SETTINGS"].ingest_interval_minutes)
-    return jsonify(stats.api_stats(db.get_session(), interval))
+    return jsonify(stats.api_stats(db.get_session(), ingest_intervals(current_app.config["SETTINGS"])))
 
 
 @bp.get("/openapi.json")

@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -74,12 +73,3 @@ def language():
         abort(400)
     session["lang"] = lang
     return redirect(_safe_next(request.form.get("next")))
-
-
-@bp.get("/healthz")
-def healthz():
-    try:
-        db.get_session().execute(sa.text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - report, never raise, from a health check
-        return jsonify(status="database unavailable"), 503
-    return jsonify(status="ok")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from triage import claims, db, replies, stats, users
 from triage.models import ROLES, User
 from triage.queue import needs_review_queue
+from triage.schedule import ingest_intervals
 from triage.taxonomy import CATEGORIES, LABELS
 from triage.web import charts
 from triage.web.access import supervisor_required
@@ -22,8 +23,8 @@ AGE_NAMES = {"lt4h": "< 4 jam", "4to24h": "4–24 jam", "1to3d": "1–3 hari", "
 AGE_NAMES_EN = {"lt4h": "< 4 h", "4to24h": "4–24 h", "1to3d": "1–3 d", "gt3d": "> 3 d"}
 
 
-def _interval() -> timedelta:
-    return timedelta(minutes=current_app.config["SETTINGS"].ingest_interval_minutes)
+def _intervals() -> dict[str, timedelta]:
+    return ingest_intervals(current_app.config["SETTINGS"])
 
 
 def _age_names() -> list[str]:
@@ -43,7 +44,7 @@ def _figures():
         "times": stats.response_times(s),
         "agents": stats.agent_load(s),
         "confidence": stats.confidence_distribution(s),
-        "ingest": stats.ingest_health(s, _interval()),
+        "ingest": stats.ingest_health(s, _intervals()),
         "quarantined": stats.quarantined_total(s),
     }
 
@@ -100,7 +101,7 @@ def export(table: str):
     if table == "confidence":
         return _csv("confidence", ["confidence_from", "confidence_to", "open_tickets"], [[i / 10, (i + 1) / 10, n] for i, n in enumerate(stats.confidence_distribution(s))])
     if table == "ingest":
-        return _csv("ingest", ["source", "last_started_at", "last_status", "failures_24h", "quarantined_24h", "stalled"], [[h.source, h.last_started_at.isoformat(), h.last_status, h.failures_24h, h.quarantined_24h, h.stalled] for h in stats.ingest_health(s, _interval())])
+        return _csv("ingest", ["source", "last_started_at", "last_status", "failures_24h", "quarantined_24h", "stalled"], [[h.source, h.last_started_at.isoformat() if h.last_started_at else "", h.last_status, h.failures_24h, h.quarantined_24h, h.stalled] for h in stats.ingest_health(s, _intervals())])
     abort(404)
 
 

@@ -1,0 +1,98 @@
+"""The scheduler: jobs as data, leases around runs, graceful stop, run records and listing."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from builders import FixedClassifier, record
+from triage import leases
+from triage.ingest.record import CursorMark
+from triage.ingest.runner import run_ingest
+from triage.jobs import JobContext
+from triage.models import IngestCursor, IngestRun, Message
+from triage.pipeline import PipelineConfig
+from triage.schedule import Job, build_schedule
+from triage.scheduler import Scheduler
+
+
+def test_schedule_is_built_from_settings(settings):
+    names = [job.name for job in build_schedule(settings)]
+    assert names == ["upkeep:claims", "upkeep:reclassify"]
+    names = [job.name for job in build_schedule(settings.with_overrides(instagram_profiles=("prakerja.go.id",), demo_feed=True))]
+    assert names[:2] == ["instagram", "demo-feed"]
+    instagram = build_schedule(settings.with_overrides(instagram_profiles=("p",)))[0]
+    assert instagram.interval == timedelta(minutes=settings.ingest_interval_minutes) and instagram.ingest
+
+
+def test_run_job_skips_while_another_holder_has_the_lease(sessionmaker, settings):
+    ran: list[str] = []
+    job = Job("demo-feed", timedelta(seconds=5), timedelta(seconds=30), lambda ctx: ran.append("x"))
+    scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [job])
+    with sessionmaker() as s:
+        assert leases.acquire(s, "demo-feed", "someone-else", timedelta(seconds=30))
+    assert scheduler.run_job(job) is False and ran == []
+    with sessionmaker() as s:
+        leases.release(s, "demo-feed", "someone-else")
+    assert scheduler.run_job(job) is True and ran == ["x"]
+    with sessionmaker() as s:  # released after the run
+        assert leases.acquire(s, "demo-feed", "someone-else", timedelta(seconds=30))
+
+
+def test_demo_feed_job_records_a_run(sessionmaker, settings):
+    job = next(j for j in build_schedule(settings.with_overrides(demo_feed=True)) if j.name == "demo-feed")
+    scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [job])
+    assert scheduler.run_job(job)
+    with sessionmaker() as s:
+        run = s.scalars(sa.select(IngestRun)).one()
+        assert run.source == "demo-feed" and run.status == "ok" and 1 <= run.new_tickets <= 3
+
+
+def test_stop_request_rolls_back_the_unfinished_batch_and_keeps_the_cursor(sessionmaker):
+    stop = threading.Event()
+
+    def source():
+        yield record(source_id="<a@x>")
+        yield CursorMark("src", {"uid": 1}, commit=True)
+        yield record(source_id="<b@x>")
+        stop.set()  # SIGTERM arrives mid-batch
+        yield record(source_id="<c@x>")
+        yield CursorMark("src", {"uid": 3}, commit=True)
+
+    summary = run_ingest(sessionmaker, "src", source(), FixedClassifier(), PipelineConfig(), should_stop=stop.is_set)
+    assert summary.status == "stopped" and "shutdown requested" in summary.error
+    with sessionmaker() as s:
+        assert s.scalars(sa.select(Message.source_id)).all() == ["<a@x>"]
+        assert s.scalars(sa.select(IngestCursor.position)).one() == {"uid": 1}
+
+
+def test_scheduler_start_runs_jobs_and_stop_waits_for_them(sessionmaker, settings):
+    started, finished = threading.Event(), threading.Event()
+
+    def slow(ctx: JobContext):
+        started.set()
+        while not ctx.should_stop():
+            pass
+        finished.set()
+
+    job = Job("slow", timedelta(seconds=60), timedelta(seconds=60), slow)
+    scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [job], lease_ttl=timedelta(seconds=5))
+    scheduler.start()
+    assert started.wait(5)
+    scheduler.stop()
+    assert finished.is_set()  # stop() returned only after the job saw the request and ended
+
+
+def test_runs_command_lists_runs(runner, sessionmaker):
+    with sessionmaker() as s:
+        s.add(IngestRun(source="instagram", status="stopped", fetched=5, requests=7, error="rate limited (429)"))
+        s.add(IngestRun(source="email:inbox", status="ok", fetched=12, new_tickets=10, duplicates=2))
+        s.commit()
+    result = runner.invoke(args=["runs"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:3] == ["id", "source", "started"]
+    assert "rate limited (429)" in result.output and "email:inbox" in result.output
+    only = runner.invoke(args=["runs", "--source", "email:inbox"])
+    assert "instagram" not in only.output

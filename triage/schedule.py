@@ -1,0 +1,44 @@
+"""The schedule, as data: which job runs how often and for how long at most.
+
+Read it at a glance; the scheduler (triage/scheduler.py) only executes it, and the
+health checks read it to know when a source is overdue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable, Optional
+
+from triage import jobs
+from triage.settings import Settings
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # also its lease name, and for ingest jobs the source of its IngestRun rows
+    interval: timedelta
+    timeout: timedelta  # past this the job is asked to stop at its next batch boundary
+    run: Callable[[jobs.JobContext], object]
+    ingest: bool = True
+
+
+def build_schedule(settings: Settings) -> list[Job]:
+    every = timedelta(minutes=settings.ingest_interval_minutes)
+    schedule: list[Job] = []
+    if settings.instagram_profiles:
+        schedule.append(Job("instagram", every, max(every, timedelta(minutes=10)), jobs.ingest_instagram))
+    if settings.demo_feed:
+        schedule.append(Job("demo-feed", timedelta(seconds=20), timedelta(seconds=60), jobs.ingest_demo_feed))
+    schedule += [
+        Job("upkeep:claims", timedelta(minutes=1), timedelta(minutes=2), jobs.expire_and_assign, ingest=False),
+        Job("upkeep:reclassify", timedelta(minutes=10), timedelta(minutes=30), jobs.reclassify_after_new_model, ingest=False),
+    ]
+    return schedule
+
+
+def ingest_intervals(settings: Settings) -> dict[str, timedelta]:
+    """Each scheduled source and its interval (for stalled flags)."""
+    return {job.name: job.interval for job in build_schedule(settings) if job.ingest}
+
+
+def find_job(settings: Settings, name: str) -> Optional[Job]:
+    return next((job for job in build_schedule(settings) if job.name == name), None)
