@@ -92,6 +92,20 @@ def _no_nul(value: Optional[str]) -> Optional[str]:
     return value.replace("\x00", "") if value and "\x00" in value else value
 
 
+def _clean_text(record: InboundRecord, config: PipelineConfig) -> tuple[str, dict]:
+    """The text to store (NUL-free, capped) and the record's meta noting what changed."""
+    meta = dict(record.meta)
+    if any("\x00" in (v or "") for v in (record.text, record.subject, record.author, record.author_name)):
+        meta["nul_removed"] = True
+        record.text, record.subject = _no_nul(record.text) or "", _no_nul(record.subject)
+        record.author, record.author_name = _no_nul(record.author) or "", _no_nul(record.author_name)
+    text = record.text
+    if len(text) > config.max_message_chars:
+        meta["truncated_from_chars"] = len(text)
+        text = text[: config.max_message_chars]
+    return text, meta
+
+
 def _quarantine(session: so.Session, source: str, ref: str, reason: str, payload: Optional[str], run_id: Optional[int]) -> Outcome:
     session.add(
         QuarantinedInput(
@@ -126,6 +140,20 @@ def _resolve_merges(session: so.Session, ticket: Ticket) -> Ticket:
     return ticket
 
 
+def ticket_answered_by(session: so.Session, record: InboundRecord) -> Optional[Ticket]:
+    """The ticket of the newest earlier message this record's thread hints name, if any."""
+    hints = record.thread_hints()
+    if not hints:
+        return None
+    earlier = session.scalars(
+        sa.select(Message)
+        .where(Message.source == record.channel, Message.source_id.in_(hints))
+        .order_by(Message.sent_at.desc())
+        .limit(1)
+    ).first()
+    return _resolve_merges(session, earlier.ticket) if earlier is not None else None
+
+
 def find_thread(
     session: so.Session,
     record: InboundRecord,
@@ -134,16 +162,9 @@ def find_thread(
     window: timedelta,
 ) -> tuple[Optional[Ticket], str]:
     """Find the ticket this record continues: by thread hints, then by contact and category."""
-    hints = record.thread_hints()
-    if hints:
-        earlier = session.scalars(
-            sa.select(Message)
-            .where(Message.source == record.channel, Message.source_id.in_(hints))
-            .order_by(Message.sent_at.desc())
-            .limit(1)
-        ).first()
-        if earlier is not None:
-            return _resolve_merges(session, earlier.ticket), "reply"
+    answered = ticket_answered_by(session, record)
+    if answered is not None:
+        return answered, "reply"
     assert record.sent_at is not None
     recent = session.scalars(
         sa.select(Ticket)
@@ -195,16 +216,8 @@ def _add_record(
     config: PipelineConfig,
 ) -> Outcome:
     assert record.sent_at is not None
-    meta = dict(record.meta)
-    if any("\x00" in (v or "") for v in (record.text, record.subject, record.author, record.author_name)):
-        meta["nul_removed"] = True
-        record.text, record.subject = _no_nul(record.text), _no_nul(record.subject)
-        record.author, record.author_name = _no_nul(record.author), _no_nul(record.author_name)
+    text, meta = _clean_text(record, config)
     contact = _get_contact(session, record)
-    text = record.text
-    if len(text) > config.max_message_chars:
-        meta["truncated_from_chars"] = len(text)
-        text = text[: config.max_message_chars]
     entities = extract_entities(text)
     ticket, why = find_thread(session, record, contact, prediction.label, config.thread_window)
     if ticket is None:
@@ -271,22 +284,8 @@ def _add_outbound(session: so.Session, record: InboundRecord, config: PipelineCo
     With no known thread it is kept on a closed ticket of its own, so it never enters the queue.
     """
     assert record.sent_at is not None
-    meta = dict(record.meta)
-    text = _no_nul(record.text) or ""
-    if len(text) > config.max_message_chars:
-        meta["truncated_from_chars"] = len(text)
-        text = text[: config.max_message_chars]
-    ticket: Optional[Ticket] = None
-    hints = record.thread_hints()
-    if hints:
-        earlier = session.scalars(
-            sa.select(Message)
-            .where(Message.source == record.channel, Message.source_id.in_(hints))
-            .order_by(Message.sent_at.desc())
-            .limit(1)
-        ).first()
-        if earlier is not None:
-            ticket = _resolve_merges(session, earlier.ticket)
+    text, meta = _clean_text(record, config)
+    ticket = ticket_answered_by(session, record)
     if ticket is None:
         meta["no_ticket_reason"] = "outbound message answering no known message"
         ticket = Ticket(
