@@ -33,7 +33,7 @@ run: demo
 # After changing interface text: re-extract, merge into the English catalog, compile.
 # The compiled .mo is committed so that running the app needs no build step.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -o .messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _l -k gettext -k lazy_gettext -o .messages.pot .
 	$(BIN)/pybabel update -i .messages.pot -d triage/translations -l en --width 100
 	$(BIN)/pybabel compile -d triage/translations
 	rm -f .messages.pot

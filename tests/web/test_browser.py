@@ -135,7 +135,8 @@ def test_agent_takes_next_relabels_replies_and_resolves(live_server, watched_pag
 
     page.click("#resolve")
     page.wait_for_selector("text=Tiket diselesaikan.")
-    assert page.inner_text("#ticket-status") == "resolved"
+    assert page.get_attribute("#ticket-status", "data-status") == "resolved"
+    assert page.inner_text("#ticket-status") == "selesai"
     session.expire_all()
     done = session.get(Ticket, urgent.id)
     assert done.status == "resolved" and done.label == "payment_account" and done.label_source == "agent"

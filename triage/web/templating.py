@@ -5,12 +5,20 @@ from datetime import datetime
 
 from flask import Flask
 from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 
 from triage.models import utcnow
 from triage.priority import describe_due
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web.access import is_supervisor
+
+
+STATUS_NAMES = {"open": _l("terbuka"), "claimed": _l("diklaim"), "resolved": _l("selesai"), "noise": _l("bukan keluhan")}
+
+
+def status_name(status: str) -> str:
+    return str(STATUS_NAMES.get(status, status))
 
 
 def label_name(label: str) -> str:
@@ -55,6 +63,7 @@ def duration(seconds: float | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         label_name=label_name,
+        status_name=status_name,
         due_text=due_text,
         age_text=age_text,
         when=when,
