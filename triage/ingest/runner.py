@@ -106,6 +106,8 @@ def run_ingest(
             for item in items:
                 if isinstance(item, CursorMark):
                     marks.append(item)
+                    if item.flush:
+                        flush()
                     continue
                 batch.append(item)
                 if len(batch) >= batch_size:
