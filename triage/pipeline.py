@@ -31,6 +31,8 @@ from triage.taxonomy import NOISE
 
 PREVIEW_CHARS = 200
 FUTURE_TOLERANCE = timedelta(hours=1)
+# What a message that needs no agent is filed as, without asking the classifier.
+NOT_A_COMPLAINT = Prediction(NOISE, 1.0, ((NOISE, 1.0),), False)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,24 @@ def _resolve_merges(session: so.Session, ticket: Ticket) -> Ticket:
     return ticket
 
 
+def is_complaint(record: InboundRecord) -> bool:
+    """Our own replies and auto-replies, bounces or bulk mail need no agent and no classifier."""
+    return record.direction == "inbound" and not record.meta.get("not_complaint")
+
+
+def _find_by_hints(session: so.Session, record: InboundRecord) -> Optional[Ticket]:
+    hints = record.thread_hints()
+    if not hints:
+        return None
+    earlier = session.scalars(
+        sa.select(Message)
+        .where(Message.source == record.channel, Message.source_id.in_(hints))
+        .order_by(Message.sent_at.desc())
+        .limit(1)
+    ).first()
+    return _resolve_merges(session, earlier.ticket) if earlier is not None else None
+
+
 def find_thread(
     session: so.Session,
     record: InboundRecord,
@@ -120,16 +140,9 @@ def find_thread(
     window: timedelta,
 ) -> tuple[Optional[Ticket], str]:
     """Find the ticket this record continues: by thread hints, then by contact and category."""
-    hints = record.thread_hints()
-    if hints:
-        earlier = session.scalars(
-            sa.select(Message)
-            .where(Message.source == record.channel, Message.source_id.in_(hints))
-            .order_by(Message.sent_at.desc())
-            .limit(1)
-        ).first()
-        if earlier is not None:
-            return _resolve_merges(session, earlier.ticket), "reply"
+    by_hints = _find_by_hints(session, record)
+    if by_hints is not None:
+        return by_hints, "reply"
     assert record.sent_at is not None
     recent = session.scalars(
         sa.select(Ticket)
@@ -190,8 +203,14 @@ def _add_record(
     if len(text) > config.max_message_chars:
         meta["truncated_from_chars"] = len(text)
         text = text[: config.max_message_chars]
-    entities = extract_entities(text)
-    ticket, why = find_thread(session, record, contact, prediction.label, config.thread_window)
+    complaint = is_complaint(record)
+    entities = extract_entities(text) if complaint else {}
+    if complaint:
+        ticket, why = find_thread(session, record, contact, prediction.label, config.thread_window)
+    elif record.direction == "outbound":  # our reply joins the conversation it answers
+        ticket, why = _find_by_hints(session, record), "our reply"
+    else:  # an auto-reply or bounce gets a noise ticket of its own: never reopens or boosts one
+        ticket, why = None, ""
     if ticket is None:
         ticket = Ticket(
             contact_id=contact.id,
@@ -214,7 +233,9 @@ def _add_record(
         meta["threaded_by"] = why
         ticket.entities = _merge_entities(ticket.entities or {}, entities)
         ticket.last_message_at = max(ticket.last_message_at, record.sent_at)
-        actionable = prediction.label != NOISE or prediction.needs_review
+        if record.direction == "outbound" and (ticket.first_response_at is None or record.sent_at < ticket.first_response_at):
+            ticket.first_response_at = record.sent_at
+        actionable = complaint and (prediction.label != NOISE or prediction.needs_review)
         if ticket.status == "noise" and actionable and ticket.label_source == "model":
             ticket.label, ticket.confidence = prediction.label, prediction.confidence
             ticket.needs_review = prediction.needs_review
@@ -238,8 +259,8 @@ def _add_record(
             in_reply_to=(record.in_reply_to or None) and record.in_reply_to[:512],
             thread_refs=list(record.references),
             raw_ref=(record.raw_ref or None) and record.raw_ref[:1000],
-            label=prediction.label,
-            confidence=prediction.confidence,
+            label=prediction.label if record.direction == "inbound" else None,
+            confidence=prediction.confidence if record.direction == "inbound" else None,
             meta=meta,
         )
     )
@@ -299,7 +320,9 @@ def process_batch(
             existing.add(key)
             fresh.append((i, record))
 
-    predictions = classifier.predict([r.text for _, r in fresh]) if fresh else []
+    to_classify = [r.text for _, r in fresh if is_complaint(r)]
+    classified = iter(classifier.predict(to_classify) if to_classify else [])
+    predictions = [next(classified) if is_complaint(r) else NOT_A_COMPLAINT for _, r in fresh]
     # Oldest first, so a reply in the same batch finds the message it answers.
     order = sorted(range(len(fresh)), key=lambda k: fresh[k][1].sent_at)  # type: ignore[arg-type,return-value]
     for k in order:

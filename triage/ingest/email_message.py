@@ -26,7 +26,7 @@ FALLBACK_CHARSETS = ("utf-8", "cp1252", "iso-8859-1")
 # A declared charset that decodes with at most this share of bad bytes is kept, with
 # replacement characters, rather than swapped for a single-byte guess that garbles it all.
 MAX_REPLACEMENT_SHARE = 0.02
-MAX_NESTING = 20
+MAX_NESTING = 100  # deeper MIME nesting is an attack, not a complaint
 _MSGID = re.compile(r"<[^<>\s]+>")
 _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table"}
 _DROPPED_TAGS = {"script", "style", "title", "noscript", "template"}
@@ -122,17 +122,23 @@ def decode_payload(part: Message) -> str:
 
 def _clean_text(value: str) -> str:
     # Raw 8-bit header bytes arrive as surrogate escapes: decode them like a body.
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if _has_raw_bytes(value):
         value = decode_bytes(value.encode("utf-8", "surrogateescape"), None)
     return " ".join(value.replace("\x00", "").split())
 
 
+def _has_raw_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
 def _header(msg: Message, name: str) -> Optional[str]:
+    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)  # type: ignore[attr-defined]
+    if isinstance(raw, str) and _has_raw_bytes(raw):  # unencoded 8-bit: the policy would turn it into U+FFFD
+        return _clean_text(raw)
     try:
         value = msg.get(name)
         text = str(value) if value is not None else None
     except Exception:  # a header the policy cannot parse: decode its raw text by hand
-        raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)  # type: ignore[attr-defined]
         if raw is None:
             return None
         try:
@@ -271,6 +277,7 @@ def parse_email(
     if not text.strip():
         if not reason:
             detail = f" ({len(attachments)} attachment(s))" if attachments else ""
+            detail += f" ({'; '.join(body.notes)})" if body.notes else ""
             raise EmailParseError("no text body" + detail)
         text = f"({reason}: no text)"
     if reason:
