@@ -1,6 +1,8 @@
 """Command line: `triage ...` (the same commands as `flask --app triage ...`)."""
 from __future__ import annotations
 
+import signal
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -127,8 +129,55 @@ def demo_command(path: Path) -> None:
     echo_summary(run_items("demo", shifted_to_now(list(read_jsonl(path)))))
 
 
+@click.group("ingest")
+def ingest_group() -> None:
+    """Run an ingest source (email over IMAP)."""
+
+
+@ingest_group.command("email")
+@click.option("--once", "mode", flag_value="once", help="Fetch what is new and exit (for cron and the scheduler).")
+@click.option("--idle", "mode", flag_value="idle", help="Stay connected and ingest mail as it arrives (IMAP IDLE).")
+@click.option("--account", "names", multiple=True, help="Only this account (repeatable); default: all configured.")
+@with_appcontext
+def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
+    """Ingest email from the IMAP accounts in TRIAGE_IMAP_ACCOUNTS."""
+    from triage.ingest import imap
+
+    if mode is None:
+        raise click.UsageError("choose --once or --idle")
+    settings = _settings()
+    accounts = [a for a in settings.imap_accounts if not names or a.name in names]
+    if not accounts:
+        raise click.UsageError("no IMAP account configured (TRIAGE_IMAP_ACCOUNTS) or none matches --account")
+    args = (
+        current_app.extensions["triage.sessionmaker"],
+        accounts,
+        load_classifier(settings.model_dir, settings.review_threshold),
+        pipeline_config(settings),
+        settings.imap,
+    )
+    if mode == "once":
+        summaries = imap.ingest_once(*args, batch_size=settings.import_batch_size)
+        for summary in summaries:
+            echo_summary(summary)
+        if any(s.status != "ok" for s in summaries):
+            raise SystemExit(1)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    threads = imap.watch(*args, stop, batch_size=settings.import_batch_size)
+    click.echo(f"watching {len(threads)} folder(s); SIGTERM or Ctrl-C stops")
+    while not stop.wait(1):
+        pass
+    for thread in threads:
+        thread.join(settings.imap.timeout_seconds)
+    click.echo("stopped")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(ingest_group)
     app.cli.add_command(import_command)
     app.cli.add_command(demo_command)
 
@@ -138,3 +187,5 @@ def main() -> None:
     from triage import create_app
 
     FlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")()
+if __name__ == "__main__":  # python -m triage.cli
+    main()
