@@ -258,7 +258,8 @@ def watcher(sessionmaker, account, imap_options):
     assert not any(t.is_alive() for t in started), "the watcher did not stop when asked"
 
 
-def test_idle_turns_new_mail_into_a_ticket_within_seconds(dovecot, mail_user, sessionmaker, watcher):
+def test_idle_turns_new_mail_into_a_ticket_within_seconds(dovecot, mail_user, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
     dovecot.append(mail_user, complaint())
     watcher()
     wait_for(lambda: messages_count(sessionmaker) == 1, 10)  # the backlog first
@@ -266,6 +267,7 @@ def test_idle_turns_new_mail_into_a_ticket_within_seconds(dovecot, mail_user, se
     dovecot.append(mail_user, complaint("Saldo pelatihan masih sisa."))
     latency = wait_for(lambda: messages_count(sessionmaker) == 2, 10)
     assert latency < 2.0, f"IDLE delivery took {latency:.2f} s"
+    assert "reconnecting" not in caplog.text  # delivered by IDLE, not by a reconnect's catch-up
 
 
 def test_idle_reconnects_after_a_dovecot_restart_and_loses_nothing(dovecot, mail_user, sessionmaker, watcher):
@@ -335,3 +337,12 @@ def test_uid_set_parse_fetch_backoff_and_redact():
     assert redact('login "s3\\"cret" failed s3"cret', ['s3"cret']) == 'login "***" failed ***'
     with pytest.raises(ImapError):
         raise imap._failure(type("A", (), {"name": "x", "password": "pw"})(), ValueError("pw"), "doing")
+
+
+def test_idle_is_reissued_after_its_timeout_and_keeps_delivering(dovecot, mail_user, account, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    watcher(options=ImapOptions(idle_minutes=1 / 60, timeout_seconds=10))  # IDLE ends after 1 s, as after 25 min
+    time.sleep(2.5)
+    dovecot.append(mail_user, complaint())
+    assert wait_for(lambda: messages_count(sessionmaker) == 1, 10) < 2.0
+    assert "reconnecting" not in caplog.text

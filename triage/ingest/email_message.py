@@ -131,9 +131,24 @@ def _has_raw_bytes(value: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
+def _raw_header(msg: Message, name: str) -> Optional[str]:
+    """The first raw value of a header (cached per message: the policy's parsing is slow)."""
+    cache = msg.__dict__.get("_triage_raw")
+    if cache is None:
+        cache = {}
+        for key, value in msg.raw_items():  # type: ignore[attr-defined]
+            cache.setdefault(key.lower(), value)
+        msg.__dict__["_triage_raw"] = cache
+    return cache.get(name.lower())
+
+
 def _header(msg: Message, name: str) -> Optional[str]:
-    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)  # type: ignore[attr-defined]
+    raw = _raw_header(msg, name)
+    if raw is None:
+        return None
     if isinstance(raw, str) and _has_raw_bytes(raw):  # unencoded 8-bit: the policy would turn it into U+FFFD
+        return _clean_text(raw)
+    if isinstance(raw, str) and "=?" not in raw:  # nothing to decode: skip the policy's slow parser
         return _clean_text(raw)
     try:
         value = msg.get(name)

@@ -382,7 +382,8 @@ def _wait_for_change(conn: imaplib2.IMAP4, options: ImapOptions, stop: threading
         outcome["aborted"] = result[2] if len(result) > 2 else None
         done.set()
 
-    conn.idle(timeout=options.idle_minutes * 60, callback=on_idle_end)
+    # imaplib2 refuses a float timeout; ending IDLE at this timeout re-issues it (RFC 2177).
+    conn.idle(timeout=int(options.idle_minutes * 60), callback=on_idle_end)
     while not done.wait(0.2):
         if stop.is_set():
             return
