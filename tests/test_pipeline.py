@@ -231,3 +231,33 @@ def test_nul_bytes_are_removed_and_noted(session):
     message = session.get(Ticket, outcome.ticket_id).messages[0]
     assert message.text == "insentif belum" and message.subject == "ab"
     assert message.meta["nul_removed"] is True
+
+
+def test_not_complaints_skip_the_classifier_and_get_a_noise_ticket_of_their_own(session):
+    classifier = FixedClassifier()
+    first = record(source_id="<q@x>")
+    auto = record(in_reply_to="<q@x>", meta={"not_complaint": "auto-reply"})
+    outcomes = process_batch(session, [first, auto], classifier, PipelineConfig())
+    assert [o.kind for o in outcomes] == ["new", "new"] and outcomes[1].noise
+    assert classifier.calls == [[first.text]]
+    noise = session.get(Ticket, outcomes[1].ticket_id)
+    assert (noise.status, noise.label, noise.needs_review) == ("noise", "noise", False)
+    complaint = session.get(Ticket, outcomes[0].ticket_id)
+    assert complaint.message_count == 1 and complaint.status == "open"
+
+
+def test_our_reply_joins_its_thread_sets_first_response_and_never_reopens(session):
+    config = PipelineConfig()
+    question = ingest_record(session, record(source_id="<q@x>"), FixedClassifier(), config)
+    ticket = session.get(Ticket, question.ticket_id)
+    ticket.status = "resolved"
+    reply = record(source_id="<a@us>", author="bantuan@prakerja.example", in_reply_to="<q@x>", direction="outbound",
+                   meta={"not_complaint": "own-address"}, sent_at=T0 + timedelta(hours=2))
+    outcome = ingest_record(session, reply, FixedClassifier(), config)
+    assert outcome.kind == "outbound" and outcome.ticket_id == ticket.id
+    assert ticket.first_response_at == reply.sent_at and ticket.status == "resolved"
+    stored = session.scalars(sa.select(Message).where(Message.direction == "outbound")).one()
+    assert stored.label is None
+    lone = ingest_record(session, record(source_id="<b@us>", author="bantuan@prakerja.example", direction="outbound"), FixedClassifier(), config)
+    # A reply to nothing we know is kept on a closed ticket of its own, out of the queue.
+    assert lone.kind == "outbound" and session.get(Ticket, lone.ticket_id).status == "resolved"

@@ -1,6 +1,9 @@
 """Command line: `triage ...` (the same commands as `flask --app triage ...`)."""
 from __future__ import annotations
 
+import secrets
+import signal
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -10,15 +13,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-import secrets
-
 from triage import claims, db, jobs, migrate, users
 from triage.classifier.entities import extract_entities, masked
 from triage.ingest.files import read_jsonl, read_path
 from triage.ingest.record import InboundRecord, SourceItem
 from triage.ingest.runner import RunSummary
-from triage.models import ROLES, Ticket, User, utcnow
 from triage.jobs import JobContext, run_source
+from triage.models import ROLES, Ticket, User, utcnow
 from triage.settings import PROJECT_ROOT, Settings
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "messages.jsonl"
@@ -111,7 +112,7 @@ def _own_instagram_accounts() -> tuple[str, ...]:
 
 @click.group("ingest")
 def ingest_group() -> None:
-    """Run an ingest source (scheduled jobs call these)."""
+    """Run an ingest source once by hand (the scheduler runs the same jobs)."""
 
 
 @ingest_group.command("instagram")
@@ -136,6 +137,42 @@ def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     echo_summary(summary)
     if summary.status != "ok":
         raise SystemExit(1)
+
+
+@ingest_group.command("email")
+@click.option("--once", "mode", flag_value="once", help="Fetch what is new and exit (for cron and the scheduler).")
+@click.option("--idle", "mode", flag_value="idle", help="Stay connected and ingest mail as it arrives (IMAP IDLE).")
+@click.option("--account", "names", multiple=True, help="Only this account (repeatable); default: all configured.")
+@with_appcontext
+def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
+    """Ingest email from the IMAP accounts in TRIAGE_IMAP_ACCOUNTS."""
+    from triage.ingest import imap
+
+    if mode is None:
+        raise click.UsageError("choose --once or --idle")
+    settings = _settings()
+    accounts = [a for a in settings.imap_accounts if not names or a.name in names]
+    if not accounts:
+        raise click.UsageError("no IMAP account configured (TRIAGE_IMAP_ACCOUNTS) or none matches --account")
+    ctx = job_context()
+    args = (ctx.sessionmaker, accounts, ctx.classifier, jobs.pipeline_config(settings), settings.imap)
+    if mode == "once":
+        summaries = imap.ingest_once(*args, batch_size=settings.import_batch_size)
+        for summary in summaries:
+            echo_summary(summary)
+        if any(s.status != "ok" for s in summaries):
+            raise SystemExit(1)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    threads = imap.watch(*args, stop, batch_size=settings.import_batch_size)
+    click.echo(f"watching {len(threads)} folder(s); SIGTERM or Ctrl-C stops")
+    while not stop.wait(1):
+        pass
+    for thread in threads:
+        thread.join(settings.imap.timeout_seconds)
+    click.echo("stopped")
 
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
@@ -463,3 +500,5 @@ def main() -> None:
     from triage import create_app
 
     FlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")()
+if __name__ == "__main__":  # python -m triage.cli
+    main()

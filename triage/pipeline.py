@@ -33,6 +33,8 @@ from triage.taxonomy import NOISE, OTHER
 
 PREVIEW_CHARS = 200
 FUTURE_TOLERANCE = timedelta(hours=1)
+# What a message that needs no agent is filed as, without asking the classifier.
+NOT_A_COMPLAINT = Prediction(NOISE, 1.0, ((NOISE, 1.0),), False)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,11 @@ def _resolve_merges(session: so.Session, ticket: Ticket) -> Ticket:
     return ticket
 
 
+def is_complaint(record: InboundRecord) -> bool:
+    """Our own replies and auto-replies, bounces or bulk mail need no agent and no classifier."""
+    return record.direction == "inbound" and not record.meta.get("not_complaint")
+
+
 def ticket_answered_by(session: so.Session, record: InboundRecord) -> Optional[Ticket]:
     """The ticket of the newest earlier message this record's thread hints name, if any."""
     hints = record.thread_hints()
@@ -218,8 +225,12 @@ def _add_record(
     assert record.sent_at is not None
     text, meta = _clean_text(record, config)
     contact = _get_contact(session, record)
-    entities = extract_entities(text)
-    ticket, why = find_thread(session, record, contact, prediction.label, config.thread_window)
+    complaint = is_complaint(record)
+    entities = extract_entities(text) if complaint else {}
+    if complaint:
+        ticket, why = find_thread(session, record, contact, prediction.label, config.thread_window)
+    else:  # an auto-reply or bounce gets a noise ticket of its own: never reopens or boosts one
+        ticket, why = None, ""
     if ticket is None:
         ticket = Ticket(
             contact_id=contact.id,
@@ -242,7 +253,7 @@ def _add_record(
         meta["threaded_by"] = why
         ticket.entities = _merge_entities(ticket.entities or {}, entities)
         ticket.last_message_at = max(ticket.last_message_at, record.sent_at)
-        actionable = prediction.label != NOISE or prediction.needs_review
+        actionable = complaint and (prediction.label != NOISE or prediction.needs_review)
         if ticket.status == "noise" and actionable and ticket.label_source == "model":
             ticket.label, ticket.confidence = prediction.label, prediction.confidence
             ticket.needs_review = prediction.needs_review
@@ -266,8 +277,8 @@ def _add_record(
             in_reply_to=(record.in_reply_to or None) and record.in_reply_to[:512],
             thread_refs=list(record.references),
             raw_ref=(record.raw_ref or None) and record.raw_ref[:1000],
-            label=prediction.label,
-            confidence=prediction.confidence,
+            label=prediction.label if record.direction == "inbound" else None,
+            confidence=prediction.confidence if record.direction == "inbound" else None,
             meta=meta,
         )
     )
@@ -378,15 +389,16 @@ def process_batch(
             existing.add(key)
             fresh.append((i, record))
 
-    # The program's own replies are not complaints: they are never classified.
-    inbound = [k for k, (_, r) in enumerate(fresh) if r.direction != "outbound"]
+    # Our own replies are never classified, and neither are auto-replies, bounces or bulk mail.
+    to_classify = [k for k, (_, r) in enumerate(fresh) if is_complaint(r)]
     started = time.perf_counter()
-    predicted = classifier.predict([classification_text(fresh[k][1].text) for k in inbound]) if inbound else []
-    if inbound:
-        per_message = (time.perf_counter() - started) / len(inbound)
-        for _ in inbound:
+    predicted = classifier.predict([classification_text(fresh[k][1].text) for k in to_classify]) if to_classify else []
+    if to_classify:
+        per_message = (time.perf_counter() - started) / len(to_classify)
+        for _ in to_classify:
             CLASSIFY_SECONDS.observe(per_message)
-    predictions: dict[int, Prediction] = dict(zip(inbound, predicted))
+    predictions: dict[int, Prediction] = {k: NOT_A_COMPLAINT for k, (_, r) in enumerate(fresh) if r.direction != "outbound"}
+    predictions.update(zip(to_classify, predicted))
     # Oldest first, so a reply in the same batch finds the message it answers.
     order = sorted(range(len(fresh)), key=lambda k: fresh[k][1].sent_at)  # type: ignore[arg-type,return-value]
     for k in order:

@@ -5,11 +5,13 @@ Every setting has a working default so that `make run` needs no configuration;
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -60,6 +62,40 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
+IMAP_SECURITY = ("imaps", "starttls", "plain")
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    """One mailbox to ingest; the password never appears in repr or logs."""
+
+    name: str
+    host: str
+    username: str
+    password: str = field(repr=False, default="")
+    port: int = 993
+    security: str = "imaps"  # "imaps", "starttls", or "plain" (loopback tests only)
+    folders: tuple[str, ...] = ("INBOX",)
+    ca_file: Optional[str] = None  # extra CA bundle for a private server certificate
+    mark_seen: bool = False  # opt-in: the mailbox is read-only (BODY.PEEK) by default
+    move_to: Optional[str] = None  # opt-in: move imported mail to this folder
+    backfill_days: Optional[int] = None  # first run: None means everything in the folder
+    support_addresses: tuple[str, ...] = ()  # our own addresses: their mail is outbound
+
+
+@dataclass(frozen=True)
+class ImapOptions:
+    """How the email ingester paces itself; the same for every account."""
+
+    fetch_chunk: int = 500
+    max_message_bytes: int = 10 * 1024 * 1024
+    idle_minutes: float = 25.0  # RFC 2177: re-issue IDLE before 29 minutes
+    poll_seconds: float = 60.0  # when the server lacks IDLE
+    backoff_initial_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+    timeout_seconds: float = 60.0
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -102,6 +138,8 @@ class Settings:
     demo_feed: bool = False
     # "text" for people, "json" (one object per line) for log collectors.
     log_format: str = "text"
+    imap_accounts: tuple[ImapAccount, ...] = ()
+    imap: ImapOptions = ImapOptions()
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -136,6 +174,82 @@ def _session_file(env: Mapping[str, str], own_account: str) -> Optional[Path]:
     from instaloader.instaloader import get_default_session_filename
 
     return Path(get_default_session_filename(own_account))
+
+
+def _imap_password(env: Mapping[str, str], spec: Mapping[str, Any], name: str) -> str:
+    """The account's password: TRIAGE_IMAP_PASSWORD_<NAME>, else a password file."""
+    key = "TRIAGE_IMAP_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+    if env.get(key):
+        return env[key]
+    path = env.get(key + "_FILE") or spec.get("password_file")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ValueError(f"IMAP account {name!r}: cannot read password file {path}: {exc.strerror}") from None
+    return ""
+
+
+def _imap_accounts(env: Mapping[str, str]) -> tuple[ImapAccount, ...]:
+    """Parse TRIAGE_IMAP_ACCOUNTS: a JSON list, or the path of a JSON file holding one."""
+    raw = (env.get("TRIAGE_IMAP_ACCOUNTS") or "").strip()
+    if not raw:
+        return ()
+    if not raw.startswith("["):
+        try:
+            raw = Path(raw).read_text()
+        except OSError as exc:
+            raise ValueError(f"TRIAGE_IMAP_ACCOUNTS: cannot read {raw}: {exc.strerror}") from None
+    try:
+        specs = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"TRIAGE_IMAP_ACCOUNTS is not valid JSON: {exc.msg}") from None
+    if not isinstance(specs, list):
+        raise ValueError("TRIAGE_IMAP_ACCOUNTS must be a JSON list of accounts")
+    default_support = tuple(a.strip().lower() for a in env.get("TRIAGE_IMAP_SUPPORT_ADDRESSES", "").split(",") if a.strip())
+    accounts = []
+    for spec in specs:
+        if not isinstance(spec, dict) or not all(spec.get(k) for k in ("name", "host", "username")):
+            raise ValueError("each IMAP account needs at least name, host and username")
+        if "password" in spec:
+            raise ValueError(f"IMAP account {spec['name']!r}: put the password in the environment or a file, not here")
+        security = spec.get("security", "imaps")
+        if security not in IMAP_SECURITY:
+            raise ValueError(f"IMAP account {spec['name']!r}: security must be one of {', '.join(IMAP_SECURITY)}")
+        folders = spec.get("folders", ["INBOX"])
+        support = tuple(a.lower() for a in spec.get("support_addresses", [])) or default_support
+        accounts.append(
+            ImapAccount(
+                name=str(spec["name"]),
+                host=str(spec["host"]),
+                username=str(spec["username"]),
+                password=_imap_password(env, spec, str(spec["name"])),
+                port=int(spec.get("port", 993 if security == "imaps" else 143)),
+                security=security,
+                folders=tuple(folders) if isinstance(folders, list) else (str(folders),),
+                ca_file=spec.get("ca_file"),
+                mark_seen=bool(spec.get("mark_seen", False)),
+                move_to=spec.get("move_to"),
+                backfill_days=spec.get("backfill_days"),
+                support_addresses=support,
+            )
+        )
+    return tuple(accounts)
+
+
+def _imap_options(env: Mapping[str, str]) -> ImapOptions:
+    idle_minutes = _float(env, "TRIAGE_IMAP_IDLE_MINUTES", 25.0)
+    if not 0 < idle_minutes < 29:
+        raise ValueError("TRIAGE_IMAP_IDLE_MINUTES must be above 0 and below 29 (RFC 2177)")
+    return ImapOptions(
+        fetch_chunk=max(1, _int(env, "TRIAGE_IMAP_FETCH_CHUNK", 500)),
+        max_message_bytes=_int(env, "TRIAGE_IMAP_MAX_MESSAGE_BYTES", 10 * 1024 * 1024),
+        idle_minutes=idle_minutes,
+        poll_seconds=_float(env, "TRIAGE_IMAP_POLL_SECONDS", 60.0),
+        backoff_initial_seconds=_float(env, "TRIAGE_IMAP_BACKOFF_INITIAL_SECONDS", 1.0),
+        backoff_max_seconds=_float(env, "TRIAGE_IMAP_BACKOFF_MAX_SECONDS", 300.0),
+        timeout_seconds=_float(env, "TRIAGE_IMAP_TIMEOUT_SECONDS", 60.0),
+    )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -176,6 +290,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60),
         demo_feed=_bool(env, "TRIAGE_DEMO_FEED", False),
         log_format=_choice(env, "TRIAGE_LOG_FORMAT", ("text", "json"), "text"),
+        imap_accounts=_imap_accounts(env),
+        imap=_imap_options(env),
     )
 
 

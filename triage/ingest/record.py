@@ -50,6 +50,8 @@ class CursorMark:
 
     source: str
     position: dict[str, Any]
+    # Commit at this mark, before the source is asked for its next item: the source may
+    # then act on the committed items (e.g. mark mail \Seen) knowing they are stored.
     commit: bool = False
 
 

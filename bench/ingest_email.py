@@ -1,0 +1,284 @@
+"""Benchmark email ingestion against a throwaway Dovecot: throughput, stages, memory, IDLE latency.
+
+    .venv/bin/python bench/ingest_email.py [--sizes 5000,20000] [--postgres URL]
+
+APPENDs N messages of a realistic mix, then measures in the same run: a bare stdlib imaplib
+UID FETCH of the same messages (the ceiling), and the end-to-end ingest (fetch + parse +
+classify + store) into SQLite and PostgreSQL, each in a child process so that its peak RSS
+is its own. Needs root and the dovecot-imapd package, like the tests.
+"""
+from __future__ import annotations
+
+import argparse
+import imaplib
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from dovecot import Dovecot, why_unavailable  # noqa: E402
+
+ASKS = [
+    "Insentif saya belum masuk padahal sertifikat sudah terbit sejak {d} hari yang lalu. Rekening BNI saya aktif.",
+    "Saldo pelatihan saya masih sisa Rp {n}.000, apakah bisa dipakai untuk kelas lain di Tokopedia?",
+    "Sertifikat belum terbit padahal saya sudah memberi ulasan dan rating di Pijar Mahir {d} hari lalu.",
+    "Saya ganti nomor HP yang terhubung ke OVO, bagaimana supaya insentif gelombang {d} tetap masuk?",
+    "Saya tidak lolos gelombang {d}, NIK saya katanya sudah dipakai orang lain. Mohon bantuannya.",
+]
+FILLER = ("Mohon dibantu ya min, saya sudah menunggu lama dan sudah mengikuti semua langkah di dashboard. "
+          "Nomor peserta saya terlampir di bawah. Terima kasih banyak atas bantuannya. ")
+
+
+def realistic_message(i: int, rng: random.Random) -> bytes:
+    """70% plain text, 15% HTML alternative, 10% with a small attachment, 5% auto-replies."""
+    ask = rng.choice(ASKS).format(d=rng.randint(2, 60), n=rng.randint(50, 900)) + "\n\n" + FILLER * rng.randint(1, 4)
+    head = (f"From: Peserta {i % 3000} <peserta{i % 3000}@mail.example.com>\r\nTo: bantuan@prakerja.example\r\n"
+            f"Subject: Keluhan Prakerja {i}\r\nDate: Fri, 20 Nov 2026 08:{i % 60:02d}:00 +0700\r\n"
+            f"Message-ID: <bench-{i}-{uuid.uuid4().hex[:8]}@mail.example.com>\r\nMIME-Version: 1.0\r\n")
+    kind = rng.random()
+    if kind < 0.05:
+        return (head + "Auto-Submitted: auto-replied\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                "Saya sedang cuti sampai minggu depan.\r\n").encode()
+    if kind < 0.20:
+        html = "<html><head><style>p{color:#333}</style></head><body>" + "".join(f"<p>{p}</p>" for p in ask.split("\n\n")) + "</body></html>"
+        return (head + 'Content-Type: multipart/alternative; boundary="ALT"\r\n\r\n--ALT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
+                + ask + "\r\n--ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n--ALT--\r\n").encode()
+    if kind < 0.30:
+        blob = "QUJD" * 5000  # ~20 KB of base64
+        return (head + 'Content-Type: multipart/mixed; boundary="MIX"\r\n\r\n--MIX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
+                + ask + '\r\n--MIX\r\nContent-Type: image/jpeg; name="bukti.jpg"\r\nContent-Disposition: attachment; filename="bukti.jpg"\r\n'
+                "Content-Transfer-Encoding: base64\r\n\r\n" + blob + "\r\n--MIX--\r\n").encode()
+    return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + ask + "\r\n").encode()
+
+
+def append_all(server: Dovecot, user: str, n: int) -> int:
+    rng = random.Random(n)
+    conn = server.client(user)
+    total = 0
+    for i in range(n):
+        raw = realistic_message(i, rng)
+        total += len(raw)
+        conn.append("INBOX", None, None, raw)
+    conn.logout()
+    return total
+
+
+def bare_fetch(server: Dovecot, user: str, chunk: int = 500) -> tuple[int, float]:
+    """The ceiling: stdlib imaplib UID FETCH of every body, nothing else."""
+    conn = server.client(user)
+    conn.select("INBOX", readonly=True)
+    start = time.perf_counter()
+    _typ, data = conn.uid("SEARCH", None, "ALL")
+    uids = data[0].split()
+    fetched = 0
+    for k in range(0, len(uids), chunk):
+        group = uids[k : k + chunk]
+        _typ, rows = conn.uid("FETCH", b"%s:%s" % (group[0], group[-1]), "(UID BODY.PEEK[])")
+        fetched += sum(1 for r in rows if isinstance(r, tuple))
+    elapsed = time.perf_counter() - start
+    conn.logout()
+    return fetched, elapsed
+
+
+def child(args: argparse.Namespace) -> None:
+    """Ingest the user's mailbox into args.db once and print stage times and peak RSS as JSON."""
+    import sqlalchemy.orm as so
+
+    from triage.classifier import load_classifier
+    from triage.db import make_engine
+    from triage.ingest import imap
+    from triage.models import Base
+    from triage.pipeline import PipelineConfig
+    from triage.settings import ImapAccount, ImapOptions
+
+    engine = make_engine(args.db)
+    Base.metadata.create_all(engine)
+    sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
+    timers: dict[str, float] = defaultdict(float)
+
+    real_parse, real_items = imap.parse_email, imap.folder_items
+
+    def timed_parse(*a, **k):
+        t = time.perf_counter()
+        try:
+            return real_parse(*a, **k)
+        finally:
+            timers["parse"] += time.perf_counter() - t
+
+    def timed_items(*a, **k):
+        gen = real_items(*a, **k)
+        while True:
+            t = time.perf_counter()
+            try:
+                item = next(gen)
+            except StopIteration:
+                timers["source"] += time.perf_counter() - t
+                return
+            timers["source"] += time.perf_counter() - t
+            yield item
+
+    classifier = load_classifier()
+
+    class TimedClassifier:
+        name, version, threshold = classifier.name, classifier.version, classifier.threshold
+
+        def predict(self, texts):
+            t = time.perf_counter()
+            try:
+                return classifier.predict(texts)
+            finally:
+                timers["classify"] += time.perf_counter() - t
+
+    imap.parse_email, imap.folder_items = timed_parse, timed_items
+    account = ImapAccount(name="bench", host="127.0.0.1", port=args.port, security="plain", username=args.user,
+                          password=args.password, support_addresses=("bantuan@prakerja.example",))
+    options = ImapOptions(fetch_chunk=500, timeout_seconds=120)
+    start = time.perf_counter()
+    [summary] = imap.ingest_once(sessionmaker, [account], TimedClassifier(), PipelineConfig(), options, batch_size=500)
+    total = time.perf_counter() - start
+    stages = {
+        "fetch": timers["source"] - timers["parse"],
+        "parse": timers["parse"],
+        "classify": timers["classify"],
+        "store": total - timers["source"] - timers["classify"],
+    }
+    print(json.dumps({
+        "status": summary.status, "read": summary.read, "total": total, "stages": stages,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def run_child(server: Dovecot, user: str, db: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--user", user, "--port", str(server.port), "--password", server.password, "--db", db],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def postgres_schema_url(base: str) -> tuple[str, callable]:
+    import sqlalchemy as sa
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
+    """Seconds from APPEND to a stored message with the IDLE watcher running."""
+    import sqlalchemy as sa
+    import sqlalchemy.orm as so
+
+    from triage.classifier import load_classifier
+    from triage.db import make_engine
+    from triage.ingest import imap
+    from triage.models import Base, Message
+    from triage.pipeline import PipelineConfig
+    from triage.settings import ImapAccount, ImapOptions
+
+    tmp = tempfile.mkdtemp()
+    engine = make_engine(f"sqlite:///{tmp}/idle.sqlite3")
+    Base.metadata.create_all(engine)
+    sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
+    user = f"idle{uuid.uuid4().hex[:6]}@example.test"
+    server.append(user, realistic_message(0, random.Random(0)))
+    account = ImapAccount(name="idle", host="127.0.0.1", port=server.port, security="plain", username=user, password=server.password)
+    stop = threading.Event()
+    threads = imap.watch(sessionmaker, [account], load_classifier(), PipelineConfig(), ImapOptions(timeout_seconds=30), stop)
+
+    def stored() -> int:
+        with sessionmaker() as s:
+            return s.scalar(sa.select(sa.func.count()).select_from(Message))
+
+    latencies = []
+    try:
+        while stored() < 1:
+            time.sleep(0.01)
+        for k in range(1, samples + 1):
+            time.sleep(0.5)
+            start = time.perf_counter()
+            server.append(user, realistic_message(k, random.Random(k)))
+            while stored() < k + 1:
+                time.sleep(0.005)
+            latencies.append(time.perf_counter() - start)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5000,20000")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                        help="PostgreSQL URL (a schema is created and dropped); empty to skip")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--user"), parser.add_argument("--port", type=int)
+    parser.add_argument("--password"), parser.add_argument("--db")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    reason = why_unavailable()
+    if reason:
+        sys.exit(f"cannot run: {reason}")
+    server = Dovecot()
+    server.start()
+    rss: dict[int, float] = {}
+    try:
+        for n in (int(s) for s in args.sizes.split(",")):
+            user = f"bench{n}-{uuid.uuid4().hex[:6]}@example.test"
+            t = time.perf_counter()
+            size = append_all(server, user, n)
+            print(f"\n== N={n}: appended {n} messages ({size / n / 1024:.1f} KiB average) in {time.perf_counter() - t:.1f} s")
+            fetched, bare = bare_fetch(server, user)
+            print(f"bare imaplib UID FETCH: {fetched} messages in {bare:.2f} s = {fetched / bare:,.0f} msg/s")
+            backends = [("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3", None)]
+            if args.postgres:
+                url, drop = postgres_schema_url(args.postgres)
+                backends.append(("postgresql", url, drop))
+            for name, url, drop in backends:
+                try:
+                    result = run_child(server, user, url)
+                finally:
+                    if drop:
+                        drop()
+                rate = result["read"] / result["total"]
+                st = result["stages"]
+                print(f"end-to-end {name:<10}: {result['read']} messages in {result['total']:.2f} s = {rate:,.0f} msg/s "
+                      f"({rate / (fetched / bare):.1%} of bare fetch), status {result['status']}, peak RSS {result['peak_rss_mb']:.0f} MB")
+                print("   stages: " + ", ".join(f"{k} {v:.2f} s ({v / result['total']:.0%})" for k, v in st.items()))
+                if name == "sqlite":
+                    rss[n] = result["peak_rss_mb"]
+        if len(rss) >= 2:
+            (n1, r1), (n2, r2) = sorted(rss.items())[0], sorted(rss.items())[-1]
+            print(f"\npeak RSS (SQLite run): N={n1}: {r1:.0f} MB, N={n2}: {r2:.0f} MB, growth {r2 / r1 - 1:+.1%} (target < +20%)")
+        lat = idle_latency(server)
+        print(f"IDLE: append -> ticket latency over {len(lat)} mails: median {sorted(lat)[len(lat) // 2]:.2f} s, "
+              f"max {max(lat):.2f} s (target < 2 s)")
+    finally:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+"""Email over IMAP against a real Dovecot: cursor, replays, crashes, UIDVALIDITY, hostile mail."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from builders import FixedClassifier
+from hostile_mail import hostile_messages
+from mail import complaint
+from triage.ingest import imap
+from triage.ingest.imap import Backoff, ImapError, cursor_source, ingest_once, parse_fetch, redact, uid_set, watch
+from triage.ingest.runner import load_cursor
+from triage.models import IngestCursor, IngestRun, Message, QuarantinedInput, Ticket
+from triage.pipeline import PipelineConfig
+from triage.settings import ImapOptions
+
+
+def ingest(sessionmaker, account, options, classifier=None):
+    [summary] = ingest_once(sessionmaker, [account], classifier or FixedClassifier(), PipelineConfig(), options)
+    return summary
+
+
+def count(session, model):
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def flags(dovecot, user, folder="INBOX"):
+    conn = dovecot.client(user)
+    try:
+        conn.select(folder, readonly=True)
+        typ, data = conn.uid("FETCH", "1:*", "(FLAGS)")
+        return [d for d in data if d]
+    finally:
+        conn.logout()
+
+
+def test_new_mail_becomes_tickets_and_the_mailbox_stays_unread(dovecot, account, mail_user, imap_options, sessionmaker, session):
+    dovecot.append(mail_user, complaint(), complaint("Saldo pelatihan saya masih sisa."), complaint(message_id=None))
+    summary = ingest(sessionmaker, account, imap_options)
+    assert (summary.status, summary.read, summary.new_tickets + summary.threaded) == ("ok", 3, 3)
+    assert count(session, Message) == 3
+    position = load_cursor(session, cursor_source(account, "INBOX"))
+    assert position["last_uid"] == 3 and position["uidvalidity"] > 0
+    refs = session.scalars(sa.select(Message.raw_ref)).all()
+    assert all(";UIDVALIDITY=" in r and ";UID=" in r for r in refs)
+    assert not any(b"\\Seen" in f for f in flags(dovecot, mail_user))  # BODY.PEEK, EXAMINE
+
+
+def test_rerun_fetches_nothing_and_a_replay_from_scratch_adds_nothing(dovecot, account, mail_user, imap_options, sessionmaker, session):
+    dovecot.append(mail_user, complaint(), complaint(message_id=None), complaint("Sertifikat belum terbit."))
+    ingest(sessionmaker, account, imap_options)
+    again = ingest(sessionmaker, account, imap_options)
+    assert (again.status, again.read) == ("ok", 0)
+    session.execute(sa.delete(IngestCursor))  # lose the cursor: everything comes again
+    session.commit()
+    replay = ingest(sessionmaker, account, imap_options)
+    assert (replay.read, replay.duplicates, replay.new_tickets, replay.threaded) == (3, 3, 0, 0)
+    assert count(session, Message) == 3
+
+
+class CrashingClassifier(FixedClassifier):
+    """Raises on its n-th call, as if the process died after the fetch and before the commit."""
+
+    def __init__(self, crash_on_call: int) -> None:
+        super().__init__()
+        self.crash_on_call = crash_on_call
+
+    def predict(self, texts):
+        if len(self.calls) + 1 == self.crash_on_call:
+            self.calls.append(list(texts))
+            raise RuntimeError("classifier died")
+        return super().predict(texts)
+
+
+def test_crash_between_fetch_and_commit_refetches_without_loss_or_duplicates(dovecot, account, mail_user, sessionmaker, session):
+    options = ImapOptions(fetch_chunk=2, timeout_seconds=10)
+    dovecot.append(mail_user, *[complaint(f"Insentif bulan {i} belum masuk.", sender=f"p{i}@example.com") for i in range(5)])
+    crashed = ingest(sessionmaker, account, options, CrashingClassifier(crash_on_call=2))
+    assert crashed.status == "failed" and "classifier died" in crashed.error
+    # The first chunk committed with its cursor; the second chunk rolled back with its cursor.
+    assert load_cursor(session, cursor_source(account, "INBOX"))["last_uid"] == 2
+    assert count(session, Message) == 2
+    resumed = ingest(sessionmaker, account, options)
+    assert (resumed.status, resumed.read, resumed.new_tickets) == ("ok", 3, 3)
+    assert count(session, Message) == 5
+    assert load_cursor(session, cursor_source(account, "INBOX"))["last_uid"] == 5
+
+
+def test_uidvalidity_change_resyncs_without_duplicates(dovecot, account, mail_user, imap_options, sessionmaker, session):
+    dovecot.append(mail_user, complaint(), complaint(message_id=None))
+    ingest(sessionmaker, account, imap_options)
+    result = dovecot.doveadm("mailbox", "update", "-u", mail_user, "--uid-validity", "4242", "INBOX")
+    assert result.returncode == 0, result.stderr
+    dovecot.append(mail_user, complaint("Saldo pelatihan masih sisa.", sender="new@example.com"))
+    summary = ingest(sessionmaker, account, imap_options)
+    assert (summary.read, summary.duplicates, summary.new_tickets) == (3, 2, 1)
+    assert count(session, Message) == 3
+    assert load_cursor(session, cursor_source(account, "INBOX")) == {"uidvalidity": 4242, "last_uid": 3}
+
+
+def test_first_run_backfills_everything_unless_a_window_is_set(dovecot, account, mail_user, imap_options, sessionmaker, session):
+    old = datetime.now(timezone.utc) - timedelta(days=400)
+    dovecot.append(mail_user, complaint(sender="old@example.com"), when=old)
+    dovecot.append(mail_user, complaint(sender="new@example.com"))
+    windowed = account.__class__(**{**account.__dict__, "backfill_days": 30})
+    summary = ingest(sessionmaker, windowed, imap_options)
+    assert summary.read == 1
+    assert session.scalars(sa.select(Message.author)).all() == ["new@example.com"]
+    assert load_cursor(session, cursor_source(account, "INBOX"))["last_uid"] == 2  # the old one is skipped for good
+    session.execute(sa.delete(IngestCursor))
+    session.commit()
+    assert ingest(sessionmaker, account, imap_options).read == 2  # default: everything in the folder
+
+
+def test_marking_seen_and_moving_are_opt_in_and_follow_the_commit(dovecot, account, mail_user, imap_options, sessionmaker):
+    dovecot.append(mail_user, complaint(), complaint())
+    seen = account.__class__(**{**account.__dict__, "mark_seen": True})
+    assert ingest(sessionmaker, seen, imap_options).read == 2
+    assert all(b"\\Seen" in f for f in flags(dovecot, mail_user))
+    dovecot.append(mail_user, complaint())
+    moving = account.__class__(**{**account.__dict__, "move_to": "Imported"})
+    conn = dovecot.client(mail_user)
+    conn.create("Imported")
+    conn.logout()
+    assert ingest(sessionmaker, moving, imap_options).read == 1
+    assert len(flags(dovecot, mail_user)) == 2 and len(flags(dovecot, mail_user, "Imported")) == 1
+
+
+def test_a_failing_chunk_does_not_mark_its_mail_seen(dovecot, account, mail_user, sessionmaker):
+    dovecot.append(mail_user, complaint(), complaint())
+    seen = account.__class__(**{**account.__dict__, "mark_seen": True})
+    ingest(sessionmaker, seen, ImapOptions(fetch_chunk=1, timeout_seconds=10), CrashingClassifier(crash_on_call=2))
+    marked = [b"\\Seen" in f for f in flags(dovecot, mail_user)]
+    assert marked == [True, False]
+
+
+def test_hostile_folder_is_ingested_or_quarantined_without_stopping(dovecot, account, mail_user, sessionmaker, session):
+    cases = hostile_messages()
+    dovecot.append(mail_user, *[raw for raw, _ in cases.values()])
+    options = ImapOptions(fetch_chunk=7, max_message_bytes=2 * 1024 * 1024, timeout_seconds=30)
+    summary = ingest(sessionmaker, account, options)
+    expected_quarantined = sorted(name for name, (_, outcome) in cases.items() if outcome == "quarantined")
+    assert summary.status == "ok" and summary.read == len(cases)
+    assert summary.quarantined == len(expected_quarantined), summary.quarantine_reasons
+    reasons = session.scalars(sa.select(QuarantinedInput.reason)).all()
+    assert sorted(reasons) == sorted([
+        "unparseable email: no sender address in From header",
+        "unparseable email: no text body",
+        "unparseable email: no text body (1 attachment(s))",
+        "unparseable email: no email headers found",
+    ])
+    refs = session.scalars(sa.select(QuarantinedInput.source_ref)).all()
+    assert all(r.startswith("imap://support/INBOX;UIDVALIDITY=") and ";UID=" in r for r in refs)
+    assert set(session.scalars(sa.select(QuarantinedInput.source))) == {"imap:support/INBOX"}
+    by_id = {m.source_id: m for m in session.scalars(sa.select(Message))}
+    html = by_id["<html@hostile.example>"].text
+    assert "Saldo pelatihan saya masih sisa Rp 250.000" in html and "alert" not in html and "color" not in html
+    assert "Café internet – insentif" in by_id["<wrongcs@hostile.example>"].text
+    assert "José" in by_id["<unknowncs@hostile.example>"].text
+    assert "€ 5" in by_id["<cp1258@hostile.example>"].text
+    assert "belum" in by_id["<rfc2047@hostile.example>"].subject
+    assert by_id["<8bit@hostile.example>"].subject == "Café insentif"
+    assert by_id["<attach@hostile.example>"].meta["attachments"] == [
+        {"name": "bukti.pdf", "type": "application/pdf", "size": len(b"%PDF-1.4 bukti transfer" * 40)}
+    ]
+    fwd = by_id["<fwd@hostile.example>"]
+    assert "Sertifikat saya belum terbit" in fwd.text and fwd.meta["forwarded"][0]["from"] == "Andi <andi@example.com>"
+    big = by_id["<big@hostile.example>"]
+    assert big.meta["truncated_from_bytes"] > 3_000_000 and "Screenshot insentif" in big.text
+    nodate = session.scalars(sa.select(Message).where(Message.subject == "Tanpa tanggal")).one()
+    assert nodate.source_id.startswith("sha256:") and nodate.meta["date_missing"]
+    assert by_id["<baddate@hostile.example>"].meta["date_missing"]
+    assert by_id["<dup@hostile.example>"].subject == "Pertama" and by_id["<dup@hostile.example>"].author == "sari@example.com"
+    assert "<manyheaders@hostile.example>" in by_id
+    nul = by_id["<nul@hostile.example>"]
+    assert "\x00" not in nul.text and "Insentif belum masuk" in nul.text.replace("  ", " ") or "Insentif" in nul.text
+    assert "Sertifikat belum terbit" in by_id["<noclose@hostile.example>"].text
+    assert "Saldo pelatihan masih sisa" in by_id["<deep@hostile.example>"].text
+    assert by_id["<b64@hostile.example>"].text.strip()
+    assert by_id["<rawname@hostile.example>"].author_name == "Sarí Dewí"
+
+
+NOT_COMPLAINTS = {
+    "auto-reply": "Auto-Submitted: auto-replied\r\n",
+    "x-autoreply": "X-Autoreply: yes\r\n",
+    "ooo-subject": None,
+    "bulk": "Precedence: bulk\r\n",
+    "list": "List-Unsubscribe: <mailto:unsub@news.example>\r\n",
+}
+
+
+def test_auto_replies_bounces_and_bulk_mail_are_kept_out_of_the_queue(dovecot, account, mail_user, imap_options, sessionmaker, session):
+    raws = [complaint(headers=h, sender=f"{name}@example.com") for name, h in NOT_COMPLAINTS.items() if h]
+    raws.append(complaint(subject="Out of Office: sedang cuti", sender="ooo@example.com"))
+    raws.append(complaint(sender="Mail Delivery System <MAILER-DAEMON@mx.example>", subject="Undelivered Mail"))
+    raws.append(complaint("Insentif saya belum masuk.", sender="real@example.com"))
+    dovecot.append(mail_user, *raws)
+    summary = ingest(sessionmaker, account, imap_options)
+    assert (summary.read, summary.new_tickets, summary.noise) == (7, 7, 6)
+    reasons = sorted(m.meta.get("not_complaint") or "-" for m in session.scalars(sa.select(Message)))
+    assert reasons == ["-", "auto-reply", "auto-reply", "auto-reply", "bounce", "bulk", "mailing-list"]
+    open_tickets = session.scalars(sa.select(Ticket).where(Ticket.status == "open")).all()
+    assert [t.contact.handle for t in open_tickets] == ["real@example.com"]
+
+
+def test_our_reply_threads_and_a_later_reply_reopens_the_resolved_ticket(dovecot, account, mail_user, imap_options, sessionmaker, session):
+    dovecot.append(mail_user, complaint(message_id="<q1@example.com>", sender="rina@example.com"))
+    ingest(sessionmaker, account, imap_options)
+    ticket = session.scalars(sa.select(Ticket)).one()
+    dovecot.append(mail_user, complaint("Pastikan rekening BNI aktif.", sender="Bantuan <bantuan@prakerja.example>",
+                                        message_id="<a1@prakerja.example>", headers="In-Reply-To: <q1@example.com>\r\n",
+                                        date="Fri, 20 Nov 2026 09:00:00 +0700"))
+    ingest(sessionmaker, account, imap_options)
+    session.refresh(ticket)
+    ours = session.scalars(sa.select(Message).where(Message.direction == "outbound")).one()
+    assert ours.ticket_id == ticket.id and ticket.first_response_at == ours.sent_at and ticket.status == "open"
+    ticket.status, ticket.resolved_at = "resolved", datetime.now(timezone.utc)
+    session.commit()
+    dovecot.append(mail_user, complaint("Sudah aktif tapi insentif tetap belum masuk.", sender="rina@example.com",
+                                        headers="In-Reply-To: <a1@prakerja.example>\r\nReferences: <q1@example.com> <a1@prakerja.example>\r\n",
+                                        date="Sat, 21 Nov 2026 09:00:00 +0700"))
+    summary = ingest(sessionmaker, account, imap_options)
+    session.refresh(ticket)
+    assert summary.threaded == 1 and ticket.status == "open" and ticket.message_count == 3
+
+
+def wait_for(predicate, timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def messages_count(sessionmaker) -> int:
+    with sessionmaker() as s:
+        return count(s, Message)
+
+
+@pytest.fixture
+def watcher(sessionmaker, account, imap_options):
+    stop = threading.Event()
+    started: list = []
+
+    def start(acct=None, options=None):
+        started.extend(watch(sessionmaker, [acct or account], FixedClassifier(), PipelineConfig(), options or imap_options, stop))
+
+    yield start
+    stop.set()
+    for thread in started:
+        thread.join(10)
+    assert not any(t.is_alive() for t in started), "the watcher did not stop when asked"
+
+
+def test_idle_turns_new_mail_into_a_ticket_within_seconds(dovecot, mail_user, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    dovecot.append(mail_user, complaint())
+    watcher()
+    wait_for(lambda: messages_count(sessionmaker) == 1, 10)  # the backlog first
+    time.sleep(0.3)  # let it enter IDLE
+    dovecot.append(mail_user, complaint("Saldo pelatihan masih sisa."))
+    latency = wait_for(lambda: messages_count(sessionmaker) == 2, 10)
+    assert latency < 2.0, f"IDLE delivery took {latency:.2f} s"
+    assert "reconnecting" not in caplog.text  # delivered by IDLE, not by a reconnect's catch-up
+
+
+def test_idle_reconnects_after_a_dovecot_restart_and_loses_nothing(dovecot, mail_user, sessionmaker, watcher):
+    watcher()
+    dovecot.append(mail_user, complaint())
+    wait_for(lambda: messages_count(sessionmaker) == 1, 10)
+    dovecot.restart()
+    dovecot.append(mail_user, complaint("Sertifikat belum terbit."), complaint("Saldo masih sisa."))
+    wait_for(lambda: messages_count(sessionmaker) == 3, 15)
+    time.sleep(0.3)
+    dovecot.append(mail_user, complaint("Insentif bulan 4 belum masuk."))
+    wait_for(lambda: messages_count(sessionmaker) == 4, 10)
+    with sessionmaker() as s:
+        assert count(s, Message) == 4 and s.scalar(sa.select(sa.func.count()).where(IngestRun.status == "failed")) == 0
+
+
+def test_without_idle_the_watcher_polls(dovecot, mail_user, sessionmaker, watcher, monkeypatch):
+    monkeypatch.setattr(imap, "server_has_idle", lambda conn: False)
+    watcher()
+    dovecot.append(mail_user, complaint())
+    wait_for(lambda: messages_count(sessionmaker) == 1, 10)
+
+
+def test_secrets_are_redacted_from_errors_runs_and_logs(dovecot, account, imap_options, sessionmaker, session, caplog, monkeypatch):
+    def leaky_login(self, user, password, **kw):
+        raise imap.imaplib2.IMAP4.error(f'LOGIN {user} "{password}" failed')
+
+    monkeypatch.setattr(imap.imaplib2.IMAP4, "login", leaky_login)
+    caplog.set_level(logging.DEBUG)
+    summary = ingest(sessionmaker, account, imap_options)
+    assert summary.status == "failed" and "LOGIN" in summary.error and "***" in summary.error
+    assert account.password not in summary.error
+    assert account.password not in session.scalars(sa.select(IngestRun.error)).one()
+    assert account.password not in caplog.text and account.password not in repr(account)
+
+
+def test_wrong_password_is_a_failed_run_not_a_crash(dovecot, account, imap_options, sessionmaker):
+    wrong = account.__class__(**{**account.__dict__, "password": "not-the-password"})
+    summary = ingest(sessionmaker, wrong, imap_options)
+    assert summary.status == "failed" and "AUTHENTICATIONFAILED" in summary.error and "not-the-password" not in summary.error
+
+
+@pytest.mark.parametrize("security", ["starttls", "imaps"])
+def test_tls_connections_verify_the_certificate(dovecot, account, mail_user, imap_options, sessionmaker, security):
+    if dovecot.ca_file is None:
+        pytest.fail("openssl is needed to make the test certificate")
+    port = dovecot.port if security == "starttls" else dovecot.imaps_port
+    dovecot.append(mail_user, complaint())
+    trusted = account.__class__(**{**account.__dict__, "security": security, "port": port, "ca_file": dovecot.ca_file})
+    assert ingest(sessionmaker, trusted, imap_options).read == 1
+    untrusted = account.__class__(**{**account.__dict__, "security": security, "port": port, "ca_file": None})
+    failed = ingest(sessionmaker, untrusted, imap_options)
+    assert failed.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in failed.error
+
+
+def test_uid_set_parse_fetch_backoff_and_redact():
+    assert uid_set([1, 2, 3, 7, 9, 10]) == "1:3,7,9:10"
+    rows = parse_fetch([(b"1 (UID 5 RFC822.SIZE 9 BODY[]<0> {9}", b"From: x\r\n"), b")",
+                        (b"2 (RFC822.SIZE 3 BODY[]<0> {3}", b"abc"), b" UID 8)"])
+    assert rows == [(5, 9, b"From: x\r\n"), (8, 3, b"abc")]
+    backoff = Backoff(1.0, 8.0)
+    delays = [backoff.next_delay() for _ in range(6)]
+    assert all(0.5 <= d <= 1 for d in delays[:1]) and all(4 <= d <= 8 for d in delays[3:])
+    assert len({round(d, 6) for d in delays[3:]}) > 1  # jitter
+    backoff.reset()
+    assert backoff.next_delay() <= 1
+    assert redact('login "s3\\"cret" failed s3"cret', ['s3"cret']) == 'login "***" failed ***'
+    with pytest.raises(ImapError):
+        raise imap._failure(type("A", (), {"name": "x", "password": "pw"})(), ValueError("pw"), "doing")
+
+
+def test_idle_is_reissued_after_its_timeout_and_keeps_delivering(dovecot, mail_user, account, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    watcher(options=ImapOptions(idle_minutes=1 / 60, timeout_seconds=10))  # IDLE ends after 1 s, as after 25 min
+    time.sleep(2.5)
+    dovecot.append(mail_user, complaint())
+    assert wait_for(lambda: messages_count(sessionmaker) == 1, 10) < 2.0
+    assert "reconnecting" not in caplog.text
