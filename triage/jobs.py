@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Iterable, Optional
@@ -14,7 +15,7 @@ from triage.ingest.record import SourceItem
 from triage.ingest.runner import RunSummary, load_cursors, run_ingest
 from triage.models import AppOption
 from triage.pipeline import PipelineConfig
-from triage.settings import Settings
+from triage.settings import ImapAccount, Settings
 
 
 @dataclass
@@ -61,6 +62,57 @@ def ingest_instagram(ctx: JobContext) -> RunSummary:
     summary = run_source(ctx, SOURCE, source.items(), requests_made=lambda: source.requests_made)
     summary.detail.update(posts_scanned=source.posts_scanned, posts_fetched=source.posts_fetched)
     return summary
+
+
+def ingest_email_folder(ctx: JobContext, account: ImapAccount, folder: str) -> RunSummary:
+    """Fetch what is new in one IMAP folder once (also the safety net beside an IDLE listener)."""
+    from triage.ingest import imap
+
+    try:
+        conn = imap.connect(account, ctx.settings.imap)
+    except imap.ImapError as exc:
+        return run_source(ctx, imap.cursor_source(account, folder), imap.failed_items(exc))
+    try:
+        return imap.ingest_folder(
+            ctx.sessionmaker,
+            conn,
+            account,
+            folder,
+            ctx.classifier,
+            pipeline_config(ctx.settings),
+            ctx.settings.imap,
+            ctx.settings.import_batch_size,
+            should_stop=ctx.should_stop,
+        )
+    finally:
+        imap.logout(conn)
+
+
+def watch_email_folder(ctx: JobContext, account: ImapAccount, folder: str) -> None:
+    """Stay in IMAP IDLE on one folder until asked to stop; new mail becomes tickets in seconds."""
+    from triage.ingest import imap
+
+    stop = threading.Event()
+
+    def relay() -> None:  # the watcher waits on an Event; the scheduler asks through should_stop
+        while not stop.wait(0.5):
+            if ctx.should_stop():
+                stop.set()
+
+    threading.Thread(target=relay, name=f"stop-relay {folder}", daemon=True).start()
+    try:
+        imap.watch_folder(
+            ctx.sessionmaker,
+            account,
+            folder,
+            ctx.classifier,
+            pipeline_config(ctx.settings),
+            ctx.settings.imap,
+            stop,
+            ctx.settings.import_batch_size,
+        )
+    finally:
+        stop.set()
 
 
 def ingest_demo_feed(ctx: JobContext) -> RunSummary:

@@ -74,4 +74,5 @@ def configure_logging(settings: Settings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     root.propagate = False
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A listener job outlasting its interval is expected; APScheduler would warn each tick.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Callable, Optional
 
 from triage import jobs
@@ -14,11 +15,19 @@ from triage.settings import Settings
 
 @dataclass(frozen=True)
 class Job:
-    name: str  # also its lease name, and for ingest jobs the source of its IngestRun rows
+    name: str  # for ingest jobs also the source of its IngestRun rows
     interval: timedelta
-    timeout: timedelta  # past this the job is asked to stop at its next batch boundary
+    timeout: Optional[timedelta]  # past this the job is asked to stop at its next batch boundary
     run: Callable[[jobs.JobContext], object]
     ingest: bool = True
+    # Jobs sharing a lease never run at once anywhere: an IDLE listener and the periodic
+    # safety-net run of the same folder take turns.
+    lease: Optional[str] = None
+    stalled_after: Optional[timedelta] = None  # how long a quiet source may go without a run
+
+    @property
+    def lease_name(self) -> str:
+        return self.lease or self.name
 
 
 def build_schedule(settings: Settings) -> list[Job]:
@@ -26,6 +35,32 @@ def build_schedule(settings: Settings) -> list[Job]:
     schedule: list[Job] = []
     if settings.instagram_profiles:
         schedule.append(Job("instagram", every, max(every, timedelta(minutes=10)), jobs.ingest_instagram))
+    for account in settings.imap_accounts:
+        poll = timedelta(seconds=settings.imap.poll_seconds)
+        for folder in account.folders:
+            source = f"imap:{account.name}/{folder}"
+            # With IDLE, a quiet mailbox records a run only each time IDLE is re-issued.
+            quiet = timedelta(minutes=settings.imap.idle_minutes) if account.idle else poll
+            schedule.append(
+                Job(
+                    source,
+                    poll,
+                    max(poll, timedelta(minutes=10)),
+                    partial(jobs.ingest_email_folder, account=account, folder=folder),
+                    stalled_after=max(poll, quiet),
+                )
+            )
+            if account.idle:
+                schedule.append(
+                    Job(
+                        f"{source}:idle",
+                        timedelta(seconds=30),  # restarts a listener that died within 30 s
+                        None,
+                        partial(jobs.watch_email_folder, account=account, folder=folder),
+                        ingest=False,
+                        lease=source,
+                    )
+                )
     if settings.demo_feed:
         schedule.append(Job("demo-feed", timedelta(seconds=20), timedelta(seconds=60), jobs.ingest_demo_feed))
     schedule += [
@@ -37,7 +72,7 @@ def build_schedule(settings: Settings) -> list[Job]:
 
 def ingest_intervals(settings: Settings) -> dict[str, timedelta]:
     """Each scheduled source and its interval (for stalled flags)."""
-    return {job.name: job.interval for job in build_schedule(settings) if job.ingest}
+    return {job.name: job.stalled_after or job.interval for job in build_schedule(settings) if job.ingest}
 
 
 def find_job(settings: Settings, name: str) -> Optional[Job]:

@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from triage import leases
 from triage.classifier import Classifier
+from triage.ingest.runner import close_interrupted_runs
 from triage.jobs import JobContext
 from triage.models import utcnow
 from triage.schedule import Job
@@ -55,11 +56,13 @@ class Scheduler:
         if self.stopping.is_set():
             return False
         with self.sessionmaker() as session:
-            if not leases.acquire(session, job.name, self.holder, self.lease_ttl):
-                log.info("job skipped, lease held elsewhere", extra={"job": job.name})
+            if not leases.acquire(session, job.lease_name, self.holder, self.lease_ttl):
+                log.debug("job skipped, lease held elsewhere", extra={"job": job.name})
                 return False
-        deadline = time.monotonic() + job.timeout.total_seconds()
-        with leases.LeaseKeeper(self.sessionmaker, job.name, self.holder, self.lease_ttl) as keeper:
+            if job.ingest and close_interrupted_runs(session, job.name):
+                log.warning("runs of a dead holder marked interrupted", extra={"job": job.name})
+        deadline = time.monotonic() + job.timeout.total_seconds() if job.timeout else float("inf")
+        with leases.LeaseKeeper(self.sessionmaker, job.lease_name, self.holder, self.lease_ttl) as keeper:
             ctx = JobContext(
                 self.sessionmaker,
                 self.classifier,

@@ -81,6 +81,7 @@ class ImapAccount:
     move_to: Optional[str] = None  # opt-in: move imported mail to this folder
     backfill_days: Optional[int] = None  # first run: None means everything in the folder
     support_addresses: tuple[str, ...] = ()  # our own addresses: their mail is outbound
+    idle: bool = False  # the scheduler also keeps an IMAP IDLE listener on each folder
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def _imap_accounts(env: Mapping[str, str]) -> tuple[ImapAccount, ...]:
                 mark_seen=bool(spec.get("mark_seen", False)),
                 move_to=spec.get("move_to"),
                 backfill_days=spec.get("backfill_days"),
+                idle=bool(spec.get("idle", False)),
                 support_addresses=support,
             )
         )

@@ -96,3 +96,22 @@ def test_runs_command_lists_runs(runner, sessionmaker):
     assert "rate limited (429)" in result.output and "email:inbox" in result.output
     only = runner.invoke(args=["runs", "--source", "email:inbox"])
     assert "instagram" not in only.output
+
+
+def test_email_folders_get_a_periodic_job_and_idle_accounts_a_listener_sharing_its_lease(settings):
+    from triage.settings import ImapAccount, ImapOptions
+
+    accounts = (
+        ImapAccount("support", "imap.example", "u", folders=("INBOX", "Keluhan"), idle=True),
+        ImapAccount("arsip", "imap.example", "v"),
+    )
+    schedule = build_schedule(settings.with_overrides(imap_accounts=accounts, imap=ImapOptions(poll_seconds=45, idle_minutes=25)))
+    by_name = {job.name: job for job in schedule}
+    assert {"imap:support/INBOX", "imap:support/Keluhan", "imap:arsip/INBOX", "imap:support/INBOX:idle"} <= set(by_name)
+    assert "imap:arsip/INBOX:idle" not in by_name
+    periodic, listener = by_name["imap:support/INBOX"], by_name["imap:support/INBOX:idle"]
+    assert periodic.interval == timedelta(seconds=45) and periodic.lease_name == "imap:support/INBOX"
+    assert listener.lease_name == periodic.lease_name and listener.timeout is None and not listener.ingest
+    # A quiet IDLE mailbox records a run only when IDLE is re-issued: it is not stalled before that.
+    assert periodic.stalled_after == timedelta(minutes=25)
+    assert by_name["imap:arsip/INBOX"].stalled_after == timedelta(seconds=45)

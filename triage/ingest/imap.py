@@ -306,16 +306,18 @@ def ingest_folder(
     config: PipelineConfig,
     options: ImapOptions,
     batch_size: int = 200,
+    should_stop: Optional[Callable[[], bool]] = None,
 ) -> RunSummary:
     """Fetch what is new in one folder and store it, recording the run."""
     source = cursor_source(account, folder)
     with sessionmaker() as session:
         position = load_cursor(session, source)
     items = folder_items(conn, account, folder, position, options)
-    return run_ingest(sessionmaker, source, items, classifier, config, batch_size=batch_size)
+    return run_ingest(sessionmaker, source, items, classifier, config, batch_size=batch_size, should_stop=should_stop)
 
 
-def _failed_items(error: ImapError) -> Iterator[SourceItem]:
+def failed_items(error: ImapError) -> Iterator[SourceItem]:
+    """A source that fails at once, so a connection failure is recorded as a failed run."""
     raise error
     yield  # pragma: no cover - makes this a generator
 
@@ -337,7 +339,7 @@ def ingest_once(
             log.error("%s", exc)
             for folder in account.folders:
                 source = cursor_source(account, folder)
-                summaries.append(run_ingest(sessionmaker, source, _failed_items(exc), classifier, config))
+                summaries.append(run_ingest(sessionmaker, source, failed_items(exc), classifier, config))
             continue
         try:
             for folder in account.folders:
@@ -410,7 +412,11 @@ def watch_folder(
         try:
             conn = connect(account, options)
             while not stop.is_set():
-                summary = ingest_folder(sessionmaker, conn, account, folder, classifier, config, options, batch_size)
+                summary = ingest_folder(
+                    sessionmaker, conn, account, folder, classifier, config, options, batch_size, should_stop=stop.is_set
+                )
+                if summary.status == "stopped":
+                    break
                 if summary.status != "ok":
                     raise ImapError(summary.error or "ingest failed")
                 backoff.reset()

@@ -83,6 +83,18 @@ def _record_counts(run: IngestRun, summary: RunSummary) -> None:
     run.requests = summary.requests
 
 
+def close_interrupted_runs(session: so.Session, source: str) -> int:
+    """Mark runs of `source` left "running" by a process that died; call only while holding its lease."""
+    closed = session.execute(
+        sa.update(IngestRun)
+        .where(IngestRun.source == source, IngestRun.status == "running")
+        .values(status="interrupted", finished_at=utcnow(), error="the process running it stopped without finishing")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return closed
+
+
 def run_ingest(
     sessionmaker: Callable[[], so.Session],
     source: str,
