@@ -19,6 +19,7 @@ from typing import Callable, Optional, Sequence
 
 import sqlalchemy.orm as so
 from apscheduler.schedulers.background import BackgroundScheduler
+from prometheus_client import start_http_server
 
 from triage import leases
 from triage.classifier import Classifier
@@ -110,6 +111,9 @@ class Scheduler:
         """Run until SIGTERM or SIGINT."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
+        if self.settings.scheduler_metrics_port:
+            # The classification latency is measured here, where ingestion runs.
+            start_http_server(self.settings.scheduler_metrics_port, addr="127.0.0.1")
         self.start()
         while not self.stopping.wait(1.0):
             pass

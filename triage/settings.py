@@ -139,6 +139,8 @@ class Settings:
     demo_feed: bool = False
     # "text" for people, "json" (one object per line) for log collectors.
     log_format: str = "text"
+    # The scheduler's own /metrics (classification latency, process) on 127.0.0.1; 0 = off.
+    scheduler_metrics_port: int = 0
     imap_accounts: tuple[ImapAccount, ...] = ()
     imap: ImapOptions = ImapOptions()
 
@@ -292,6 +294,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60),
         demo_feed=_bool(env, "TRIAGE_DEMO_FEED", False),
         log_format=_choice(env, "TRIAGE_LOG_FORMAT", ("text", "json"), "text"),
+        scheduler_metrics_port=_int(env, "TRIAGE_SCHEDULER_METRICS_PORT", 0),
         imap_accounts=_imap_accounts(env),
         imap=_imap_options(env),
     )
