@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import secrets
-import signal
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -145,34 +143,42 @@ def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
 @click.option("--account", "names", multiple=True, help="Only this account (repeatable); default: all configured.")
 @with_appcontext
 def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
-    """Ingest email from the IMAP accounts in TRIAGE_IMAP_ACCOUNTS."""
-    from triage.ingest import imap
+    """Ingest email from the IMAP accounts in TRIAGE_IMAP_ACCOUNTS.
+
+    Both modes take the same leases as `triage scheduler`, so a run by hand never overlaps
+    a scheduled one on the same folder.
+    """
+    from dataclasses import replace
+
+    from triage.schedule import build_schedule
+    from triage.scheduler import Scheduler
 
     if mode is None:
         raise click.UsageError("choose --once or --idle")
     settings = _settings()
-    accounts = [a for a in settings.imap_accounts if not names or a.name in names]
+    accounts = tuple(
+        replace(a, idle=(mode == "idle")) for a in settings.imap_accounts if not names or a.name in names
+    )
     if not accounts:
         raise click.UsageError("no IMAP account configured (TRIAGE_IMAP_ACCOUNTS) or none matches --account")
-    ctx = job_context()
-    args = (ctx.sessionmaker, accounts, ctx.classifier, jobs.pipeline_config(settings), settings.imap)
-    if mode == "once":
-        summaries = imap.ingest_once(*args, batch_size=settings.import_batch_size)
-        for summary in summaries:
-            echo_summary(summary)
-        if any(s.status != "ok" for s in summaries):
-            raise SystemExit(1)
+    email_only = settings.with_overrides(imap_accounts=accounts, instagram_profiles=(), demo_feed=False)
+    schedule = [job for job in build_schedule(email_only) if job.name.startswith("imap:")]
+    scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), email_only, schedule)
+    if mode == "idle":
+        click.echo(f"watching {sum(1 for j in schedule if j.name.endswith(':idle'))} folder(s); SIGTERM or Ctrl-C stops")
+        scheduler.serve_forever()
+        click.echo("stopped")
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    threads = imap.watch(*args, stop, batch_size=settings.import_batch_size)
-    click.echo(f"watching {len(threads)} folder(s); SIGTERM or Ctrl-C stops")
-    while not stop.wait(1):
-        pass
-    for thread in threads:
-        thread.join(settings.imap.timeout_seconds)
-    click.echo("stopped")
+    failed = False
+    for job in schedule:
+        outcome = scheduler.run_job(job)
+        if not outcome:
+            click.echo(f"{job.name}: skipped, a scheduled run holds its lease right now")
+            continue
+        echo_summary(outcome.result)
+        failed = failed or outcome.result.status != "ok"
+    if failed:
+        raise SystemExit(1)
 
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:

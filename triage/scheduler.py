@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Optional, Sequence
 
@@ -30,6 +31,17 @@ from triage.schedule import Job
 from triage.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """Whether a job ran here (False: its lease was held elsewhere) and what it returned."""
+
+    ran: bool
+    result: object = None
+
+    def __bool__(self) -> bool:
+        return self.ran
 
 
 def holder_name() -> str:
@@ -52,14 +64,14 @@ class Scheduler:
         self.stopping = threading.Event()
         self._aps: Optional[BackgroundScheduler] = None
 
-    def run_job(self, job: Job) -> bool:
-        """Run one job if its lease is free; True when it ran here."""
+    def run_job(self, job: Job) -> JobRun:
+        """Run one job if its lease is free."""
         if self.stopping.is_set():
-            return False
+            return JobRun(False)
         with self.sessionmaker() as session:
             if not leases.acquire(session, job.lease_name, self.holder, self.lease_ttl):
                 log.debug("job skipped, lease held elsewhere", extra={"job": job.name})
-                return False
+                return JobRun(False)
             if job.ingest and close_interrupted_runs(session, job.name):
                 log.warning("runs of a dead holder marked interrupted", extra={"job": job.name})
         deadline = time.monotonic() + job.timeout.total_seconds() if job.timeout else float("inf")
@@ -75,13 +87,13 @@ class Scheduler:
                 result = job.run(ctx)
             except Exception:  # the run's own record says what failed; keep the scheduler alive
                 log.exception("job failed", extra={"job": job.name})
-                return True
+                return JobRun(True)
             status = getattr(result, "status", "ok")
             log.info(
                 "job finished",
                 extra={"job": job.name, "status": status, "seconds": round(time.monotonic() - started, 3)},
             )
-        return True
+        return JobRun(True, result)
 
     def start(self) -> None:
         self._aps = BackgroundScheduler(timezone="UTC")

@@ -32,10 +32,10 @@ def test_run_job_skips_while_another_holder_has_the_lease(sessionmaker, settings
     scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [job])
     with sessionmaker() as s:
         assert leases.acquire(s, "demo-feed", "someone-else", timedelta(seconds=30))
-    assert scheduler.run_job(job) is False and ran == []
+    assert not scheduler.run_job(job) and ran == []
     with sessionmaker() as s:
         leases.release(s, "demo-feed", "someone-else")
-    assert scheduler.run_job(job) is True and ran == ["x"]
+    assert scheduler.run_job(job).ran and ran == ["x"]
     with sessionmaker() as s:  # released after the run
         assert leases.acquire(s, "demo-feed", "someone-else", timedelta(seconds=30))
 
