@@ -177,15 +177,18 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
             sa.select(Ticket.assignee_id, sa.func.count()).where(Ticket.status == "claimed").group_by(Ticket.assignee_id)
         ).all()
     )
-    # Today's resolutions are counted in Python: any GROUP BY or status filter tempts SQLite's
-    # planner into walking ix_tickets_assignee_status over every resolved ticket instead of
-    # the resolved_at range of ix_tickets_resolved_unmerged.
+    # Grouped on coalesce(assignee_id, 0), which no index is ordered by: a plain GROUP BY
+    # assignee_id tempts SQLite's planner into walking ix_tickets_assignee_status over every
+    # resolved ticket instead of today's resolved_at range.
+    assignee = sa.func.coalesce(Ticket.assignee_id, 0)
     resolved: dict[int, int] = {}
-    for assignee_id, status in session.execute(
-        sa.select(Ticket.assignee_id, Ticket.status).where(Ticket.resolved_at >= wib_midnight(now), Ticket.merged_into_id.is_(None))
+    for assignee_id, status, count in session.execute(
+        sa.select(assignee, Ticket.status, sa.func.count())
+        .where(Ticket.resolved_at >= wib_midnight(now), Ticket.merged_into_id.is_(None))
+        .group_by(assignee, Ticket.status)
     ):
         if status == "resolved":
-            resolved[assignee_id] = resolved.get(assignee_id, 0) + 1
+            resolved[assignee_id] = resolved.get(assignee_id, 0) + count
     users = session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all()
     return [
         AgentLoad(u.id, u.username, u.display_name, u.role, u.on_shift, u.capacity, held.get(u.id, 0), resolved.get(u.id, 0))
