@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from triage.db import make_engine
-from triage.models import Base
+from triage.models import Base, include_object_for
 from triage.settings import load_settings
 
 config = context.config
@@ -22,6 +22,7 @@ def run_migrations(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -42,6 +42,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+# The active backlog as partial indexes spell it; queries use active_clause(), which renders
+# the same literals, so that SQLite and PostgreSQL can match the index predicate.
+ACTIVE_WHERE = "status IN ('open', 'claimed') AND merged_into_id IS NULL"
+
+
 class Base(so.DeclarativeBase):
     metadata = sa.MetaData(
         naming_convention={
@@ -59,7 +64,17 @@ class Contact(Base):
     """One person's identity on one channel (an email address, an Instagram username)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (sa.UniqueConstraint("channel", "handle"),)
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "handle"),
+        sa.Index(
+            "ix_contacts_handle_trgm", "handle", postgresql_using="gin", postgresql_ops={"handle": "public.gin_trgm_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_contacts_display_name_trgm", "display_name", postgresql_using="gin",
+            postgresql_ops={"display_name": "public.gin_trgm_ops"}, info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     channel: so.Mapped[str] = so.mapped_column(sa.String(16))
@@ -121,6 +136,33 @@ class Ticket(Base):
         # Dashboard: resolved per day and the response/resolution medians of a window.
         sa.Index("ix_tickets_resolved_at", "resolved_at"),
         sa.Index("ix_tickets_first_response_at", "first_response_at"),
+        # The active backlog (a small slice of all tickets): queue pages in due order,
+        # by category, and the dashboard's backlog figures from the index alone.
+        sa.Index("ix_tickets_active_due", "due_at", "id", sqlite_where=sa.text(ACTIVE_WHERE), postgresql_where=sa.text(ACTIVE_WHERE)),
+        sa.Index("ix_tickets_active_label_due", "label", "due_at", "id", sqlite_where=sa.text(ACTIVE_WHERE), postgresql_where=sa.text(ACTIVE_WHERE)),
+        sa.Index(
+            "ix_tickets_active_stats", "label", "channel", "created_at", "due_at", "confidence", "needs_review",
+            sqlite_where=sa.text(ACTIVE_WHERE), postgresql_where=sa.text(ACTIVE_WHERE),
+        ),
+        # Dashboard history without the heap: resolved per day and per agent today, and the
+        # medians' (end, created) pairs, for tickets that were not merged away.
+        sa.Index(
+            "ix_tickets_resolved_unmerged", "resolved_at", "created_at", "status", "assignee_id",
+            sqlite_where=sa.text("merged_into_id IS NULL"), postgresql_where=sa.text("merged_into_id IS NULL"),
+        ),
+        sa.Index(
+            "ix_tickets_first_response_unmerged", "first_response_at", "created_at",
+            sqlite_where=sa.text("merged_into_id IS NULL"), postgresql_where=sa.text("merged_into_id IS NULL"),
+        ),
+        # Text search in the active backlog (PostgreSQL; SQLite uses the ticket_search FTS5 table).
+        sa.Index(
+            "ix_tickets_active_subject_trgm", "subject", postgresql_using="gin", postgresql_ops={"subject": "public.gin_trgm_ops"},
+            postgresql_where=sa.text(ACTIVE_WHERE), info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_tickets_active_preview_trgm", "preview", postgresql_using="gin", postgresql_ops={"preview": "public.gin_trgm_ops"},
+            postgresql_where=sa.text(ACTIVE_WHERE), info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -336,3 +378,39 @@ class Lease(Base):
     holder: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
     expires_at: so.Mapped[datetime]
     acquired_at: so.Mapped[Optional[datetime]]
+
+
+def active_clause() -> sa.ColumnElement[bool]:
+    """Open or claimed and not merged, with the statuses as literals (see ACTIVE_WHERE)."""
+    return sa.and_(
+        Ticket.status.in_(sa.bindparam("active_statuses", list(ACTIVE_STATUSES), literal_execute=True)),
+        Ticket.merged_into_id.is_(None),
+    )
+
+
+def include_object_for(dialect: str):
+    """An Alembic include_object: skip the other dialect's indexes and SQLite's FTS5 tables."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        if type_ == "index" and getattr(obj, "info", {}).get("dialect") not in (None, dialect):
+            return False
+        if type_ == "table" and reflected and name and name.startswith("ticket_search"):
+            return False
+        return True
+
+    return include_object
+
+
+@sa.event.listens_for(Base.metadata, "before_create")
+def _pg_trgm(target, connection, **kw) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _sqlite_search(target, connection, **kw) -> None:
+    if connection.dialect.name == "sqlite":
+        from triage.search import SQLITE_SEARCH_DDL
+
+        for statement in SQLITE_SEARCH_DDL:
+            connection.exec_driver_sql(statement)

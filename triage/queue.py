@@ -8,7 +8,8 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Contact, Ticket
+from triage import search
+from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Ticket, active_clause
 
 STATUS_FILTERS = ("active", *TICKET_STATUSES)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -49,18 +50,17 @@ class Cursor:
             return None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def open_queue(label: Optional[str] = None, channel: Optional[str] = None) -> sa.Select[tuple[Ticket]]:
     """Tickets that still need an agent, most urgent (earliest due) first."""
     return queue_page(QueueFilters(label=label, channel=channel))
 
 
-def queue_page(filters: QueueFilters, after: Optional[Cursor] = None) -> sa.Select[tuple[Ticket]]:
-    """Tickets matching the filters in due-time order, from after the cursor (keyset paging)."""
+def queue_page(filters: QueueFilters, after: Optional[Cursor] = None, dialect: Optional[str] = None) -> sa.Select[tuple[Ticket]]:
+    """Tickets matching the filters in due-time order, from after the cursor (keyset paging).
+
+    The active queue walks ix_tickets_active_due (or ix_tickets_active_label_due) in order
+    and stops after the page; `dialect` picks how text search finds its matches.
+    """
     query = (
         sa.select(Ticket)
         .where(Ticket.merged_into_id.is_(None))
@@ -68,7 +68,7 @@ def queue_page(filters: QueueFilters, after: Optional[Cursor] = None) -> sa.Sele
         .order_by(Ticket.due_at, Ticket.id)
     )
     if filters.status == "active":
-        query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
+        query = query.where(active_clause())
     elif filters.status in TICKET_STATUSES:
         query = query.where(Ticket.status == filters.status)
     if filters.label:
@@ -83,33 +83,29 @@ def queue_page(filters: QueueFilters, after: Optional[Cursor] = None) -> sa.Sele
         query = query.where(Ticket.assignee_id == int(filters.assignee))
     if filters.text and filters.text.strip():
         text = filters.text.strip()[:200]
-        pattern = _like(text)
-        matches = [
-            Ticket.subject.ilike(pattern, escape="\\"),
-            Ticket.preview.ilike(pattern, escape="\\"),
-            Ticket.contact.has(
-                sa.or_(Contact.handle.ilike(pattern, escape="\\"), Contact.display_name.ilike(pattern, escape="\\"))
-            ),
-        ]
-        if text.lstrip("#").isdigit() and len(text) < 10:
-            matches.append(Ticket.id == int(text.lstrip("#")))
-        query = query.where(sa.or_(*matches))
+        if filters.status in ("active", *ACTIVE_STATUSES):
+            query = query.where(Ticket.id.in_(search.matching_ids(text, dialect)))
+        else:
+            query = query.where(search.scan_condition(text))
     if after is not None:
-        query = query.where(
-            sa.or_(Ticket.due_at > after.due_at, sa.and_(Ticket.due_at == after.due_at, Ticket.id > after.id))
-        )
+        # A row-value comparison: both databases seek the (due_at, id) index to it.
+        query = query.where(sa.tuple_(Ticket.due_at, Ticket.id) > sa.tuple_(after.due_at, after.id))
     return query
 
 
-def count_by_status() -> sa.Select[tuple[str, int]]:
-    return sa.select(Ticket.status, sa.func.count()).group_by(Ticket.status)
+def count_by_status(statuses: tuple[str, ...] = TICKET_STATUSES) -> sa.Select[tuple[str, int]]:
+    """Tickets per status; the active ones count from the partial index, the closed ones scan."""
+    query = sa.select(Ticket.status, sa.func.count()).group_by(Ticket.status)
+    if set(statuses) == set(ACTIVE_STATUSES):
+        return query.where(active_clause())
+    return query.where(Ticket.status.in_(statuses))
 
 
 def needs_review_queue() -> sa.Select[tuple[Ticket]]:
     """Active tickets the classifier was unsure about, least confident first."""
     return (
         sa.select(Ticket)
-        .where(Ticket.needs_review.is_(True), Ticket.status.in_(ACTIVE_STATUSES), Ticket.merged_into_id.is_(None))
+        .where(Ticket.needs_review.is_(True), active_clause())
         .options(so.joinedload(Ticket.contact), so.lazyload(Ticket.messages))
         .order_by(Ticket.confidence, Ticket.due_at, Ticket.id)
     )

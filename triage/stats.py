@@ -1,8 +1,10 @@
 """The supervisors' dashboard figures, computed in the database on indexed columns.
 
-Every aggregate groups or counts in SQL over a bounded slice (the active backlog through
-ix_tickets_queue, a 30-day window through ix_tickets_created_at / ix_tickets_resolved_at /
-ix_tickets_first_response_at); nothing loads all tickets into Python. Days are counted in
+Every aggregate groups or counts in SQL over a bounded slice: the live backlog figures in
+one pass over the partial covering index ix_tickets_active_stats; the 30-day history as
+index range counts per day (ix_tickets_created_at, ix_tickets_resolved_unmerged) and the
+medians over covering indexes. Nothing loads all tickets into Python. The web dashboard
+keeps the 30-day history for a minute per process (triage.web.cache). Days are counted in
 Western Indonesian Time (WIB, UTC+7), the call center's clock.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Mapping, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.models import ACTIVE_STATUSES, IngestRun, QuarantinedInput, Ticket, User, utcnow
+from triage.models import IngestRun, QuarantinedInput, Ticket, User, active_clause, utcnow
 
 WIB = timezone(timedelta(hours=7))
 AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
@@ -22,18 +24,8 @@ CONFIDENCE_BINS = 10
 STALLED_INTERVALS = 3
 
 
-def _active() -> sa.ColumnElement[bool]:
-    return sa.and_(Ticket.status.in_(ACTIVE_STATUSES), Ticket.merged_into_id.is_(None))
-
-
 def _dialect(session: so.Session) -> str:
     return session.get_bind().dialect.name
-
-
-def _wib_day(session: so.Session, column: sa.ColumnElement) -> sa.ColumnElement:
-    if _dialect(session) == "postgresql":
-        return sa.func.date(column + sa.text("interval '7 hours'"))
-    return sa.func.date(column, "+7 hours")
 
 
 def _seconds_between(session: so.Session, later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
@@ -47,24 +39,6 @@ def wib_midnight(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
-def backlog_by_category_age(session: so.Session, now: Optional[datetime] = None) -> dict[str, dict[str, int]]:
-    """Open tickets per category and age bucket: {label: {bucket: count}}."""
-    now = now or utcnow()
-    whens = [(Ticket.created_at > now - timedelta(hours=hours), key) for key, hours in AGE_BUCKETS if hours]
-    bucket = sa.case(*whens, else_=AGE_BUCKETS[-1][0])
-    rows = session.execute(
-        sa.select(Ticket.label, bucket.label("bucket"), sa.func.count()).where(_active()).group_by(Ticket.label, bucket)
-    ).all()
-    out: dict[str, dict[str, int]] = {}
-    for label, key, count in rows:
-        out.setdefault(label, {k: 0 for k, _ in AGE_BUCKETS})[key] = count
-    return out
-
-
-def backlog_by_channel(session: so.Session) -> dict[str, int]:
-    return dict(session.execute(sa.select(Ticket.channel, sa.func.count()).where(_active()).group_by(Ticket.channel)).all())
-
-
 @dataclass(frozen=True)
 class SlaFigures:
     open_total: int
@@ -73,17 +47,57 @@ class SlaFigures:
     needs_review: int
 
 
-def sla_figures(session: so.Session, now: Optional[datetime] = None) -> SlaFigures:
+@dataclass(frozen=True)
+class Backlog:
+    """Every live figure of the active backlog, from one pass over ix_tickets_active_stats."""
+
+    by_category_age: dict[str, dict[str, int]]
+    by_channel: dict[str, int]
+    sla: SlaFigures
+    confidence: list[int]
+
+
+def backlog(session: so.Session, now: Optional[datetime] = None) -> Backlog:
+    """Group the active backlog once by label, channel, age, due and confidence bucket."""
     now = now or utcnow()
-    row = session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count().filter(Ticket.due_at < now),
-            sa.func.count().filter(Ticket.due_at >= now, Ticket.due_at < now + timedelta(hours=1)),
-            sa.func.count().filter(Ticket.needs_review.is_(True)),
-        ).where(_active())
-    ).one()
-    return SlaFigures(*(int(v or 0) for v in row))
+    age = sa.case(
+        *[(Ticket.created_at > now - timedelta(hours=hours), key) for key, hours in AGE_BUCKETS if hours],
+        else_=AGE_BUCKETS[-1][0],
+    )
+    due = sa.case((Ticket.due_at < now, "breached"), (Ticket.due_at < now + timedelta(hours=1), "hour"), else_="later")
+    # floor(): CAST rounds on PostgreSQL but truncates on SQLite.
+    bin_ = sa.case(
+        (Ticket.confidence >= 1.0, CONFIDENCE_BINS - 1),
+        else_=sa.cast(sa.func.floor(Ticket.confidence * CONFIDENCE_BINS), sa.Integer),
+    )
+    columns = (Ticket.label, Ticket.channel, age, due, bin_, Ticket.needs_review)
+    rows = session.execute(sa.select(*columns, sa.func.count()).where(active_clause()).group_by(*columns)).all()
+    by_category_age: dict[str, dict[str, int]] = {}
+    by_channel: dict[str, int] = {}
+    confidence = [0] * CONFIDENCE_BINS
+    total = breached = within_hour = review = 0
+    for label, channel, age_key, due_key, b, needs_review, count in rows:
+        by_category_age.setdefault(label, {k: 0 for k, _ in AGE_BUCKETS})[age_key] += count
+        by_channel[channel] = by_channel.get(channel, 0) + count
+        confidence[max(0, min(CONFIDENCE_BINS - 1, int(b or 0)))] += count
+        total += count
+        breached += count if due_key == "breached" else 0
+        within_hour += count if due_key == "hour" else 0
+        review += count if needs_review else 0
+    return Backlog(by_category_age, by_channel, SlaFigures(total, breached, within_hour, review), confidence)
+
+
+def backlog_by_category_age(session: so.Session, now: Optional[datetime] = None) -> dict[str, dict[str, int]]:
+    """Open tickets per category and age bucket: {label: {bucket: count}}."""
+    return backlog(session, now).by_category_age
+
+
+def backlog_by_channel(session: so.Session) -> dict[str, int]:
+    return backlog(session).by_channel
+
+
+def sla_figures(session: so.Session, now: Optional[datetime] = None) -> SlaFigures:
+    return backlog(session, now).sla
 
 
 @dataclass(frozen=True)
@@ -97,24 +111,20 @@ def daily_flow(session: so.Session, days: int = 30, now: Optional[datetime] = No
     """Tickets opened and resolved per WIB day over the last `days` days, oldest first."""
     now = now or utcnow()
     start = wib_midnight(now) - timedelta(days=days - 1)
-    day_in = _wib_day(session, Ticket.created_at)
-    day_out = _wib_day(session, Ticket.resolved_at)
-    inflow = session.execute(
-        sa.select(day_in, sa.func.count()).where(Ticket.created_at >= start).group_by(day_in)
-    ).all()
-    resolved = session.execute(
-        sa.select(day_out, sa.func.count())
-        .where(Ticket.resolved_at >= start, Ticket.merged_into_id.is_(None))
-        .group_by(day_out)
-    ).all()
-    ins = {str(d): c for d, c in inflow}
-    outs = {str(d): c for d, c in resolved}
+    bounds = [start + timedelta(days=i) for i in range(days + 1)]
+
+    def per_day(column: sa.ColumnElement, *where: sa.ColumnElement[bool]) -> list[int]:
+        # One index range count per day: no per-row date arithmetic over the window.
+        counts = [
+            sa.select(sa.func.count()).select_from(Ticket).where(column >= a, column < b, *where).scalar_subquery()
+            for a, b in zip(bounds, bounds[1:])
+        ]
+        return list(session.execute(sa.select(*counts)).one())
+
+    ins = per_day(Ticket.created_at)
+    outs = per_day(Ticket.resolved_at, Ticket.merged_into_id.is_(None))
     first = start.astimezone(WIB).date()
-    result = []
-    for i in range(days):
-        d = first + timedelta(days=i)
-        result.append(DayFlow(d, ins.get(d.isoformat(), 0), outs.get(d.isoformat(), 0)))
-    return result
+    return [DayFlow(first + timedelta(days=i), ins[i], outs[i]) for i in range(days)]
 
 
 def _median_seconds(session: so.Session, later: sa.ColumnElement, since: datetime) -> Optional[float]:
@@ -167,13 +177,18 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
             sa.select(Ticket.assignee_id, sa.func.count()).where(Ticket.status == "claimed").group_by(Ticket.assignee_id)
         ).all()
     )
-    resolved = dict(
-        session.execute(
-            sa.select(Ticket.assignee_id, sa.func.count())
-            .where(Ticket.resolved_at >= wib_midnight(now), Ticket.status == "resolved", Ticket.merged_into_id.is_(None))
-            .group_by(Ticket.assignee_id)
-        ).all()
-    )
+    # Grouped on coalesce(assignee_id, 0), which no index is ordered by: a plain GROUP BY
+    # assignee_id tempts SQLite's planner into walking ix_tickets_assignee_status over every
+    # resolved ticket instead of today's resolved_at range.
+    assignee = sa.func.coalesce(Ticket.assignee_id, 0)
+    resolved: dict[int, int] = {}
+    for assignee_id, status, count in session.execute(
+        sa.select(assignee, Ticket.status, sa.func.count())
+        .where(Ticket.resolved_at >= wib_midnight(now), Ticket.merged_into_id.is_(None))
+        .group_by(assignee, Ticket.status)
+    ):
+        if status == "resolved":
+            resolved[assignee_id] = resolved.get(assignee_id, 0) + count
     users = session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all()
     return [
         AgentLoad(u.id, u.username, u.display_name, u.role, u.on_shift, u.capacity, held.get(u.id, 0), resolved.get(u.id, 0))
@@ -183,15 +198,7 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
 
 def confidence_distribution(session: so.Session) -> list[int]:
     """Open tickets per tenth of classifier confidence (index 0 = 0-10%, 9 = 90-100%)."""
-    # floor(): CAST rounds on PostgreSQL but truncates on SQLite.
-    bin_ = sa.case(
-        (Ticket.confidence >= 1.0, CONFIDENCE_BINS - 1),
-        else_=sa.cast(sa.func.floor(Ticket.confidence * CONFIDENCE_BINS), sa.Integer),
-    )
-    counts = [0] * CONFIDENCE_BINS
-    for b, c in session.execute(sa.select(bin_, sa.func.count()).where(_active()).group_by(bin_)).all():
-        counts[max(0, min(CONFIDENCE_BINS - 1, int(b or 0)))] += c
-    return counts
+    return backlog(session).confidence
 
 
 @dataclass(frozen=True)
@@ -280,7 +287,8 @@ def quarantined_total(session: so.Session) -> int:
 def api_stats(session: so.Session, intervals: Mapping[str, timedelta], now: Optional[datetime] = None) -> dict:
     """The dashboard's figures as plain JSON-ready data."""
     now = now or utcnow()
-    sla = sla_figures(session, now)
+    live = backlog(session, now)
+    sla = live.sla
     times = response_times(session, now=now)
     return {
         "generated_at": now.isoformat(),
@@ -288,8 +296,8 @@ def api_stats(session: so.Session, intervals: Mapping[str, timedelta], now: Opti
         "sla_breached": sla.breached,
         "due_within_hour": sla.due_within_hour,
         "needs_review": sla.needs_review,
-        "backlog_by_category_age": backlog_by_category_age(session, now),
-        "backlog_by_channel": backlog_by_channel(session),
+        "backlog_by_category_age": live.by_category_age,
+        "backlog_by_channel": live.by_channel,
         "daily_flow": [{"day": d.day.isoformat(), "inflow": d.inflow, "resolved": d.resolved} for d in daily_flow(session, now=now)],
         "median_first_response_seconds": times.first_response_seconds,
         "median_resolution_seconds": times.resolution_seconds,
@@ -297,7 +305,7 @@ def api_stats(session: so.Session, intervals: Mapping[str, timedelta], now: Opti
             {"username": a.username, "held": a.held, "capacity": a.capacity, "resolved_today": a.resolved_today, "on_shift": a.on_shift}
             for a in agent_load(session, now)
         ],
-        "confidence_distribution": confidence_distribution(session),
+        "confidence_distribution": live.confidence,
         "ingest": [
             {
                 "source": h.source,

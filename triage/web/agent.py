@@ -9,13 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from triage import claims, db, replies, tickets
-from triage.models import CHANNELS, Ticket, User
+from triage.models import ACTIVE_STATUSES, CHANNELS, Ticket, User
 from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, count_by_status, queue_page
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
+from triage.web.cache import memo
 
 bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
+CLOSED_COUNTS_SECONDS = 60
+ACTIVE_COUNTS_SECONDS = 5
 REVEALED_KEY = "revealed_tickets"
 
 
@@ -41,11 +44,19 @@ def _filters() -> QueueFilters:
 
 
 def _page(filters: QueueFilters, after: Cursor | None):
-    rows = db.get_session().scalars(queue_page(filters, after).limit(PAGE_SIZE + 1)).unique().all()
+    s = db.get_session()
+    rows = s.scalars(queue_page(filters, after, s.get_bind().dialect.name).limit(PAGE_SIZE + 1)).unique().all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     next_cursor = Cursor(rows[-1].due_at, rows[-1].id).encode() if more and rows else None
     return rows, next_cursor
+
+
+def _status_counts(s) -> dict[str, int]:
+    """Counts for the queue header: open and claimed at most 5 s old, resolved and noise a minute."""
+    closed = memo("closed_counts", CLOSED_COUNTS_SECONDS, lambda: dict(s.execute(count_by_status(("resolved", "noise"))).all()))
+    active = memo("active_counts", ACTIVE_COUNTS_SECONDS, lambda: dict(s.execute(count_by_status(ACTIVE_STATUSES)).all()))
+    return {**closed, **active}
 
 
 def _filter_args() -> dict[str, str]:
@@ -68,7 +79,7 @@ def queue():
         filters=filters,
         filter_args=_filter_args(),
         raw_assignee=request.args.get("assignee", ""),
-        counts=dict(s.execute(count_by_status()).all()),
+        counts=_status_counts(s),
         held=claims.held_count(s, current_user.id),
         agents=s.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all(),
         reveal=is_supervisor(),

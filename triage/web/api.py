@@ -115,7 +115,8 @@ def list_tickets():
         assignee=args.get("assignee"),
         text=args.get("q"),
     )
-    rows = db.get_session().scalars(queue_page(filters, after).limit(limit + 1)).unique().all()
+    s = db.get_session()
+    rows = s.scalars(queue_page(filters, after, s.get_bind().dialect.name).limit(limit + 1)).unique().all()
     more = len(rows) > limit
     rows = rows[:limit]
     return jsonify(

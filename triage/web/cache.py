@@ -1,0 +1,37 @@
+"""A short-lived per-process memo for figures that change slowly but cost a scan at scale.
+
+Each gunicorn worker keeps its own; a figure is at most `seconds` old. Used for the
+closed-ticket totals on the queue page and the dashboard's 30-day history (daily flow,
+medians); the live backlog figures are never cached.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+_LOCK = threading.Lock()
+
+
+def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
+    """The value computed for `key` within the last `seconds`, else compute it now (once per process)."""
+    if current_app.testing or seconds <= 0:
+        return compute()
+    store = current_app.extensions.setdefault("triage.memo", {})
+    locks = current_app.extensions.setdefault("triage.memo_locks", {})
+    now = time.monotonic()
+    hit = store.get(key)
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    with _LOCK:
+        lock = locks.setdefault(key, threading.Lock())
+    with lock:  # one thread computes, the others wait for its value
+        hit = store.get(key)
+        if hit is not None and time.monotonic() - hit[0] < seconds:
+            return hit[1]
+        value = compute()
+        store[key] = (time.monotonic(), value)
+        return value
