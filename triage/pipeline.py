@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Optional, Sequence
 
 import sqlalchemy as sa
@@ -53,6 +54,7 @@ class PipelineConfig:
     max_message_chars: int = 100_000
 
 
+@lru_cache(maxsize=8192)  # parseaddr is slow and every record asks at least twice
 def contact_handle(channel: str, author: str) -> tuple[str, Optional[str]]:
     """The stable handle of a person on a channel, and a display name if one was given."""
     author = author.strip()
@@ -208,6 +210,7 @@ class _Batch:
         self.due_texts: dict[Ticket, list[str]] = {}  # tickets whose due time changes -> new inbound texts
         self.reopened: list[tuple[Ticket, str]] = []
         self.done: list[tuple[int, str, Ticket, bool]] = []  # index, outcome kind, ticket, noise
+        self.created: list[Contact | Ticket | Message] = []  # new rows, in the order they were made
         for item in items:
             item.cleaned(config)  # contact handles are read from the cleaned author
         self._load_contacts([item.record for item in items])
@@ -278,7 +281,7 @@ class _Batch:
         contact = self.contacts.get((record.channel, handle))
         if contact is None:
             contact = Contact(channel=record.channel, handle=handle[:320], display_name=(name or None))
-            self.session.add(contact)
+            self._add(contact)
             self.contacts[(contact.channel, contact.handle)] = contact
         elif name and not contact.display_name:
             contact.display_name = name[:200]
@@ -340,7 +343,7 @@ class _Batch:
                 last_message_at=record.sent_at,
                 due_at=record.sent_at,
             )
-            self.session.add(ticket)
+            self._add(ticket)
             self._remember(ticket, contact)
             kind = "new"
         else:
@@ -397,7 +400,7 @@ class _Batch:
                 first_response_at=record.sent_at,
                 resolved_at=record.sent_at,
             )
-            self.session.add(ticket)
+            self._add(ticket)
             self._remember(ticket, contact)
         elif ticket.first_response_at is None or record.sent_at < ticket.first_response_at:
             ticket.first_response_at = record.sent_at
@@ -411,6 +414,10 @@ class _Batch:
             meta=meta,
         )
         self.done.append((item.index, "outbound", ticket, False))
+
+    def _add(self, row: Contact | Ticket | Message) -> None:
+        self.session.add(row)
+        self.created.append(row)
 
     def _add_message(self, ticket: Ticket, record: InboundRecord, **values: object) -> None:
         """Add the record's message to a ticket and make it findable by later replies."""
@@ -426,7 +433,7 @@ class _Batch:
             raw_ref=(record.raw_ref or None) and record.raw_ref[:1000],
             **values,
         )
-        self.session.add(message)
+        self._add(message)
         self.messages[(message.source, message.source_id)] = (record.sent_at, ticket)  # type: ignore[assignment]
         ticket.message_count = (ticket.message_count or 0) + 1
 
@@ -438,6 +445,8 @@ class _Batch:
         for ticket, texts in self.due_texts.items():
             due = compute_due(ticket.label, ticket.created_at, stored.get(ticket.id, []) + texts)
             ticket.due_at, ticket.due_explanation = due.at, due.explanation
+        if self.session.get_bind().dialect.name == "sqlite":
+            self._number_new_rows()
         self.session.flush()
         if self.reopened:  # written after the flush: a ticket opened in this batch has an id only now
             self.session.add_all(
@@ -446,6 +455,22 @@ class _Batch:
             )
             self.session.flush()
         return {i: Outcome(kind, ticket_id=ticket.id, noise=noise) for i, kind, ticket, noise in self.done}
+
+    def _number_new_rows(self) -> None:
+        """Give new rows the ids SQLite would give them (largest id + 1, + 2, ...).
+
+        SQLite does not promise the order of the ids a multi-row INSERT returns, so
+        SQLAlchemy inserts rows whose ids it must learn one statement at a time; with
+        the ids known, each table takes one executemany. Nothing can insert in between:
+        SQLite has one writer at a time and refuses a write from a stale snapshot; and
+        if an id were taken anyway, the flush fails and the batch goes record by record.
+        """
+        for model in (Contact, Ticket, Message):
+            rows = [row for row in self.created if type(row) is model]
+            if rows:
+                last = self.session.scalar(sa.select(sa.func.max(model.id))) or 0
+                for row_id, row in enumerate(rows, start=last + 1):
+                    row.id = row_id
 
     def _stored_inbound_texts(self, ticket_ids: list[int]) -> dict[int, list[str]]:
         """The inbound texts already stored on these tickets (read before this batch's flush)."""
