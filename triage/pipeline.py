@@ -335,6 +335,7 @@ class _Batch:
                 subject=(record.subject or None) and record.subject[:500],
                 preview=_preview(text),
                 label=prediction.label,
+                label_source="model",  # read by a later record of this batch, before any flush
                 confidence=prediction.confidence,
                 needs_review=prediction.needs_review,
                 status=status_for(prediction),
@@ -391,6 +392,7 @@ class _Batch:
                 channel=record.channel,
                 preview=_preview(text),
                 label=OTHER,
+                label_source="model",
                 status="resolved",
                 entities={},
                 created_at=record.sent_at,
