@@ -210,7 +210,8 @@ class _Batch:
         self.due_texts: dict[Ticket, list[str]] = {}  # tickets whose due time changes -> new inbound texts
         self.reopened: list[tuple[Ticket, str]] = []
         self.done: list[tuple[int, str, Ticket, bool]] = []  # index, outcome kind, ticket, noise
-        self.created: list[Contact | Ticket | Message] = []  # new rows, in the order they were made
+        self.created: list[Contact | Ticket] = []  # new rows, in the order they were made
+        self.new_messages: list[tuple[Ticket, dict]] = []  # rows for the messages table, and their ticket
         for item in items:
             item.cleaned(config)  # contact handles are read from the cleaned author
         self._load_contacts([item.record for item in items])
@@ -417,14 +418,17 @@ class _Batch:
         )
         self.done.append((item.index, "outbound", ticket, False))
 
-    def _add(self, row: Contact | Ticket | Message) -> None:
+    def _add(self, row: Contact | Ticket) -> None:
         self.session.add(row)
         self.created.append(row)
 
     def _add_message(self, ticket: Ticket, record: InboundRecord, **values: object) -> None:
-        """Add the record's message to a ticket and make it findable by later replies."""
-        message = Message(
-            ticket=ticket,
+        """Add the record's message to a ticket and make it findable by later replies.
+
+        Messages are written as plain rows: nothing reads them back in the batch, and
+        building ORM objects for them cost more than all the rest of the store.
+        """
+        row = dict(
             direction=record.direction,
             source=record.channel,
             source_id=record.source_id[:512],
@@ -433,10 +437,12 @@ class _Batch:
             in_reply_to=(record.in_reply_to or None) and record.in_reply_to[:512],
             thread_refs=list(record.references),
             raw_ref=(record.raw_ref or None) and record.raw_ref[:1000],
-            **values,
+            label=None,
+            confidence=None,
         )
-        self._add(message)
-        self.messages[(message.source, message.source_id)] = (record.sent_at, ticket)  # type: ignore[assignment]
+        row.update(values)
+        self.new_messages.append((ticket, row))
+        self.messages[(record.channel, row["source_id"])] = (record.sent_at, ticket)  # type: ignore[index]
         ticket.message_count = (ticket.message_count or 0) + 1
 
     # -- writing, once per batch --------------------------------------------------------
@@ -450,6 +456,11 @@ class _Batch:
         if self.session.get_bind().dialect.name == "sqlite":
             self._number_new_rows()
         self.session.flush()
+        for ticket, row in self.new_messages:
+            row["ticket_id"] = ticket.id
+        self.session.execute(sa.insert(Message.__table__), [row for _, row in self.new_messages])
+        for ticket in {ticket: None for ticket, _ in self.new_messages}:
+            self.session.expire(ticket, ["messages"])  # a list loaded before lacks the new messages
         if self.reopened:  # written after the flush: a ticket opened in this batch has an id only now
             self.session.add_all(
                 AuditEvent(action="ticket.reopened", ticket_id=ticket.id, detail={"message": source_id})
@@ -467,7 +478,7 @@ class _Batch:
         SQLite has one writer at a time and refuses a write from a stale snapshot; and
         if an id were taken anyway, the flush fails and the batch goes record by record.
         """
-        for model in (Contact, Ticket, Message):
+        for model in (Contact, Ticket):
             rows = [row for row in self.created if type(row) is model]
             if rows:
                 last = self.session.scalar(sa.select(sa.func.max(model.id))) or 0
