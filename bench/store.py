@@ -75,12 +75,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--db", default="")
+    parser.add_argument("--db", default="", help="database URL; PostgreSQL gets a throwaway schema (default: a new SQLite file)")
     parser.add_argument("--profile", default="", help="write a cProfile of the run to this file")
     args = parser.parse_args()
-    url = args.db or f"sqlite:///{tempfile.mkdtemp()}/store.sqlite3"
+    url, drop = args.db or f"sqlite:///{tempfile.mkdtemp()}/store.sqlite3", None
+    if url.startswith("postgresql"):  # a schema of its own, dropped at the end
+        from ingest_email import postgres_schema_url
+
+        url, drop = postgres_schema_url(url)
     engine = make_engine(url)
-    Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     maker = so.sessionmaker(engine, expire_on_commit=False)
     recs = records(args.n)
@@ -106,6 +109,8 @@ def main() -> None:
           f"{tickets} tickets, {messages} messages; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     engine.dispose()
+    if drop:
+        drop()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -194,6 +194,48 @@ class _Item:
         return text, dict(meta)
 
 
+class _NewTicket:
+    """A ticket this batch opens: plain attributes, written as one row in `_Batch.finish`.
+
+    An ORM object per new ticket (construction, unit-of-work bookkeeping) cost more than
+    everything else the store does; nothing in the session refers to a new ticket, so a
+    row is enough. The defaults are the columns' defaults, since the row sets every column.
+    """
+
+    COLUMNS = (
+        "contact_id", "channel", "subject", "preview", "label", "confidence", "needs_review", "label_source",
+        "status", "due_at", "due_explanation", "entities", "message_count", "created_at", "last_message_at",
+        "first_response_at", "resolved_at", "assignee_id", "merged_into_id",
+    )  # fmt: skip
+
+    def __init__(self, contact: Contact, **values: Any) -> None:
+        self.id: Optional[int] = None
+        self.contact = contact
+        self.subject: Optional[str] = None
+        self.preview, self.due_explanation = "", ""
+        self.confidence, self.needs_review, self.label_source, self.status = 0.0, False, "model", "open"
+        self.entities: dict = {}
+        self.message_count = 0
+        self.first_response_at: Optional[datetime] = None
+        self.resolved_at: Optional[datetime] = None
+        self.assignee_id: Optional[int] = None
+        self.merged_into_id: Optional[int] = None
+        self.__dict__.update(values)
+
+    @property
+    def contact_id(self) -> Optional[int]:
+        return self.contact.id
+
+    def row(self) -> dict[str, Any]:
+        values = {column: getattr(self, column) for column in self.COLUMNS}
+        if self.id is not None:
+            values["id"] = self.id
+        return values
+
+
+AnyTicket = Union[Ticket, _NewTicket]
+
+
 class _Batch:
     """The store's view of one batch: what it needs from the database, read in a few
     queries up front, then kept current in memory as records are added in sent_at order,
@@ -205,13 +247,14 @@ class _Batch:
         self.session, self.config = session, config
         self.contacts: dict[tuple[str, str], Contact] = {}  # (channel, stored handle)
         self.contacts_by_id: dict[int, Contact] = {}
-        self.messages: dict[tuple[str, str], tuple[datetime, Ticket]] = {}  # (channel, source id) -> sent, ticket
-        self.recent: dict[Contact, dict[Ticket, None]] = {}  # a contact's tickets that may still take a message
-        self.due_texts: dict[Ticket, list[str]] = {}  # tickets whose due time changes -> new inbound texts
-        self.reopened: list[tuple[Ticket, str]] = []
-        self.done: list[tuple[int, str, Ticket, bool]] = []  # index, outcome kind, ticket, noise
-        self.created: list[Contact | Ticket] = []  # new rows, in the order they were made
-        self.new_messages: list[tuple[Ticket, dict]] = []  # rows for the messages table, and their ticket
+        self.messages: dict[tuple[str, str], tuple[datetime, AnyTicket]] = {}  # (channel, source id) -> sent, ticket
+        self.recent: dict[Contact, dict[AnyTicket, None]] = {}  # a contact's tickets that may still take a message
+        self.due_texts: dict[AnyTicket, list[str]] = {}  # tickets whose due time changes -> new inbound texts
+        self.reopened: list[tuple[AnyTicket, str]] = []
+        self.done: list[tuple[int, str, AnyTicket, bool]] = []  # index, outcome kind, ticket, noise
+        self.new_contacts: list[Contact] = []
+        self.new_tickets: list[_NewTicket] = []
+        self.new_messages: list[tuple[AnyTicket, dict]] = []  # rows for the messages table, and their ticket
         for item in items:
             item.cleaned(config)  # contact handles are read from the cleaned author
         self._load_contacts([item.record for item in items])
@@ -269,7 +312,7 @@ class _Batch:
 
     # -- lookups, kept current as records are added -------------------------------------
 
-    def _remember(self, ticket: Ticket, contact: Optional[Contact] = None) -> None:
+    def _remember(self, ticket: AnyTicket, contact: Optional[Contact] = None) -> None:
         """Make a ticket a window candidate for its contact (if that contact is in the batch)."""
         contact = contact or self.contacts_by_id.get(ticket.contact_id)
         if contact is not None:
@@ -282,22 +325,23 @@ class _Batch:
         contact = self.contacts.get((record.channel, handle))
         if contact is None:
             contact = Contact(channel=record.channel, handle=handle[:320], display_name=(name or None))
-            self._add(contact)
+            self.session.add(contact)
+            self.new_contacts.append(contact)
             self.contacts[(contact.channel, contact.handle)] = contact
         elif name and not contact.display_name:
             contact.display_name = name[:200]
         return contact
 
-    def answered_ticket(self, record: InboundRecord) -> Optional[Ticket]:
+    def answered_ticket(self, record: InboundRecord) -> Optional[AnyTicket]:
         """The ticket of the newest known message this record's thread hints name, if any."""
-        best: Optional[tuple[datetime, Ticket]] = None
+        best: Optional[tuple[datetime, AnyTicket]] = None
         for hint in record.thread_hints():
             found = self.messages.get((record.channel, hint))
             if found is not None and (best is None or found[0] > best[0]):
                 best = found
         return _resolve_merges(self.session, best[1]) if best is not None else None
 
-    def find_thread(self, record: InboundRecord, contact: Contact, label: str) -> tuple[Optional[Ticket], str]:
+    def find_thread(self, record: InboundRecord, contact: Contact, label: str) -> tuple[Optional[AnyTicket], str]:
         """The ticket this record continues: by thread hints, then by contact and category."""
         answered = self.answered_ticket(record)
         if answered is not None:
@@ -330,13 +374,12 @@ class _Batch:
         else:  # an auto-reply or bounce gets a noise ticket of its own: never reopens or boosts one
             ticket, why = None, ""
         if ticket is None:
-            ticket = Ticket(
-                contact=contact,
+            ticket = _NewTicket(
+                contact,
                 channel=record.channel,
                 subject=(record.subject or None) and record.subject[:500],
                 preview=_preview(text),
                 label=prediction.label,
-                label_source="model",  # read by a later record of this batch, before any flush
                 confidence=prediction.confidence,
                 needs_review=prediction.needs_review,
                 status=status_for(prediction),
@@ -345,7 +388,7 @@ class _Batch:
                 last_message_at=record.sent_at,
                 due_at=record.sent_at,
             )
-            self._add(ticket)
+            self.new_tickets.append(ticket)
             self._remember(ticket, contact)
             kind = "new"
         else:
@@ -388,12 +431,11 @@ class _Batch:
         if ticket is None:
             meta["no_ticket_reason"] = "outbound message answering no known message"
             contact = self.contact(record)
-            ticket = Ticket(
-                contact=contact,
+            ticket = _NewTicket(
+                contact,
                 channel=record.channel,
                 preview=_preview(text),
                 label=OTHER,
-                label_source="model",
                 status="resolved",
                 entities={},
                 created_at=record.sent_at,
@@ -403,7 +445,7 @@ class _Batch:
                 first_response_at=record.sent_at,
                 resolved_at=record.sent_at,
             )
-            self._add(ticket)
+            self.new_tickets.append(ticket)
             self._remember(ticket, contact)
         elif ticket.first_response_at is None or record.sent_at < ticket.first_response_at:
             ticket.first_response_at = record.sent_at
@@ -418,11 +460,7 @@ class _Batch:
         )
         self.done.append((item.index, "outbound", ticket, False))
 
-    def _add(self, row: Contact | Ticket) -> None:
-        self.session.add(row)
-        self.created.append(row)
-
-    def _add_message(self, ticket: Ticket, record: InboundRecord, **values: object) -> None:
+    def _add_message(self, ticket: AnyTicket, record: InboundRecord, **values: object) -> None:
         """Add the record's message to a ticket and make it findable by later replies.
 
         Messages are written as plain rows: nothing reads them back in the batch, and
@@ -448,26 +486,41 @@ class _Batch:
     # -- writing, once per batch --------------------------------------------------------
 
     def finish(self) -> dict[int, Outcome]:
-        """Set due times, write everything in one flush, and say what became of each record."""
+        """Set due times, write everything, and say what became of each record."""
         stored = self._stored_inbound_texts([t.id for t in self.due_texts if t.id is not None])
         for ticket, texts in self.due_texts.items():
             due = compute_due(ticket.label, ticket.created_at, stored.get(ticket.id, []) + texts)
             ticket.due_at, ticket.due_explanation = due.at, due.explanation
         if self.session.get_bind().dialect.name == "sqlite":
             self._number_new_rows()
-        self.session.flush()
+        self.session.flush()  # new contacts, changed tickets
+        self._insert_new_tickets()
         for ticket, row in self.new_messages:
             row["ticket_id"] = ticket.id
         self.session.execute(sa.insert(Message.__table__), [row for _, row in self.new_messages])
-        for ticket in {ticket: None for ticket, _ in self.new_messages}:
+        for ticket in {ticket: None for ticket, _ in self.new_messages if isinstance(ticket, Ticket)}:
             self.session.expire(ticket, ["messages"])  # a list loaded before lacks the new messages
-        if self.reopened:  # written after the flush: a ticket opened in this batch has an id only now
+        if self.reopened:  # written last: a ticket opened in this batch has an id only now
             self.session.add_all(
                 AuditEvent(action="ticket.reopened", ticket_id=ticket.id, detail={"message": source_id})
                 for ticket, source_id in self.reopened
             )
             self.session.flush()
         return {i: Outcome(kind, ticket_id=ticket.id, noise=noise) for i, kind, ticket, noise in self.done}
+
+    def _insert_new_tickets(self) -> None:
+        """One executemany for the batch's new tickets; where ids are not known yet, the
+        database returns them in the order of the rows."""
+        if not self.new_tickets:
+            return
+        table = Ticket.__table__
+        rows = [ticket.row() for ticket in self.new_tickets]
+        if self.new_tickets[0].id is not None:
+            self.session.execute(sa.insert(table), rows)
+            return
+        returning = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        for ticket, ticket_id in zip(self.new_tickets, self.session.scalars(returning, rows)):
+            ticket.id = ticket_id
 
     def _number_new_rows(self) -> None:
         """Give new rows the ids SQLite would give them (largest id + 1, + 2, ...).
@@ -476,10 +529,9 @@ class _Batch:
         SQLAlchemy inserts rows whose ids it must learn one statement at a time; with
         the ids known, each table takes one executemany. Nothing can insert in between:
         SQLite has one writer at a time and refuses a write from a stale snapshot; and
-        if an id were taken anyway, the flush fails and the batch goes record by record.
+        if an id were taken anyway, the insert fails and the batch goes record by record.
         """
-        for model in (Contact, Ticket):
-            rows = [row for row in self.created if type(row) is model]
+        for model, rows in ((Contact, self.new_contacts), (Ticket, self.new_tickets)):
             if rows:
                 last = self.session.scalar(sa.select(sa.func.max(model.id))) or 0
                 for row_id, row in enumerate(rows, start=last + 1):
