@@ -125,7 +125,7 @@ def _quarantine(session: so.Session, source: str, ref: str, reason: str, payload
     return Outcome("quarantined", reason=reason)
 
 
-def _resolve_merges(session: so.Session, ticket: Ticket) -> Ticket:
+def _resolve_merges(session: so.Session, ticket: AnyTicket) -> AnyTicket:
     seen = set()
     while ticket.merged_into_id is not None and ticket.id not in seen:
         seen.add(ticket.id)
@@ -165,7 +165,7 @@ def status_for(prediction: Prediction) -> str:
 
 
 # Tickets the store touches never need their messages loaded: the due time is computed
-# from texts it queries itself, and new messages are appended without loading the list.
+# from texts it queries itself, and new messages are inserted as rows.
 _LAZY_MESSAGES = so.lazyload(Ticket.messages)
 # Values read fresh, not taken from a session that outlived a commit (expire_on_commit=False).
 _FRESH = {"populate_existing": True}
@@ -240,7 +240,8 @@ class _Batch:
     """The store's view of one batch: what it needs from the database, read in a few
     queries up front, then kept current in memory as records are added in sent_at order,
     so that a record finds the ticket of one stored before it in the same batch.
-    Nothing is written until `finish`, which flushes once.
+    Nothing is written until `finish`: one flush (new contacts, changed tickets), then
+    one executemany each for the new tickets and the messages.
     """
 
     def __init__(self, session: so.Session, items: Sequence[_Item], config: PipelineConfig) -> None:
