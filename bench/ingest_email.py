@@ -127,7 +127,7 @@ def child(args: argparse.Namespace) -> None:
             timers["source"] += time.perf_counter() - t
             yield item
 
-    classifier = load_classifier()
+    classifier = load_classifier(ROOT / "models")
 
     class TimedClassifier:
         name, version, threshold = classifier.name, classifier.version, classifier.threshold
@@ -161,8 +161,10 @@ def child(args: argparse.Namespace) -> None:
 def run_child(server: Dovecot, user: str, db: str) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--user", user, "--port", str(server.port), "--password", server.password, "--db", db],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True,
     )
+    if out.returncode:
+        sys.exit(f"bench child failed ({out.returncode}):\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -203,7 +205,7 @@ def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
     server.append(user, realistic_message(0, random.Random(0)))
     account = ImapAccount(name="idle", host="127.0.0.1", port=server.port, security="plain", username=user, password=server.password)
     stop = threading.Event()
-    threads = imap.watch(sessionmaker, [account], load_classifier(), PipelineConfig(), ImapOptions(timeout_seconds=30), stop)
+    threads = imap.watch(sessionmaker, [account], load_classifier(ROOT / "models"), PipelineConfig(), ImapOptions(timeout_seconds=30), stop)
 
     def stored() -> int:
         with sessionmaker() as s:
