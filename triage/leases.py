@@ -19,7 +19,13 @@ from triage.models import Lease, utcnow
 def acquire(session: so.Session, name: str, holder: str, ttl: timedelta) -> bool:
     """Take the lease for `ttl`; True when this holder now has it."""
     now = utcnow()
-    if session.get(Lease, name) is None:
+    current = session.get(Lease, name)
+    if current is not None and current.holder not in (None, holder) and current.expires_at >= now:
+        # Plainly held by someone else: say no without writing, so a waiting job does not
+        # contend for the database with the one that is working.
+        session.rollback()
+        return False
+    if current is None:
         try:
             with session.begin_nested():
                 session.add(Lease(name=name, holder=None, expires_at=now))

@@ -68,14 +68,17 @@ class Scheduler:
         """Run one job if its lease is free."""
         if self.stopping.is_set():
             return JobRun(False)
+        # One holder per job, not per process: two jobs sharing a lease (an IDLE listener and
+        # its folder's periodic run) must exclude each other inside one scheduler too.
+        holder = f"{self.holder}/{job.name}"
         with self.sessionmaker() as session:
-            if not leases.acquire(session, job.lease_name, self.holder, self.lease_ttl):
+            if not leases.acquire(session, job.lease_name, holder, self.lease_ttl):
                 log.debug("job skipped, lease held elsewhere", extra={"job": job.name})
                 return JobRun(False)
             if job.ingest and close_interrupted_runs(session, job.name):
                 log.warning("runs of a dead holder marked interrupted", extra={"job": job.name})
         deadline = time.monotonic() + job.timeout.total_seconds() if job.timeout else float("inf")
-        with leases.LeaseKeeper(self.sessionmaker, job.lease_name, self.holder, self.lease_ttl) as keeper:
+        with leases.LeaseKeeper(self.sessionmaker, job.lease_name, holder, self.lease_ttl) as keeper:
             ctx = JobContext(
                 self.sessionmaker,
                 self.classifier,

@@ -100,4 +100,5 @@ def test_ingest_email_idle_ingests_and_exits_cleanly_on_sigterm(dovecot, mail_us
     assert proc.returncode == 0, output
     assert "stopped" in output and dovecot.password not in output
     with engine.connect() as conn:
-        assert conn.scalar(sa.select(sa.func.count()).where(IngestRun.status == "failed")) == 0
+        failed = conn.execute(sa.select(IngestRun.source, IngestRun.error).where(IngestRun.status == "failed")).all()
+        assert failed == [], failed

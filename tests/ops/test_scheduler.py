@@ -115,3 +115,25 @@ def test_email_folders_get_a_periodic_job_and_idle_accounts_a_listener_sharing_i
     # A quiet IDLE mailbox records a run only when IDLE is re-issued: it is not stalled before that.
     assert periodic.stalled_after == timedelta(minutes=25)
     assert by_name["imap:arsip/INBOX"].stalled_after == timedelta(seconds=45)
+
+
+def test_jobs_sharing_a_lease_exclude_each_other_inside_one_scheduler(sessionmaker, settings):
+    inside = threading.Event()
+    release = threading.Event()
+    seen: list[str] = []
+
+    def listener(ctx):
+        seen.append("listener")
+        inside.set()
+        release.wait(5)
+
+    first = Job("imap:x/INBOX:idle", timedelta(seconds=30), None, listener, ingest=False, lease="imap:x/INBOX")
+    second = Job("imap:x/INBOX", timedelta(seconds=30), None, lambda ctx: seen.append("periodic"), lease="imap:x/INBOX")
+    scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [first, second])
+    worker = threading.Thread(target=scheduler.run_job, args=(first,))
+    worker.start()
+    assert inside.wait(5)
+    assert not scheduler.run_job(second)  # same process, same lease: must wait its turn
+    release.set()
+    worker.join()
+    assert scheduler.run_job(second).ran and seen == ["listener", "periodic"]
