@@ -25,9 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/queue.py would shadow the stdlib queue module (psycopg needs it): keep bench/ off sys.path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the repo root: triage
 
 from triage import migrate  # noqa: E402
 from triage.db import make_engine  # noqa: E402

@@ -20,10 +20,8 @@ import threading
 import time
 from pathlib import Path
 
-# bench/queue.py would shadow the stdlib queue module: keep this folder off sys.path.
 _HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402

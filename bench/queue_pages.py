@@ -1,7 +1,7 @@
 """Server-side latency of the hot pages at scale, each beside the bare SQL it runs.
 
-    .venv/bin/python bench/queue.py --url sqlite:////tmp/scale/bench.sqlite3 [--iterations 200]
-    .venv/bin/python bench/queue.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/queue_pages.py --url sqlite:////tmp/scale/bench.sqlite3 [--iterations 200]
+    .venv/bin/python bench/queue_pages.py --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 Run it on a database filled by bench/seed.py. Each route is rendered in-process by the
 Flask app (test client, a logged-in agent or supervisor session): the page time is the
@@ -19,10 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-# This file is named queue.py: keep its folder off sys.path so `import queue` finds the stdlib.
 _HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa  # noqa: E402
