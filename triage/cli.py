@@ -352,6 +352,13 @@ def _read_password(password_file: Path | None) -> str:
     return click.prompt("password", hide_input=True, confirmation_prompt=True)
 
 
+def _user_named(session, username: str) -> User:
+    user = session.scalar(sa.select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    return user
+
+
 @click.group("users")
 def users_group() -> None:
     """Manage the team's accounts and API tokens."""
@@ -384,9 +391,7 @@ def users_add(username: str, role: str, display_name: str, skills: tuple[str, ..
 def users_password(username: str, password_file: Path | None) -> None:
     """Set a team member's password."""
     session = db.get_session()
-    user = session.scalar(sa.select(User).where(User.username == username.lower()))
-    if user is None:
-        raise click.ClickException(f"no user {username!r}")
+    user = _user_named(session, username)
     try:
         users.set_password(session, user, _read_password(password_file))
     except users.UserError as exc:
@@ -403,9 +408,7 @@ def users_password(username: str, password_file: Path | None) -> None:
 def users_token(username: str, scopes: tuple[str, ...], name: str) -> None:
     """Create an API token for a team member (printed once)."""
     session = db.get_session()
-    user = session.scalar(sa.select(User).where(User.username == username.lower()))
-    if user is None:
-        raise click.ClickException(f"no user {username!r}")
+    user = _user_named(session, username)
     try:
         token = users.create_api_token(session, user, scopes, name)
     except users.UserError as exc:

@@ -50,11 +50,6 @@ class Cursor:
             return None
 
 
-def open_queue(label: Optional[str] = None, channel: Optional[str] = None) -> sa.Select[tuple[Ticket]]:
-    """Tickets that still need an agent, most urgent (earliest due) first."""
-    return queue_page(QueueFilters(label=label, channel=channel))
-
-
 def queue_page(filters: QueueFilters, after: Optional[Cursor] = None, dialect: Optional[str] = None) -> sa.Select[tuple[Ticket]]:
     """Tickets matching the filters in due-time order, from after the cursor (keyset paging).
 

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from triage.classifier.entities import mask_number, masked
 from triage.models import AuditEvent, LabelChange, Message, Note, Ticket, User, utcnow
-from triage.priority import compute_due
+from triage.pipeline import refresh_due
 from triage.taxonomy import LABELS, NOISE
 
 # Runs of 8+ digits (with the usual separators) are phone, account or NIK numbers.
@@ -45,12 +45,6 @@ def _audit(session: so.Session, actor: Optional[User], action: str, ticket: Tick
     session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, ticket_id=ticket.id, detail=detail))
 
 
-def _refresh_due(ticket: Ticket) -> None:
-    texts = [m.text for m in ticket.messages if m.direction == "inbound"]
-    due = compute_due(ticket.label, ticket.created_at, texts)
-    ticket.due_at, ticket.due_explanation = due.at, due.explanation
-
-
 def relabel(session: so.Session, ticket: Ticket, label: str, user: User) -> Optional[LabelChange]:
     """Set the category by hand: classifier feedback, a due time for the new SLA, no review flag.
 
@@ -69,7 +63,7 @@ def relabel(session: so.Session, ticket: Ticket, label: str, user: User) -> Opti
     change = LabelChange(ticket_id=ticket.id, user_id=user.id, from_label=ticket.label, to_label=label)
     session.add(change)
     ticket.label = label
-    _refresh_due(ticket)
+    refresh_due(ticket)
     if label == NOISE and ticket.status in ("open", "claimed"):
         ticket.status, ticket.assignee_id, ticket.claimed_at = "noise", None, None
     elif label != NOISE and ticket.status == "noise":
@@ -146,7 +140,7 @@ def merge(session: so.Session, ticket: Ticket, target: Ticket, user: User, now: 
     ticket.message_count = 0
     session.flush()
     session.expire(target, ["messages"])
-    _refresh_due(target)
+    refresh_due(target)
     _audit(session, user, "ticket.merged", ticket, into=target.id, messages=moved)
     _audit(session, user, "ticket.merged_in", target, source=ticket.id)
 

@@ -19,7 +19,7 @@ from triage.ingest.runner import load_cursors, run_ingest
 from triage.models import IngestCursor, IngestRun, Message, QuarantinedInput, Ticket
 from triage.pipeline import PipelineConfig
 from triage.settings import PROJECT_ROOT
-from triage.queue import open_queue
+from triage.queue import QueueFilters, queue_page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instagram"
 
@@ -142,7 +142,7 @@ def test_own_account_comments_answer_the_thread_and_are_not_complaints(sessionma
     assert ticket.status == "open" and ticket.message_count == 3
     own_ticket = session.scalars(sa.select(Ticket).where(Ticket.id != ticket.id)).one()
     assert own_ticket.status == "resolved" and own_ticket.messages[0].meta["no_ticket_reason"]
-    assert [t.id for t in session.scalars(open_queue())] == [ticket.id]
+    assert [t.id for t in session.scalars(queue_page(QueueFilters()))] == [ticket.id]
 
 
 def test_replies_and_repeat_comments_thread_into_one_ticket(sessionmaker, session, ig_settings):
@@ -167,7 +167,7 @@ def test_noise_is_labeled_and_kept_out_of_the_queue(sessionmaker, session, ig_se
     assert summary.noise == 6
     noise = session.scalars(sa.select(Ticket).where(Ticket.label == "noise")).all()
     assert len(noise) == 6 and {t.status for t in noise} == {"noise"}
-    assert [t.label for t in session.scalars(open_queue())] == ["certificate_pending"]
+    assert [t.label for t in session.scalars(queue_page(QueueFilters()))] == ["certificate_pending"]
 
 
 @pytest.mark.parametrize(
