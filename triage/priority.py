@@ -36,10 +36,40 @@ class Due:
     explanation: str
 
 
+# Lowercase substrings that every match of the pattern contains. On ASCII text a pattern
+# whose needles are all absent cannot match, and a substring test costs a tenth of a search;
+# other text always runs the pattern ("(?i)i" also matches "ı").
+_URGENT_NEEDLES = ("tolong", "tlg", "segera", "secepatnya", "urgent", "darurat", "kecewa", "arah", "kesal",
+                   "lapor", "ombudsman", "penipuan", "bohong", "zalim", "!!!")  # fmt: skip
+_LATE_NEEDLES = ("bulan", "bln", "minggu", "mgg", "pekan", "telat", "terlambat")
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _may_match(text: str, needles: tuple[str, ...]) -> bool:
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(n in low for n in needles)
+
+
 def _shouting(text: str) -> bool:
-    # filter/map run the per-character tests in C: this runs for every inbound message.
-    letters = "".join(filter(str.isalpha, text))
-    return len(letters) >= 12 and sum(map(str.isupper, letters)) / len(letters) > 0.6
+    # This runs for every inbound message: ASCII text is counted by bytes.translate in C.
+    if text.isascii():
+        raw = text.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _LETTERS))
+        upper = len(raw) - len(raw.translate(None, _LETTERS[:26]))
+    else:
+        letters_only = "".join(filter(str.isalpha, text))
+        letters, upper = len(letters_only), sum(map(str.isupper, letters_only))
+    return letters >= 12 and upper / letters > 0.6
+
+
+def _urgent(text: str) -> bool:
+    return (_may_match(text, _URGENT_NEEDLES) and _URGENT.search(text) is not None) or _shouting(text)
+
+
+def _late(text: str) -> bool:
+    return _may_match(text, _LATE_NEEDLES) and _LATE.search(text) is not None
 
 
 def compute_due(label: str, created_at: datetime, inbound_texts: Sequence[str]) -> Due:
@@ -52,10 +82,10 @@ def compute_due(label: str, created_at: datetime, inbound_texts: Sequence[str]) 
         repeat = min((count - 1) * REPEAT_BOOST_HOURS, REPEAT_BOOST_CAP_HOURS)
         boost += repeat
         parts.append(f"pesan ke-{count} dari orang ini −{repeat} jam")
-    if any(_URGENT.search(t) or _shouting(t) for t in inbound_texts):
+    if any(map(_urgent, inbound_texts)):
         boost += URGENCY_BOOST_HOURS
         parts.append(f"kata marah/mendesak −{URGENCY_BOOST_HOURS} jam")
-    if label in MONEY_LABELS and any(_LATE.search(t) for t in inbound_texts):
+    if label in MONEY_LABELS and any(map(_late, inbound_texts)):
         boost += LATE_MONEY_BOOST_HOURS
         parts.append(f"uang sudah terlambat −{LATE_MONEY_BOOST_HOURS} jam")
     return Due(created_at + timedelta(hours=cat.sla_hours - boost), "; ".join(parts))

@@ -127,8 +127,11 @@ def _clean_text(value: str) -> str:
     return " ".join(value.replace("\x00", "").split())
 
 
+_RAW_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _has_raw_bytes(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return not value.isascii() and _RAW_BYTE.search(value) is not None
 
 
 def _raw_header(msg: Message, name: str) -> Optional[str]:
