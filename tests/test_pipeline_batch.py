@@ -117,3 +117,20 @@ def test_a_reply_to_a_merged_ticket_joins_the_ticket_it_was_merged_into(session)
     # The reply goes to the surviving ticket; the sender's merged ticket is no window candidate.
     assert [(o.kind, o.ticket_id) for o in outcomes] == [("threaded", b.ticket_id), ("new", outcomes[1].ticket_id)]
     assert outcomes[1].ticket_id not in (a.ticket_id, b.ticket_id)
+
+
+def test_every_ticket_of_a_large_batch_is_findable_by_search(session):
+    """A batch's new tickets are written in multi-row statements; each lands in the search index."""
+    from triage.search import matching_ids
+
+    records = [record(author=f"peserta{i}@example.com", subject=f"Keluhan nomor-{i:04d}x", sent_at=T0 + timedelta(seconds=i))
+               for i in range(1200)]
+    outcomes = process_batch(session, records, FixedClassifier(), CONFIG)
+    assert {o.kind for o in outcomes} == {"new"}
+    dialect = session.get_bind().dialect.name
+    for i in (0, 1, 599, 1199):
+        found = session.scalars(matching_ids(f"nomor-{i:04d}x", dialect)).all()
+        assert found == [outcomes[i].ticket_id]
+    assert session.scalars(matching_ids("peserta1199@", dialect)).all() == [outcomes[1199].ticket_id]
+    stored = dict(session.execute(sa.select(Ticket.id, Ticket.subject)).all())
+    assert [stored[o.ticket_id] for o in outcomes] == [f"Keluhan nomor-{i:04d}x" for i in range(1200)]

@@ -517,7 +517,11 @@ class _Batch:
         table = Ticket.__table__
         rows = [ticket.row() for ticket in self.new_tickets]
         if self.new_tickets[0].id is not None:
-            self.session.execute(sa.insert(table), rows)
+            # SQLite (ids numbered above). RETURNING makes SQLAlchemy send multi-row INSERTs
+            # ("insertmanyvalues") instead of a statement per row: the search index's insert
+            # trigger writes to FTS5, which flushes its buffer at the end of every statement,
+            # and that flush per row cost more than the rest of the insert.
+            self.session.execute(sa.insert(table).returning(table.c.id), rows).all()
             return
         returning = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         for ticket, ticket_id in zip(self.new_tickets, self.session.scalars(returning, rows)):
