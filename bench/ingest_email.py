@@ -96,7 +96,7 @@ def child(args: argparse.Namespace) -> None:
 
     from triage.classifier import load_classifier
     from triage.db import make_engine
-    from triage.ingest import imap
+    from triage.ingest import email_message, imap
     from triage.models import Base
     from triage.pipeline import PipelineConfig
     from triage.settings import ImapAccount, ImapOptions
@@ -106,7 +106,7 @@ def child(args: argparse.Namespace) -> None:
     sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
     timers: dict[str, float] = defaultdict(float)
 
-    real_parse, real_items = imap.parse_email, imap.folder_items
+    real_parse, real_items = email_message.parse_email, imap.folder_items
 
     def timed_parse(*a, **k):
         t = time.perf_counter()
@@ -139,7 +139,8 @@ def child(args: argparse.Namespace) -> None:
             finally:
                 timers["classify"] += time.perf_counter() - t
 
-    imap.parse_email, imap.folder_items = timed_parse, timed_items
+    email_message.parse_email, imap.folder_items = timed_parse, timed_items
+    anon = AnonPeak()
     account = ImapAccount(name="bench", host="127.0.0.1", port=args.port, security="plain", username=args.user,
                           password=args.password, support_addresses=("bantuan@prakerja.example",))
     options = ImapOptions(fetch_chunk=500, timeout_seconds=120)
@@ -154,8 +155,38 @@ def child(args: argparse.Namespace) -> None:
     }
     print(json.dumps({
         "status": summary.status, "read": summary.read, "total": total, "stages": stages,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "peak_anon_mb": anon.stop(),
     }))
+
+
+class AnonPeak:
+    """Peak anonymous memory (RssAnon), sampled every 20 ms: what the process allocated itself.
+
+    Plain RSS also counts the pages of the SQLite file that the engine maps (mmap_size) and
+    those grow with the database, not with what the ingester holds.
+    """
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    self.peak = max(self.peak, int(line.split()[1]))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return self.peak / 1024
 
 
 def run_child(server: Dovecot, user: str, db: str) -> dict:
@@ -268,13 +299,15 @@ def main() -> None:
                 rate = result["read"] / result["total"]
                 st = result["stages"]
                 print(f"end-to-end {name:<10}: {result['read']} messages in {result['total']:.2f} s = {rate:,.0f} msg/s "
-                      f"({rate / (fetched / bare):.1%} of bare fetch), status {result['status']}, peak RSS {result['peak_rss_mb']:.0f} MB")
+                      f"({rate / (fetched / bare):.1%} of bare fetch), status {result['status']}, peak RSS {result['peak_rss_mb']:.0f} MB "
+                      f"(anonymous {result['peak_anon_mb']:.0f} MB)")
                 print("   stages: " + ", ".join(f"{k} {v:.2f} s ({v / result['total']:.0%})" for k, v in st.items()))
                 if name == "sqlite":
-                    rss[n] = result["peak_rss_mb"]
+                    rss[n] = (result["peak_rss_mb"], result["peak_anon_mb"])
         if len(rss) >= 2:
-            (n1, r1), (n2, r2) = sorted(rss.items())[0], sorted(rss.items())[-1]
-            print(f"\npeak RSS (SQLite run): N={n1}: {r1:.0f} MB, N={n2}: {r2:.0f} MB, growth {r2 / r1 - 1:+.1%} (target < +20%)")
+            (n1, (r1, a1)), (n2, (r2, a2)) = sorted(rss.items())[0], sorted(rss.items())[-1]
+            print(f"\npeak RSS (SQLite run): N={n1}: {r1:.0f} MB, N={n2}: {r2:.0f} MB, growth {r2 / r1 - 1:+.1%} (target < +20%); "
+                  f"anonymous memory {a1:.0f} -> {a2:.0f} MB, growth {a2 / a1 - 1:+.1%} (the rest is the mapped database file)")
         lat = idle_latency(server)
         print(f"IDLE: append -> ticket latency over {len(lat)} mails: median {sorted(lat)[len(lat) // 2]:.2f} s, "
               f"max {max(lat):.2f} s (target < 2 s)")

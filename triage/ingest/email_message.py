@@ -20,7 +20,7 @@ from typing import Optional
 
 import nh3
 
-from triage.ingest.record import InboundRecord, content_hash
+from triage.ingest.record import InboundRecord, Rejected, content_hash
 
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "iso-8859-1")
 # A declared charset that decodes with at most this share of bad bytes is kept, with
@@ -341,3 +341,17 @@ def parse_email(
         direction=direction,
         meta=meta,
     )
+
+
+def email_item(
+    raw: bytes, raw_ref: str, *, support_addresses: tuple[str, ...] = (), full_size: Optional[int] = None
+) -> InboundRecord | Rejected:
+    """`parse_email`, with mail that cannot be parsed turned into a Rejected input (quarantined
+    with the reason and the start of the raw text), so one bad message never stops the rest."""
+    try:
+        return parse_email(raw, raw_ref, support_addresses=support_addresses, full_size=full_size)
+    except EmailParseError as exc:
+        reason = f"unparseable email: {exc}"
+    except Exception as exc:  # the stdlib parser has surprising failure modes on hostile mail
+        reason = f"unparseable email: {type(exc).__name__}: {exc}"[:2000]
+    return Rejected(raw_ref, reason, raw[:20_000].decode("utf-8", "replace"))

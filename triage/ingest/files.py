@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Iterator
 
-from triage.ingest.email_message import EmailParseError, parse_email
+from triage.ingest.email_message import email_item
 from triage.ingest.instagram_export import is_comments_file, read_comments_file
 from triage.ingest.record import InboundRecord, Rejected, content_hash
 
@@ -21,17 +21,8 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 MBOX_SUFFIXES = {".mbox", ".mbx"}
 
 
-def _email_item(raw: bytes, ref: str) -> InboundRecord | Rejected:
-    try:
-        return parse_email(raw, ref)
-    except EmailParseError as exc:
-        return Rejected(ref, f"unparseable email: {exc}", raw[:20_000].decode("utf-8", "replace"))
-    except Exception as exc:  # the stdlib parser has surprising failure modes on hostile mail
-        return Rejected(ref, f"unparseable email: {type(exc).__name__}: {exc}", raw[:20_000].decode("utf-8", "replace"))
-
-
 def read_eml(path: Path) -> SourceItems:
-    yield _email_item(path.read_bytes(), str(path))
+    yield email_item(path.read_bytes(), str(path))
 
 
 def read_mbox(path: Path) -> SourceItems:
@@ -44,7 +35,7 @@ def read_mbox(path: Path) -> SourceItems:
             except Exception as exc:
                 yield Rejected(ref, f"unreadable mbox entry: {type(exc).__name__}: {exc}")
                 continue
-            yield _email_item(raw, ref)
+            yield email_item(raw, ref)
     finally:
         box.close()
 
@@ -58,7 +49,7 @@ def read_maildir(path: Path) -> SourceItems:
         except Exception as exc:
             yield Rejected(ref, f"unreadable maildir entry: {type(exc).__name__}: {exc}")
             continue
-        yield _email_item(raw, ref)
+        yield email_item(raw, ref)
 
 
 def _parse_time(value: Any) -> datetime | None:

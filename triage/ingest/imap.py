@@ -21,7 +21,7 @@ import imaplib2
 import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
-from triage.ingest.email_message import EmailParseError, parse_email
+from triage.ingest.email_message import email_item
 from triage.ingest.record import CursorMark, Rejected, SourceItem
 from triage.ingest.runner import RunSummary, load_cursor, run_ingest
 from triage.pipeline import PipelineConfig
@@ -234,12 +234,9 @@ def _message_item(
     ref = f"imap://{account.name}/{folder};UIDVALIDITY={uidvalidity}/;UID={uid}"
     if raw is None:
         return Rejected(ref, "server returned no body for this UID")
-    try:
-        record = parse_email(raw, ref, support_addresses=account.support_addresses, full_size=size)
-    except EmailParseError as exc:
-        return Rejected(ref, f"unparseable email: {exc}", raw[:20_000].decode("utf-8", "replace"))
-    except Exception as exc:  # the stdlib parser has surprising failure modes on hostile mail
-        return Rejected(ref, f"unparseable email: {type(exc).__name__}: {exc}"[:2000], raw[:20_000].decode("utf-8", "replace"))
+    record = email_item(raw, ref, support_addresses=account.support_addresses, full_size=size)
+    if isinstance(record, Rejected):
+        return record
     record.meta["imap"] = {"account": account.name, "folder": folder, "uidvalidity": uidvalidity, "uid": uid}
     return record
 
