@@ -43,3 +43,34 @@ def test_describe_due_reads_for_the_agent():
     assert describe_due(T0 + timedelta(hours=2, minutes=5), T0) == "2 jam lagi"
     assert describe_due(T0 - timedelta(minutes=30), T0) == "lewat 30 menit"
     assert describe_due(T0 + timedelta(days=3), T0) == "3 hari lagi"
+
+
+def test_word_prefilters_and_counting_give_the_patterns_own_answers(monkeypatch):
+    """On ASCII text a pattern is skipped when its words are absent; it would have found nothing."""
+    import json
+    import random
+
+    from triage import priority
+    from triage.settings import PROJECT_ROOT
+
+    texts = [json.loads(line)["text"] for line in (PROJECT_ROOT / "data" / "training" / "written.jsonl").open(encoding="utf-8")]
+    words = ["tolong", "TLG", "segera", "marah", "parah", "!!!", "!!", "sudah 2 bulan", "udah tiga minggu", "sejak satu pekan",
+             "berbulan", "telat", "terlambat", "lebih dari 3 bln", "sdh 4 mgg", "ı", "İ", "ÀÉÎ", "AAAA", "bbbb"]
+    rng = random.Random(3)
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    texts += [t.upper() for t in texts[:300]]
+    labels = ("missing_incentive", "certificate_pending")
+
+    def dues():
+        return [(d.at, d.explanation) for t in texts for d in (compute_due(label, T0, [t]) for label in labels)]
+
+    fast = dues()
+    monkeypatch.setattr(priority, "_may_match", lambda text, needles: True)
+    assert dues() == fast
+
+    def shouting_by_characters(text):
+        letters = [ch for ch in text if ch.isalpha()]
+        return len(letters) >= 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
+
+    assert [priority._shouting(t) for t in texts] == [shouting_by_characters(t) for t in texts]
+    assert sum("terlambat" in e for _, e in fast) > 100 and sum("mendesak" in e for _, e in fast) > 100

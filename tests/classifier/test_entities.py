@@ -242,3 +242,33 @@ def test_fullwidth_digits_are_read():
 
 def test_rtl_override_does_not_hide_a_phone():
     assert extract_entities("hp \u202e0812\u200b3456\u200b7890")["phones"] == ["081234567890"]
+
+
+def _tricky_texts() -> list[str]:
+    import json
+    import random
+
+    from triage.settings import PROJECT_ROOT
+
+    texts = [json.loads(line)["text"] for line in (PROJECT_ROOT / "data" / "training" / "written.jsonl").open(encoding="utf-8")]
+    words = ["dana", "DANA", "ovo/dana", "gopay atau dana", "e-wallet dana", "bni46", "bank negara indonesia", "tokped",
+             "toko pedia", "buka lapak", "pijar-mahir", "di mau belajar apa", "Mau Belajar Apa", "maubelajarapa",
+             "sisnaker", "NIK", "ktp:", "1234567890123456", "gel.", "gelombang ke-", "glb", "12", "+62 812 3456 7890",
+             "0812-3456-7890", "Rp", "600rb", "2,4jt", "1.500.000", "1234-5678-90", "bnİ", "ı", "١٢٣", "\u200b", "ﬁ", "K"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 10)))
+        texts.append(text.replace(" ", "") if rng.random() < 0.3 else text)
+    return texts + [t.upper() for t in texts[:500]] + [t.replace("i", "İ") for t in texts[:500]]
+
+
+def test_the_fast_path_finds_what_every_pattern_finds(monkeypatch):
+    """Patterns skipped because the text lacks their words would have found nothing."""
+    from triage.classifier import entities
+
+    texts = _tricky_texts()
+    fast = [extract_entities(t) for t in texts]
+    monkeypatch.setattr(entities._Text, "may", lambda self, needles: True)
+    monkeypatch.setattr(entities._Text, "digits_at_least", lambda self, text, n: True)
+    assert [extract_entities(t) for t in texts] == fast
+    assert sum(bool(f["payout_channels"]) for f in fast) > 100 and sum(bool(f["nik"]) for f in fast) > 10
