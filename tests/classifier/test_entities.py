@@ -251,7 +251,7 @@ def _tricky_texts() -> list[str]:
     from triage.settings import PROJECT_ROOT
 
     texts = [json.loads(line)["text"] for line in (PROJECT_ROOT / "data" / "training" / "written.jsonl").open(encoding="utf-8")]
-    words = ["dana", "DANA", "ovo/dana", "gopay atau dana", "e-wallet dana", "bni46", "bank negara indonesia", "tokped",
+    words = ["dana", "DANA", "ovo/dana", "gopay atau dana", "e-wallet dana", "bni46", "bank negara indonesia", "tokped", "toped",
              "toko pedia", "buka lapak", "pijar-mahir", "di mau belajar apa", "Mau Belajar Apa", "maubelajarapa",
              "sisnaker", "NIK", "ktp:", "1234567890123456", "gel.", "gelombang ke-", "glb", "12", "+62 812 3456 7890",
              "0812-3456-7890", "Rp", "600rb", "2,4jt", "1.500.000", "1234-5678-90", "bnİ", "ı", "١٢٣", "\u200b", "ﬁ", "K"]
