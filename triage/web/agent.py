@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 
 from triage import claims, db, replies, tickets
 from triage.models import ACTIVE_STATUSES, CHANNELS, Ticket, User
-from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, count_by_status, queue_page
+from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, count_by_status, queue_listing
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
+from triage.web import display
 from triage.web.cache import memo
+from triage.web.templating import page_context
 
 bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
@@ -45,7 +47,7 @@ def _filters() -> QueueFilters:
 
 def _page(filters: QueueFilters, after: Cursor | None):
     s = db.get_session()
-    rows = s.scalars(queue_page(filters, after, s.get_bind().dialect.name).limit(PAGE_SIZE + 1)).unique().all()
+    rows = s.execute(queue_listing(filters, after, s.get_bind().dialect.name).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     next_cursor = Cursor(rows[-1].due_at, rows[-1].id).encode() if more and rows else None
@@ -73,7 +75,7 @@ def queue():
     rows, next_cursor = _page(filters, after)
     return render_template(
         "queue.html",
-        tickets=rows,
+        rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
         next_cursor=next_cursor,
         paged=after is not None,
         filters=filters,
@@ -82,7 +84,6 @@ def queue():
         counts=_status_counts(s),
         held=claims.held_count(s, current_user.id),
         agents=s.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all(),
-        reveal=is_supervisor(),
     )
 
 
@@ -92,7 +93,8 @@ def queue_rows():
     """The first page's rows alone, polled by htmx so new tickets appear without a reload."""
     housekeeping(db.get_session())
     rows, next_cursor = _page(_filters(), None)
-    return render_template("_queue_rows.html", tickets=rows, filter_args=_filter_args(), reveal=is_supervisor(), poll=True)
+    rows = display.queue_rows(rows, page_context(), reveal=is_supervisor())
+    return render_template("_queue_rows.html", rows=rows, filter_args=_filter_args(), poll=True)
 
 
 @bp.post("/take-next")

@@ -17,7 +17,7 @@ from triage.taxonomy import CATEGORIES, LABELS
 from triage.web import charts
 from triage.web.cache import memo
 from triage.web.access import supervisor_required
-from triage.web.templating import label_name
+from triage.web.templating import current_lang, label_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 HISTORY_SECONDS = 60
@@ -30,9 +30,7 @@ def _intervals() -> dict[str, timedelta]:
 
 
 def _age_names() -> list[str]:
-    from flask_babel import get_locale
-
-    names = AGE_NAMES_EN if str(get_locale()) == "en" else AGE_NAMES
+    names = AGE_NAMES_EN if current_lang() == "en" else AGE_NAMES
     return [names[key] for key, _h in stats.AGE_BUCKETS]
 
 
