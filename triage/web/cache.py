@@ -2,7 +2,7 @@
 
 Each gunicorn worker keeps its own; a figure is at most `seconds` old. Used for the
 closed-ticket totals on the queue page and the dashboard's 30-day history (daily flow,
-medians); the live backlog figures are never cached.
+medians); the live backlog figures are never cached. `due` throttles upkeep the same way.
 """
 from __future__ import annotations
 
@@ -35,3 +35,16 @@ def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
         value = compute()
         store[key] = (time.monotonic(), value)
         return value
+
+
+def due(key: str, seconds: float) -> bool:
+    """True at most once per `seconds` per process for `key` (always under test)."""
+    if current_app.testing or seconds <= 0:
+        return True
+    store = current_app.extensions.setdefault("triage.due", {})
+    now = time.monotonic()
+    with _LOCK:
+        if now - store.get(key, float("-inf")) < seconds:
+            return False
+        store[key] = now
+        return True

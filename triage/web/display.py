@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
-from typing import Iterable, Mapping, Optional, Protocol
+from typing import Iterable, Mapping, NamedTuple, Optional
 
 from babel import Locale
 from babel.dates import format_datetime
 
 from triage.priority import describe_due
+from triage.queue import QueueItem
 from triage.taxonomy import display_name
 from triage.tickets import mask_handle, mask_text
 
@@ -91,8 +92,7 @@ class PageContext:
     ticket_url: str  # a ticket's page is this prefix plus its id
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     """One queue row, every display field ready; all plain text, escaped by the template."""
 
     id: int
@@ -110,25 +110,6 @@ class QueueRow:
     preview: str
     age_text: str
     status_text: str
-
-
-class QueueItem(Protocol):
-    """One row of triage.queue.queue_listing: the ticket's columns, its contact's and assignee's names."""
-
-    id: int
-    due_at: datetime
-    due_explanation: str
-    label: str
-    confidence: float
-    needs_review: bool
-    channel: str
-    subject: Optional[str]
-    preview: str
-    created_at: datetime
-    status: str
-    contact_name: Optional[str]
-    contact_handle: str
-    assignee_name: Optional[str]
 
 
 def _contact(ticket: QueueItem, reveal: bool) -> str:
