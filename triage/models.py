@@ -6,7 +6,7 @@ SQLite and PostgreSQL behave alike. The schema itself is owned by Alembic
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -380,6 +380,18 @@ class Lease(Base):
     acquired_at: so.Mapped[Optional[datetime]]
 
 
+class ClosedDayChange(Base):
+    """How many times tickets dated on a past WIB day changed (counted by triggers, see triage.history).
+
+    A day's dashboard history is recomputed only when its count moves.
+    """
+
+    __tablename__ = "closed_day_changes"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    changes: so.Mapped[int] = so.mapped_column(default=0)
+
+
 def active_clause() -> sa.ColumnElement[bool]:
     """Open or claimed and not merged, with the statuses as literals (see ACTIVE_WHERE)."""
     return sa.and_(
@@ -414,3 +426,11 @@ def _sqlite_search(target, connection, **kw) -> None:
 
         for statement in SQLITE_SEARCH_DDL:
             connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _closed_day_triggers(target, connection, **kw) -> None:
+    from triage.history import closed_day_trigger_ddl
+
+    for statement in closed_day_trigger_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

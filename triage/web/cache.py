@@ -2,7 +2,8 @@
 
 Each gunicorn worker keeps its own; a figure is at most `seconds` old. Used for the
 closed-ticket totals on the queue page and the dashboard's 30-day history (daily flow,
-medians); the live backlog figures are never cached. `due` throttles upkeep the same way.
+medians); the live backlog figures are never cached. `due` throttles upkeep the same way;
+`kept_days` holds the past days of the dashboard history (exact: see triage.history).
 """
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from flask import current_app
 
 T = TypeVar("T")
 _LOCK = threading.Lock()
+
+
+def kept_days() -> dict:
+    """This process's past days of the dashboard history (triage.history.history's `kept`)."""
+    return current_app.extensions.setdefault("triage.kept_days", {})
 
 
 def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
