@@ -115,3 +115,28 @@ def test_median_of_sorted_runs_is_exact():
         runs = [sorted(rng.choice([rng.uniform(0, 100), float(rng.randint(0, 5))]) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 5))]
         values = [v for run in runs for v in run]
         assert history.median(runs) == (statistics.median(values) if values else None)
+
+
+def test_stored_days_serve_other_processes_until_they_change(session):
+    now = utcnow()
+    made, agent = spread_tickets(session, now)
+    history.history(session, now=now, kept={})
+    session.commit()
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement.lower())
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert_matches(history.history(session, now=now, kept={}), direct(session, now))  # a fresh process
+        assert len([s for s in statements if "julianday(" in s or "extract(epoch" in s]) == 2  # today's durations only
+        old = next(t for t in made if t.status == "resolved" and t.resolved_at < now - timedelta(days=3))
+        tickets.reopen(session, old, agent)
+        session.commit()
+        statements.clear()
+        assert_matches(history.history(session, now=now, kept={}), direct(session, now))
+        assert len([s for s in statements if "julianday(" in s or "extract(epoch" in s]) == 4  # and the changed day's
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)

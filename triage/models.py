@@ -145,13 +145,15 @@ class Ticket(Base):
             sqlite_where=sa.text(ACTIVE_WHERE), postgresql_where=sa.text(ACTIVE_WHERE),
         ),
         # Dashboard history without the heap: resolved per day and per agent today, and the
-        # medians' (end, created) pairs, for tickets that were not merged away.
+        # medians' (end, created) pairs, for tickets that were not merged away. merged_into_id
+        # (always NULL here) is a column too: SQLite calls an index covering only when it holds
+        # every column the query names, and otherwise prefers ix_tickets_resolved_at.
         sa.Index(
-            "ix_tickets_resolved_unmerged", "resolved_at", "created_at", "status", "assignee_id",
+            "ix_tickets_resolved_unmerged", "resolved_at", "created_at", "status", "assignee_id", "merged_into_id",
             sqlite_where=sa.text("merged_into_id IS NULL"), postgresql_where=sa.text("merged_into_id IS NULL"),
         ),
         sa.Index(
-            "ix_tickets_first_response_unmerged", "first_response_at", "created_at",
+            "ix_tickets_first_response_unmerged", "first_response_at", "created_at", "merged_into_id",
             sqlite_where=sa.text("merged_into_id IS NULL"), postgresql_where=sa.text("merged_into_id IS NULL"),
         ),
         # Text search in the active backlog (PostgreSQL; SQLite uses the ticket_search FTS5 table).
@@ -390,6 +392,23 @@ class ClosedDayChange(Base):
 
     day: so.Mapped[date] = so.mapped_column(primary_key=True)
     changes: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class HistoryDay(Base):
+    """A past WIB day's dashboard figures, computed once for every process (triage.history).
+
+    Valid while `changes` equals the day's ClosedDayChange count. The durations are the
+    day's sorted seconds (float64, little-endian) from which the exact medians are taken.
+    """
+
+    __tablename__ = "history_days"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    changes: so.Mapped[int]
+    inflow: so.Mapped[int]
+    resolved: so.Mapped[int]
+    first_response_seconds: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    resolution_seconds: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
 
 
 def active_clause() -> sa.ColumnElement[bool]:

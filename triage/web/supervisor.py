@@ -36,8 +36,14 @@ def _age_names() -> list[str]:
 
 
 def _history(s) -> History:
-    """The 30-day history: past days kept per process until they change, today a minute old at most."""
-    return memo("history", HISTORY_SECONDS, lambda: history(s, kept=kept_days()))
+    """The 30-day history: past days kept until they change, today a minute old at most."""
+
+    def compute() -> History:
+        past = history(s, kept=kept_days())
+        s.commit()  # the past days it had to compute, for the other processes
+        return past
+
+    return memo("history", HISTORY_SECONDS, compute)
 
 
 def _figures():

@@ -1,4 +1,4 @@
-"""closed_day_changes: triggers count changes to tickets dated on past days (dashboard history)
+"""history_days and closed_day_changes: the dashboard history per past day, and triggers counting its changes
 
 Revision ID: 0005
 Revises: 0004
@@ -7,6 +7,7 @@ Create Date: 2026-11-28
 The dashboard keeps each past WIB day's figures and recomputes a day only when its count
 here moves (triage.history). Triggers on tickets keep the counts on every write path. The
 trigger text is a frozen copy of triage.history.closed_day_trigger_ddl at this revision.
+The two unmerged history indexes gain merged_into_id, so that SQLite reads them as covering.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,6 +23,17 @@ MOVED = {
     "first_response_at": ("first_response_at", "merged_into_id"),
 }
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+UNMERGED = "merged_into_id IS NULL"
+HISTORY_INDEXES = (
+    ("ix_tickets_resolved_unmerged", ["resolved_at", "created_at", "status", "assignee_id"]),
+    ("ix_tickets_first_response_unmerged", ["first_response_at", "created_at"]),
+)
+
+
+def _recreate_history_indexes(extra: list) -> None:
+    for name, columns in HISTORY_INDEXES:
+        op.drop_index(name, table_name="tickets")
+        op.create_index(name, "tickets", columns + extra, sqlite_where=sa.text(UNMERGED), postgresql_where=sa.text(UNMERGED))
 
 
 def _day(dialect: str, value: str) -> str:
@@ -88,12 +100,24 @@ def upgrade() -> None:
         sa.Column("changes", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_closed_day_changes")),
     )
+    op.create_table(
+        "history_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.Column("inflow", sa.Integer(), nullable=False),
+        sa.Column("resolved", sa.Integer(), nullable=False),
+        sa.Column("first_response_seconds", sa.LargeBinary(), nullable=False),
+        sa.Column("resolution_seconds", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_history_days")),
+    )
     for statement in _trigger_ddl(op.get_bind().dialect.name):
         op.execute(statement)
+    _recreate_history_indexes(["merged_into_id"])
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    _recreate_history_indexes([])
     for operation in OPERATIONS:
         name = f"closed_day_{operation.lower()}"
         if dialect == "postgresql":
@@ -101,4 +125,5 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_table("history_days")
     op.drop_table("closed_day_changes")
