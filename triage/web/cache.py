@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from typing import Callable, TypeVar
 
 from flask import current_app
+
+from triage.history import DayFigures
 
 T = TypeVar("T")
 _LOCK = threading.Lock()
 
 
-def kept_days() -> dict:
+def kept_days() -> dict[date, DayFigures]:
     """This process's past days of the dashboard history (triage.history.history's `kept`)."""
     return current_app.extensions.setdefault("triage.kept_days", {})
 
