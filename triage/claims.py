@@ -78,7 +78,8 @@ def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = 
         return None
     session.add(AuditEvent(actor_id=user.id, action="ticket.claimed", ticket_id=ticket_id, detail={"how": "take_next"}))
     session.commit()
-    return session.get(Ticket, ticket_id, populate_existing=True)
+    # Messages load on first use: the web view only needs the id, the API lists them.
+    return session.get(Ticket, ticket_id, populate_existing=True, options=[so.lazyload(Ticket.messages)])
 
 
 def touch_claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:

@@ -6,7 +6,7 @@ SQLite and PostgreSQL behave alike. The schema itself is owned by Alembic
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -145,13 +145,15 @@ class Ticket(Base):
             sqlite_where=sa.text(ACTIVE_WHERE), postgresql_where=sa.text(ACTIVE_WHERE),
         ),
         # Dashboard history without the heap: resolved per day and per agent today, and the
-        # medians' (end, created) pairs, for tickets that were not merged away.
+        # medians' (end, created) pairs, for tickets that were not merged away. merged_into_id
+        # (always NULL here) is a column too: SQLite calls an index covering only when it holds
+        # every column the query names, and otherwise prefers ix_tickets_resolved_at.
         sa.Index(
-            "ix_tickets_resolved_unmerged", "resolved_at", "created_at", "status", "assignee_id",
+            "ix_tickets_resolved_unmerged", "resolved_at", "created_at", "status", "assignee_id", "merged_into_id",
             sqlite_where=sa.text("merged_into_id IS NULL"), postgresql_where=sa.text("merged_into_id IS NULL"),
         ),
         sa.Index(
-            "ix_tickets_first_response_unmerged", "first_response_at", "created_at",
+            "ix_tickets_first_response_unmerged", "first_response_at", "created_at", "merged_into_id",
             sqlite_where=sa.text("merged_into_id IS NULL"), postgresql_where=sa.text("merged_into_id IS NULL"),
         ),
         # Text search in the active backlog (PostgreSQL; SQLite uses the ticket_search FTS5 table).
@@ -380,6 +382,35 @@ class Lease(Base):
     acquired_at: so.Mapped[Optional[datetime]]
 
 
+class ClosedDayChange(Base):
+    """How many times tickets dated on a past WIB day changed (counted by triggers, see triage.history).
+
+    A day's dashboard history is recomputed only when its count moves.
+    """
+
+    __tablename__ = "closed_day_changes"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    changes: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class HistoryDay(Base):
+    """A past WIB day's dashboard figures, computed once for every process (triage.history).
+
+    Valid while `changes` equals the day's ClosedDayChange count. The durations are the
+    day's sorted seconds (float64, little-endian) from which the exact medians are taken.
+    """
+
+    __tablename__ = "history_days"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    changes: so.Mapped[int]
+    inflow: so.Mapped[int]
+    resolved: so.Mapped[int]
+    first_response_seconds: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    resolution_seconds: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+
+
 def active_clause() -> sa.ColumnElement[bool]:
     """Open or claimed and not merged, with the statuses as literals (see ACTIVE_WHERE)."""
     return sa.and_(
@@ -414,3 +445,11 @@ def _sqlite_search(target, connection, **kw) -> None:
 
         for statement in SQLITE_SEARCH_DDL:
             connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _closed_day_triggers(target, connection, **kw) -> None:
+    from triage.history import closed_day_trigger_ddl
+
+    for statement in closed_day_trigger_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

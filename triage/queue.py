@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage import search
-from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Ticket, active_clause
+from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Contact, Ticket, User, active_clause
 
 STATUS_FILTERS = ("active", *TICKET_STATUSES)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -56,12 +56,53 @@ def queue_page(filters: QueueFilters, after: Optional[Cursor] = None, dialect: O
     The active queue walks ix_tickets_active_due (or ix_tickets_active_label_due) in order
     and stops after the page; `dialect` picks how text search finds its matches.
     """
-    query = (
-        sa.select(Ticket)
-        .where(Ticket.merged_into_id.is_(None))
-        .options(so.joinedload(Ticket.contact), so.joinedload(Ticket.assignee), so.lazyload(Ticket.messages))
-        .order_by(Ticket.due_at, Ticket.id)
+    query = sa.select(Ticket).options(
+        so.joinedload(Ticket.contact), so.joinedload(Ticket.assignee), so.lazyload(Ticket.messages)
     )
+    return _filtered(query, filters, after, dialect)
+
+
+class QueueItem(NamedTuple):
+    """One row of queue_listing, in its column order (a test keeps the two in step)."""
+
+    id: int
+    due_at: datetime
+    due_explanation: str
+    label: str
+    confidence: float
+    needs_review: bool
+    channel: str
+    subject: Optional[str]
+    preview: str
+    created_at: datetime
+    status: str
+    contact_name: Optional[str]
+    contact_handle: str
+    assignee_name: Optional[str]
+
+
+def queue_listing(filters: QueueFilters, after: Optional[Cursor] = None, dialect: Optional[str] = None) -> sa.Select:
+    """The same page as queue_page, as plain rows of the columns a queue row shows.
+
+    The agents' queue page reads 50 rows per view and never changes them: plain rows skip
+    the ORM's identity map and eager loading (about a millisecond a page). Read them with
+    `QueueItem._make`.
+    """
+    query = (
+        sa.select(
+            Ticket.id, Ticket.due_at, Ticket.due_explanation, Ticket.label, Ticket.confidence, Ticket.needs_review,
+            Ticket.channel, Ticket.subject, Ticket.preview, Ticket.created_at, Ticket.status,
+            Contact.display_name.label("contact_name"), Contact.handle.label("contact_handle"),
+            User.display_name.label("assignee_name"),
+        )
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .outerjoin(User, User.id == Ticket.assignee_id)
+    )
+    return _filtered(query, filters, after, dialect)
+
+
+def _filtered(query: sa.Select, filters: QueueFilters, after: Optional[Cursor], dialect: Optional[str]) -> sa.Select:
+    query = query.where(Ticket.merged_into_id.is_(None)).order_by(Ticket.due_at, Ticket.id)
     if filters.status == "active":
         query = query.where(active_clause())
     elif filters.status in TICKET_STATUSES:

@@ -1,42 +1,25 @@
 """The supervisors' dashboard figures, computed in the database on indexed columns.
 
 Every aggregate groups or counts in SQL over a bounded slice: the live backlog figures in
-one pass over the partial covering index ix_tickets_active_stats; the 30-day history as
-index range counts per day (ix_tickets_created_at, ix_tickets_resolved_unmerged) and the
-medians over covering indexes. Nothing loads all tickets into Python. The web dashboard
-keeps the 30-day history for a minute per process (triage.web.cache). Days are counted in
-Western Indonesian Time (WIB, UTC+7), the call center's clock.
+one pass over the partial covering index ix_tickets_active_stats; the 30-day history per
+day (triage.history: past days kept until a ticket dated on them changes, today live).
+Days are counted in Western Indonesian Time (WIB, UTC+7), the call center's clock.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Mapping, Optional
+from datetime import date, datetime, timedelta
+from typing import Mapping, MutableMapping, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage.history import DayFigures, history, wib_midnight
 from triage.models import IngestRun, QuarantinedInput, Ticket, User, active_clause, utcnow
 
-WIB = timezone(timedelta(hours=7))
 AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
 CONFIDENCE_BINS = 10
 STALLED_INTERVALS = 3
-
-
-def _dialect(session: so.Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _seconds_between(session: so.Session, later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
-    if _dialect(session) == "postgresql":
-        return sa.func.extract("epoch", later - earlier)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
-
-
-def wib_midnight(now: datetime) -> datetime:
-    local = now.astimezone(WIB)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -98,63 +81,6 @@ def backlog_by_channel(session: so.Session) -> dict[str, int]:
 
 def sla_figures(session: so.Session, now: Optional[datetime] = None) -> SlaFigures:
     return backlog(session, now).sla
-
-
-@dataclass(frozen=True)
-class DayFlow:
-    day: date
-    inflow: int
-    resolved: int
-
-
-def daily_flow(session: so.Session, days: int = 30, now: Optional[datetime] = None) -> list[DayFlow]:
-    """Tickets opened and resolved per WIB day over the last `days` days, oldest first."""
-    now = now or utcnow()
-    start = wib_midnight(now) - timedelta(days=days - 1)
-    bounds = [start + timedelta(days=i) for i in range(days + 1)]
-
-    def per_day(column: sa.ColumnElement, *where: sa.ColumnElement[bool]) -> list[int]:
-        # One index range count per day: no per-row date arithmetic over the window.
-        counts = [
-            sa.select(sa.func.count()).select_from(Ticket).where(column >= a, column < b, *where).scalar_subquery()
-            for a, b in zip(bounds, bounds[1:])
-        ]
-        return list(session.execute(sa.select(*counts)).one())
-
-    ins = per_day(Ticket.created_at)
-    outs = per_day(Ticket.resolved_at, Ticket.merged_into_id.is_(None))
-    first = start.astimezone(WIB).date()
-    return [DayFlow(first + timedelta(days=i), ins[i], outs[i]) for i in range(days)]
-
-
-def _median_seconds(session: so.Session, later: sa.ColumnElement, since: datetime) -> Optional[float]:
-    duration = _seconds_between(session, later, Ticket.created_at)
-    where = sa.and_(later >= since, Ticket.merged_into_id.is_(None))
-    if _dialect(session) == "postgresql":
-        value = session.scalar(sa.select(sa.func.percentile_cont(0.5).within_group(duration)).where(where))
-        return float(value) if value is not None else None
-    count = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(where)) or 0
-    if count == 0:
-        return None
-    middle = session.scalars(
-        sa.select(duration).where(where).order_by(duration).offset((count - 1) // 2).limit(2 - count % 2)
-    ).all()
-    return float(sum(middle) / len(middle))
-
-
-@dataclass(frozen=True)
-class ResponseTimes:
-    first_response_seconds: Optional[float]
-    resolution_seconds: Optional[float]
-
-
-def response_times(session: so.Session, days: int = 30, now: Optional[datetime] = None) -> ResponseTimes:
-    """Median first-response and resolution times of tickets answered/resolved in the window."""
-    since = (now or utcnow()) - timedelta(days=days)
-    return ResponseTimes(
-        _median_seconds(session, Ticket.first_response_at, since),
-        _median_seconds(session, Ticket.resolved_at, since),
-    )
 
 
 @dataclass(frozen=True)
@@ -284,12 +210,18 @@ def quarantined_total(session: so.Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(QuarantinedInput)) or 0
 
 
-def api_stats(session: so.Session, intervals: Mapping[str, timedelta], now: Optional[datetime] = None) -> dict:
-    """The dashboard's figures as plain JSON-ready data."""
+def api_stats(
+    session: so.Session,
+    intervals: Mapping[str, timedelta],
+    now: Optional[datetime] = None,
+    kept: Optional[MutableMapping[date, DayFigures]] = None,
+) -> dict:
+    """The dashboard's figures as plain JSON-ready data (`kept`: past days, see triage.history)."""
     now = now or utcnow()
     live = backlog(session, now)
     sla = live.sla
-    times = response_times(session, now=now)
+    past = history(session, now=now, kept=kept)
+    times = past.times
     return {
         "generated_at": now.isoformat(),
         "open_total": sla.open_total,
@@ -298,7 +230,7 @@ def api_stats(session: so.Session, intervals: Mapping[str, timedelta], now: Opti
         "needs_review": sla.needs_review,
         "backlog_by_category_age": live.by_category_age,
         "backlog_by_channel": live.by_channel,
-        "daily_flow": [{"day": d.day.isoformat(), "inflow": d.inflow, "resolved": d.resolved} for d in daily_flow(session, now=now)],
+        "daily_flow": [{"day": d.day.isoformat(), "inflow": d.inflow, "resolved": d.resolved} for d in past.flow],
         "median_first_response_seconds": times.first_response_seconds,
         "median_resolution_seconds": times.resolution_seconds,
         "agents": [

@@ -179,9 +179,10 @@ def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
 
 
 def contact_tickets(ticket: Ticket, limit: int = 20) -> sa.Select[tuple[Ticket]]:
-    """The same contact's other tickets, newest first."""
+    """The same contact's other tickets, newest first (their messages are not loaded)."""
     return (
         sa.select(Ticket)
+        .options(so.lazyload(Ticket.messages))
         .where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
         .order_by(Ticket.created_at.desc())
         .limit(limit)

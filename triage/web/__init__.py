@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, g, jsonify, render_template, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -142,4 +142,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies: no cross-site request can carry one
 
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

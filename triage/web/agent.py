@@ -4,26 +4,36 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from triage import claims, db, replies, tickets
 from triage.models import ACTIVE_STATUSES, CHANNELS, Ticket, User
-from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, count_by_status, queue_page
+from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
-from triage.web.cache import memo
+from triage.web import display
+from triage.web.cache import due, memo
+from triage.web.templating import page_context
 
 bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
 CLOSED_COUNTS_SECONDS = 60
 ACTIVE_COUNTS_SECONDS = 5
+HOUSEKEEPING_SECONDS = 5
 REVEALED_KEY = "revealed_tickets"
 
 
 def housekeeping(s) -> None:
-    """Return idle claims to the queue and, when switched on, auto-assign open tickets."""
+    """Return idle claims to the queue and, when switched on, auto-assign open tickets.
+
+    At most every HOUSEKEEPING_SECONDS per process: claims go idle after minutes, and the
+    scheduler does the same upkeep, so every page view need not ask again.
+    """
+    if not due("housekeeping", HOUSEKEEPING_SECONDS):
+        return
     settings = current_app.config["SETTINGS"]
     if claims.expire_idle_claims(s, timedelta(minutes=settings.claim_idle_minutes)):
         s.commit()
@@ -45,7 +55,7 @@ def _filters() -> QueueFilters:
 
 def _page(filters: QueueFilters, after: Cursor | None):
     s = db.get_session()
-    rows = s.scalars(queue_page(filters, after, s.get_bind().dialect.name).limit(PAGE_SIZE + 1)).unique().all()
+    rows = [QueueItem._make(r) for r in s.execute(queue_listing(filters, after, s.get_bind().dialect.name).limit(PAGE_SIZE + 1))]
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     next_cursor = Cursor(rows[-1].due_at, rows[-1].id).encode() if more and rows else None
@@ -73,7 +83,7 @@ def queue():
     rows, next_cursor = _page(filters, after)
     return render_template(
         "queue.html",
-        tickets=rows,
+        rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
         next_cursor=next_cursor,
         paged=after is not None,
         filters=filters,
@@ -81,8 +91,7 @@ def queue():
         raw_assignee=request.args.get("assignee", ""),
         counts=_status_counts(s),
         held=claims.held_count(s, current_user.id),
-        agents=s.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all(),
-        reveal=is_supervisor(),
+        agents=s.execute(sa.select(User.id, User.display_name).where(User.active.is_(True)).order_by(User.username)).all(),
     )
 
 
@@ -92,7 +101,8 @@ def queue_rows():
     """The first page's rows alone, polled by htmx so new tickets appear without a reload."""
     housekeeping(db.get_session())
     rows, next_cursor = _page(_filters(), None)
-    return render_template("_queue_rows.html", tickets=rows, filter_args=_filter_args(), reveal=is_supervisor(), poll=True)
+    rows = display.queue_rows(rows, page_context(), reveal=is_supervisor())
+    return render_template("_queue_rows.html", rows=rows, filter_args=_filter_args(), poll=True)
 
 
 @bp.post("/take-next")
@@ -111,8 +121,13 @@ def take_next():
     return redirect(url_for("agent.ticket", ticket_id=ticket.id))
 
 
+# The ticket page lists the conversation with its notes in one query of its own
+# (tickets.conversation); only actions that need the messages load them, lazily.
+_TICKET_PAGE_LOAD = (so.joinedload(Ticket.contact), so.joinedload(Ticket.assignee), so.lazyload(Ticket.messages))
+
+
 def _ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = db.get_session().get(Ticket, ticket_id)
+    ticket = db.get_session().get(Ticket, ticket_id, options=_TICKET_PAGE_LOAD)
     if ticket is None:
         abort(404)
     return ticket

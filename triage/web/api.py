@@ -7,6 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from triage import claims, db, stats, tickets
+from triage.web.cache import kept_days
 from triage.models import CHANNELS, Ticket
 from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, queue_page
 from triage.schedule import ingest_intervals
@@ -171,7 +172,10 @@ def resolve(ticket_id: int):
 @bp.get("/stats")
 @scope_required("stats:read")
 def get_stats():
-    return jsonify(stats.api_stats(db.get_session(), ingest_intervals(current_app.config["SETTINGS"])))
+    s = db.get_session()
+    figures = stats.api_stats(s, ingest_intervals(current_app.config["SETTINGS"]), kept=kept_days())
+    s.commit()  # the past days of the history it had to compute, for the other processes
+    return jsonify(figures)
 
 
 @bp.get("/openapi.json")

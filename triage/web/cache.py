@@ -2,18 +2,27 @@
 
 Each gunicorn worker keeps its own; a figure is at most `seconds` old. Used for the
 closed-ticket totals on the queue page and the dashboard's 30-day history (daily flow,
-medians); the live backlog figures are never cached.
+medians); the live backlog figures are never cached. `due` throttles upkeep the same way;
+`kept_days` holds the past days of the dashboard history (exact: see triage.history).
 """
 from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from typing import Callable, TypeVar
 
 from flask import current_app
 
+from triage.history import DayFigures
+
 T = TypeVar("T")
 _LOCK = threading.Lock()
+
+
+def kept_days() -> dict[date, DayFigures]:
+    """This process's past days of the dashboard history (triage.history.history's `kept`)."""
+    return current_app.extensions.setdefault("triage.kept_days", {})
 
 
 def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
@@ -35,3 +44,16 @@ def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
         value = compute()
         store[key] = (time.monotonic(), value)
         return value
+
+
+def due(key: str, seconds: float) -> bool:
+    """True at most once per `seconds` per process for `key` (always under test)."""
+    if current_app.testing or seconds <= 0:
+        return True
+    store = current_app.extensions.setdefault("triage.due", {})
+    now = time.monotonic()
+    with _LOCK:
+        if now - store.get(key, float("-inf")) < seconds:
+            return False
+        store[key] = now
+        return True

@@ -15,9 +15,10 @@ from triage.queue import needs_review_queue
 from triage.schedule import ingest_intervals
 from triage.taxonomy import CATEGORIES, LABELS
 from triage.web import charts
-from triage.web.cache import memo
+from triage.history import History, history
+from triage.web.cache import kept_days, memo
 from triage.web.access import supervisor_required
-from triage.web.templating import label_name
+from triage.web.templating import current_lang, label_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 HISTORY_SECONDS = 60
@@ -30,22 +31,31 @@ def _intervals() -> dict[str, timedelta]:
 
 
 def _age_names() -> list[str]:
-    from flask_babel import get_locale
-
-    names = AGE_NAMES_EN if str(get_locale()) == "en" else AGE_NAMES
+    names = AGE_NAMES_EN if current_lang() == "en" else AGE_NAMES
     return [names[key] for key, _h in stats.AGE_BUCKETS]
+
+
+def _history(s) -> History:
+    """The 30-day history: past days kept until they change, today a minute old at most."""
+
+    def compute() -> History:
+        past = history(s, kept=kept_days())
+        s.commit()  # the past days it had to compute, for the other processes
+        return past
+
+    return memo("history", HISTORY_SECONDS, compute)
 
 
 def _figures():
     s = db.get_session()
     live = stats.backlog(s)
+    past = _history(s)
     return {
         "backlog": live.by_category_age,
         "channels": live.by_channel,
         "sla": live.sla,
-        # The 30-day history moves slowly and costs a pass over a month of tickets: a minute old at most.
-        "flow": memo("daily_flow", HISTORY_SECONDS, lambda: stats.daily_flow(s)),
-        "times": memo("response_times", HISTORY_SECONDS, lambda: stats.response_times(s)),
+        "flow": past.flow,
+        "times": past.times,
         "agents": stats.agent_load(s),
         "confidence": live.confidence,
         "ingest": stats.ingest_health(s, _intervals()),
@@ -99,7 +109,7 @@ def export(table: str):
     if table == "channels":
         return _csv("channels", ["channel", "open"], [[ch, n] for ch, n in sorted(stats.backlog_by_channel(s).items())])
     if table == "flow":
-        return _csv("flow", ["day", "inflow", "resolved"], [[d.day.isoformat(), d.inflow, d.resolved] for d in stats.daily_flow(s)])
+        return _csv("flow", ["day", "inflow", "resolved"], [[d.day.isoformat(), d.inflow, d.resolved] for d in _history(s).flow])
     if table == "agents":
         return _csv("agents", ["username", "role", "on_shift", "capacity", "held", "resolved_today"], [[a.username, a.role, a.on_shift, a.capacity, a.held, a.resolved_today] for a in stats.agent_load(s)])
     if table == "confidence":

@@ -1,63 +1,81 @@
-"""Filters and globals the templates share (display names, due times, masking, dates)."""
+"""Filters and globals the templates share (display names, due times, masking, dates).
+
+The language, time zone, clock and translations are resolved once per request and kept on
+flask.g (`page_context`, `_translations`): Flask-Babel's own lookups walk several context
+proxies per call, and a queue page makes hundreds of them.
+"""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
-from flask import Flask
-from flask_babel import format_datetime, get_locale
+import flask_babel
+from flask import Flask, g, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
-from triage.models import utcnow
-from triage.priority import describe_due
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
+from triage.web import display
 from triage.web.access import is_supervisor
+from triage.models import utcnow
 
 
-STATUS_NAMES = {"open": _l("terbuka"), "claimed": _l("diklaim"), "resolved": _l("selesai"), "noise": _l("bukan keluhan")}
+STATUS_NAMES: dict[str, LazyString] = {"open": _l("terbuka"), "claimed": _l("diklaim"), "resolved": _l("selesai"), "noise": _l("bukan keluhan")}
+
+
+def page_context() -> display.PageContext:
+    """This request's language, clock, time zone and status names (computed on first use)."""
+    ctx = g.get("_triage_page_context")
+    if ctx is None:
+        ctx = display.PageContext(
+            lang=str(flask_babel.get_locale()),
+            now=utcnow(),
+            zone=flask_babel.get_timezone(),
+            status_names={k: str(v) for k, v in STATUS_NAMES.items()},
+            ticket_url=url_for("agent.ticket", ticket_id=0).removesuffix("0"),
+        )
+        g._triage_page_context = ctx
+    return ctx
+
+
+def current_lang() -> str:
+    return page_context().lang
 
 
 def status_name(status: str) -> str:
-    return str(STATUS_NAMES.get(status, status))
+    return page_context().status_names.get(status, status)
 
 
 def label_name(label: str) -> str:
-    return display_name(label, str(get_locale()))
+    return display_name(label, current_lang())
 
 
-def due_text(due_at: datetime, now: datetime | None = None) -> str:
-    text = describe_due(due_at, now or utcnow())
-    if str(get_locale()) == "en":
-        text = text.replace(" lagi", "").replace("lewat ", "overdue ").replace("menit", "min").replace("jam", "h").replace("hari", "d")
-        text = text if text.startswith("overdue") else f"in {text}"
-    return text
+def due_text(due_at: datetime, now: Optional[datetime] = None) -> str:
+    ctx = page_context()
+    return display.due_text(due_at, now or ctx.now, ctx.lang)
 
 
-def age_text(created_at: datetime, now: datetime | None = None) -> str:
-    seconds = max(0, int(((now or utcnow()) - created_at).total_seconds()))
-    en = str(get_locale()) == "en"
-    if seconds < 3600:
-        return f"{seconds // 60} {'min' if en else 'menit'}"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600} {'h' if en else 'jam'}"
-    return f"{seconds // 86400} {'d' if en else 'hari'}"
+def age_text(created_at: datetime, now: Optional[datetime] = None) -> str:
+    ctx = page_context()
+    return display.age_text(created_at, now or ctx.now, ctx.lang)
 
 
-def when(value: datetime | None) -> str:
-    return format_datetime(value, "d MMM yyyy HH:mm") if value else "—"
+def when(value: Optional[datetime]) -> str:
+    ctx = page_context()
+    return display.when_text(value, ctx.lang, ctx.zone)
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = int(seconds // 60)
-    en = str(get_locale()) == "en"
-    if minutes < 60:
-        return f"{minutes} {'min' if en else 'menit'}"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} {'h' if en else 'jam'} {minutes} {'min' if en else 'menit'}"
-    return f"{hours // 24} {'d' if en else 'hari'} {hours % 24} {'h' if en else 'jam'}"
+def duration(seconds: Optional[float]) -> str:
+    return display.duration_text(seconds, current_lang())
+
+
+def _translations():
+    """This request's catalog, looked up through Flask-Babel once."""
+    translations = g.get("_triage_translations")
+    if translations is None:
+        translations = g._triage_translations = flask_babel.get_translations()
+    return translations
 
 
 def init_app(app: Flask) -> None:
@@ -71,4 +89,12 @@ def init_app(app: Flask) -> None:
         mask_text=mask_text,
         mask_handle=mask_handle,
     )
-    app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, now=utcnow)
+    app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang)
+    # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )

@@ -1,0 +1,150 @@
+"""How tickets read on the agents' pages: due and age phrases, dates, the queue's rows.
+
+Plain functions of (values, language, clock) that never ask Flask for anything: the web
+layer resolves the language, time zone and clock once per request (triage.web.templating)
+and hands them in. A page of 50 rows used to ask Flask-Babel for the locale ~250 times and
+format each row through several template filters; `queue_rows` does each row in one pass.
+Every string here is plain text: the templates escape it like any other value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+from functools import lru_cache
+from typing import Iterable, Mapping, NamedTuple, Optional
+
+from babel import Locale
+from babel.dates import format_datetime
+
+from triage.priority import describe_due
+from triage.queue import QueueItem
+from triage.taxonomy import display_name
+from triage.tickets import mask_handle, mask_text
+
+WHEN_PATTERN = "d MMM yyyy HH:mm"
+_UNITS = {
+    "id": {"min": "menit", "h": "jam", "d": "hari"},
+    "en": {"min": "min", "h": "h", "d": "d"},
+}
+
+
+@lru_cache(maxsize=8)
+def babel_locale(lang: str) -> Locale:
+    """The parsed Babel locale of a language code (parsing CLDR data costs a few ms)."""
+    return Locale.parse(lang)
+
+
+def _units(lang: str) -> Mapping[str, str]:
+    return _UNITS["en" if lang == "en" else "id"]
+
+
+def due_text(due_at: datetime, now: datetime, lang: str) -> str:
+    """How far the deadline is ("2 jam lagi", "lewat 3 jam"; "in 2 h", "overdue 3 h")."""
+    text = describe_due(due_at, now)
+    if lang == "en":
+        text = text.replace(" lagi", "").replace("lewat ", "overdue ").replace("menit", "min").replace("jam", "h").replace("hari", "d")
+        text = text if text.startswith("overdue") else f"in {text}"
+    return text
+
+
+def age_text(created_at: datetime, now: datetime, lang: str) -> str:
+    """A ticket's age in its largest sensible unit ("15 menit", "5 jam", "3 hari")."""
+    seconds = max(0, int((now - created_at).total_seconds()))
+    units = _units(lang)
+    if seconds < 3600:
+        return f"{seconds // 60} {units['min']}"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} {units['h']}"
+    return f"{seconds // 86400} {units['d']}"
+
+
+def duration_text(seconds: Optional[float], lang: str) -> str:
+    """A span of time in two units ("3 jam 20 menit"), or a dash when there is none."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    units = _units(lang)
+    if minutes < 60:
+        return f"{minutes} {units['min']}"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} {units['h']} {minutes} {units['min']}"
+    return f"{hours // 24} {units['d']} {hours % 24} {units['h']}"
+
+
+def when_text(value: Optional[datetime], lang: str, zone: tzinfo) -> str:
+    """A moment on the call center's clock ("27 Nov 2026 14:05"), or a dash."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:  # stored times are UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return format_datetime(value, WHEN_PATTERN, tzinfo=zone, locale=babel_locale(lang))
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every row of one page shares, resolved once per request."""
+
+    lang: str
+    now: datetime
+    zone: tzinfo
+    status_names: Mapping[str, str]  # translated status names
+    ticket_url: str  # a ticket's page is this prefix plus its id
+
+
+class QueueRow(NamedTuple):
+    """One queue row, every display field ready; all plain text, escaped by the template."""
+
+    id: int
+    url: str
+    overdue: bool
+    due_iso: str
+    due_text: str
+    due_explanation: str
+    label_name: str
+    confidence_percent: str
+    needs_review: bool
+    channel: str
+    contact: str
+    subject: Optional[str]
+    preview: str
+    age_text: str
+    status_text: str
+
+
+def _contact(ticket: QueueItem, reveal: bool) -> str:
+    if ticket.contact_name:
+        return ticket.contact_name
+    return ticket.contact_handle if reveal else mask_handle(ticket.contact_handle)
+
+
+def _status(ticket: QueueItem, ctx: PageContext) -> str:
+    if ticket.status == "claimed":
+        return ticket.assignee_name or ""
+    return ctx.status_names.get(ticket.status, ticket.status)
+
+
+def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
+    """The display fields of one queue row; without `reveal`, numbers and handles are masked."""
+    return QueueRow(
+        id=ticket.id,
+        url=f"{ctx.ticket_url}{ticket.id}",
+        overdue=ticket.due_at < ctx.now,
+        due_iso=ticket.due_at.isoformat(),
+        due_text=due_text(ticket.due_at, ctx.now, ctx.lang),
+        due_explanation=ticket.due_explanation,
+        label_name=display_name(ticket.label, ctx.lang),
+        confidence_percent=f"{ticket.confidence * 100:.0f}",
+        needs_review=ticket.needs_review,
+        channel=ticket.channel,
+        contact=_contact(ticket, reveal),
+        subject=ticket.subject,
+        preview=ticket.preview if reveal else mask_text(ticket.preview),
+        age_text=age_text(ticket.created_at, ctx.now, ctx.lang),
+        status_text=_status(ticket, ctx),
+    )
+
+
+def queue_rows(tickets: Iterable[QueueItem], ctx: PageContext, reveal: bool) -> list[QueueRow]:
+    """The rows of a queue page, in the order given."""
+    return [queue_row(t, ctx, reveal) for t in tickets]
