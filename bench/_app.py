@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,6 +52,16 @@ def new_token(session, user: User, scopes: list[str]) -> str:
     return create_api_token(session, user, scopes, name="bench")
 
 
+def run_threads(threads: list) -> float:
+    """Start every thread, wait for all of them, and return the wall time in seconds."""
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -63,4 +74,4 @@ def summary(values_ms: list[float]) -> tuple[float, float, float]:
     return percentile(values_ms, 50), percentile(values_ms, 95), percentile(values_ms, 99)
 
 
-__all__ = ["ApiToken", "bench_app", "bench_settings", "ensure_user", "new_token", "summary", "percentile"]
+__all__ = ["ApiToken", "bench_app", "bench_settings", "ensure_user", "new_token", "summary", "percentile", "run_threads"]

@@ -26,7 +26,7 @@ sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 
 import requests  # noqa: E402
 
-from bench._app import bench_app, ensure_user, summary  # noqa: E402
+from bench._app import bench_app, ensure_user, run_threads, summary  # noqa: E402
 from bench.server import gunicorn  # noqa: E402
 from triage.users import set_password  # noqa: E402
 
@@ -121,12 +121,7 @@ def main() -> None:
             threading.Thread(target=agent_loop if role == "agent" else supervisor_loop, args=(base, name, rec, deadline, random.Random(i)))
             for i, (name, role) in enumerate(people)
         ]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
+        wall = run_threads(threads)
     total = sum(len(v) for v in rec.times.values())
     print(f"{args.url.split('://')[0]}: {args.agents} agents + {args.supervisors} supervisors for {wall:.0f} s, gunicorn {args.workers} workers x 4 threads")
     print(f"  {total:,} requests, {total / wall:,.1f} requests/s, errors: {sum(rec.errors.values())} {dict(rec.errors) or ''}")

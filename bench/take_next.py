@@ -26,7 +26,7 @@ sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._app import bench_app, ensure_user, new_token, summary  # noqa: E402
+from bench._app import bench_app, ensure_user, new_token, run_threads, summary  # noqa: E402
 from bench.server import gunicorn  # noqa: E402
 from triage.models import AuditEvent  # noqa: E402
 
@@ -93,12 +93,7 @@ def run(base: str, tokens: list[str], seconds: float) -> dict:
                     errors[f"resolve {status}"] += 1
 
     threads = [threading.Thread(target=agent, args=(i, t)) for i, t in enumerate(tokens)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_threads(threads)
     per_ticket = collections.Counter(ticket_id for _agent, ticket_id in claims)
     return {
         "claims": len(claims),

@@ -56,11 +56,6 @@ def due_text(due_at: datetime, now: Optional[datetime] = None) -> str:
     return display.due_text(due_at, now or ctx.now, ctx.lang)
 
 
-def age_text(created_at: datetime, now: Optional[datetime] = None) -> str:
-    ctx = page_context()
-    return display.age_text(created_at, now or ctx.now, ctx.lang)
-
-
 def when(value: Optional[datetime]) -> str:
     ctx = page_context()
     return display.when_text(value, ctx.lang, ctx.zone)
@@ -83,7 +78,6 @@ def init_app(app: Flask) -> None:
         label_name=label_name,
         status_name=status_name,
         due_text=due_text,
-        age_text=age_text,
         when=when,
         duration=duration,
         mask_text=mask_text,
