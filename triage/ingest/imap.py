@@ -22,6 +22,7 @@ import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
 from triage.ingest.email_message import email_item
+from triage.ingest.imap_reader import WholeLiterals
 from triage.ingest.record import CursorMark, Rejected, SourceItem
 from triage.ingest.runner import RunSummary, load_cursor, run_ingest
 from triage.pipeline import PipelineConfig
@@ -74,7 +75,7 @@ class _VerifiedTLS:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
 
 
-class _IMAP4(_VerifiedTLS, imaplib2.IMAP4):
+class _IMAP4(_VerifiedTLS, WholeLiterals, imaplib2.IMAP4):
     ca_certs = None
     # After STARTTLS imaplib2 restarts its reader thread and sends CAPABILITY at once; under
     # TLS 1.3 the server's post-handshake session tickets then arrive while that thread is in
@@ -84,7 +85,7 @@ class _IMAP4(_VerifiedTLS, imaplib2.IMAP4):
     max_tls = ssl.TLSVersion.TLSv1_2
 
 
-class _IMAP4_SSL(_VerifiedTLS, imaplib2.IMAP4_SSL):
+class _IMAP4_SSL(_VerifiedTLS, WholeLiterals, imaplib2.IMAP4_SSL):
     pass
 
 
