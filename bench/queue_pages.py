@@ -10,6 +10,11 @@ every SQL statement that same request ran, captured from the engine and replayed
 driver connection of the same pool, with the same parameters, fetching all rows: the
 floor the page cannot go below. Page and bare alternate in one loop, so load from other
 processes hits both alike. Then the slowest statement of each route is EXPLAINed.
+
+Beside them, what no SQL work can remove: the template rendering inside each request, and
+an empty request (a route that returns "" through the same app, session and client). Their
+sum is the page's floor without any database; where it is already above 3x the bare SQL,
+no query or index change can bring that page under 3x in this stack.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 from dataclasses import dataclass, field
 
+import flask.templating  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench._app import bench_app, ensure_user, summary  # noqa: E402
@@ -56,6 +62,27 @@ def _install_capture(engine: sa.Engine) -> Capture:
             capture.statements.append((statement, parameters, executemany))
 
     return capture
+
+
+class RenderClock:
+    """Time spent in Flask's template rendering, per request (wraps flask.templating._render)."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+        real = flask.templating._render
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                self.ms += (time.perf_counter() - t0) * 1000
+
+        flask.templating._render = timed
+
+    def take(self) -> float:
+        ms, self.ms = self.ms, 0.0
+        return ms
 
 
 def replay(raw, statements) -> list[float]:
@@ -104,6 +131,8 @@ def main() -> None:
     args = parser.parse_args()
 
     app = bench_app(args.url)
+    app.add_url_rule("/_bench/empty", "bench_empty", lambda: "")  # the floor: app, session, client, nothing else
+    render = RenderClock()
     engine = app.extensions["triage.engine"]
     dialect = engine.dialect.name
     capture = _install_capture(engine)
@@ -174,23 +203,35 @@ def main() -> None:
         statements = list(capture.statements)
         if route.after:
             route.after()
-        page_ms, bare_ms, per_statement = [], [], [0.0] * len(statements)
+        page_ms, bare_ms, render_ms, per_statement = [], [], [], [0.0] * len(statements)
         for _ in range(args.iterations):
+            render.take()
             t0 = time.perf_counter()
             request()
             page_ms.append((time.perf_counter() - t0) * 1000)
+            render_ms.append(render.take())
             if route.after:
                 route.after()
             times = replay(raw, statements)
             bare_ms.append(sum(times))
             per_statement = [a + b for a, b in zip(per_statement, times)]
         slowest = sorted(range(len(statements)), key=lambda i: -per_statement[i])[:2]
-        results.append((route, summary(page_ms), summary(bare_ms), len(statements), [(statements[i], per_statement[i] / args.iterations) for i in slowest]))
-        p, b = results[-1][1], results[-1][2]
-        print(f"  {route.name:<18} page p50/p95/p99 {p[0]:7.1f} {p[1]:7.1f} {p[2]:7.1f} ms | bare SQL ({len(statements):2d} statements) {b[0]:7.1f} {b[1]:7.1f} {b[2]:7.1f} ms | p95 ratio {p[1] / b[1]:4.1f}x", flush=True)
+        results.append((route, summary(page_ms), summary(bare_ms), len(statements), [(statements[i], per_statement[i] / args.iterations) for i in slowest], summary(render_ms)))
+        p, b, r = results[-1][1], results[-1][2], results[-1][5]
+        print(f"  {route.name:<18} page p50/p95/p99 {p[0]:7.1f} {p[1]:7.1f} {p[2]:7.1f} ms | bare SQL ({len(statements):2d} statements) {b[0]:7.1f} {b[1]:7.1f} {b[2]:7.1f} ms | p95 ratio {p[1] / b[1]:4.1f}x | template p95 {r[1]:5.1f} ms", flush=True)
+
+    empty_client = clients["agent"]
+    empty_ms = []
+    for i in range(args.warmup + args.iterations):
+        t0 = time.perf_counter()
+        empty_client.get("/_bench/empty").close()
+        if i >= args.warmup:
+            empty_ms.append((time.perf_counter() - t0) * 1000)
+    empty = summary(empty_ms)
+    print(f"  {'empty request':<18} p50/p95/p99 {empty[0]:7.2f} {empty[1]:7.2f} {empty[2]:7.2f} ms (same app, session and client; no SQL, no template)")
 
     print("\nSlowest statements per route (mean ms) and their plans:")
-    for route, _p, _b, _n, slow in results:
+    for route, _p, _b, _n, slow, _r in results:
         print(f"\n  [{route.name}]")
         for (statement, parameters, many), mean in slow:
             if many or not statement.lstrip().upper().startswith("SELECT"):
@@ -199,9 +240,10 @@ def main() -> None:
             print(f"    {mean:6.2f} ms  {one_line(statement)}")
             print(explain(raw, dialect, statement, parameters))
     raw.close()
-    print("\nSummary (ms):  route | page p50 p95 p99 | bare p50 p95 p99 | p95 page/bare")
-    for route, p, b, _n, _slow in results:
-        print(f"  {route.name:<18} | {p[0]:6.1f} {p[1]:6.1f} {p[2]:6.1f} | {b[0]:6.1f} {b[1]:6.1f} {b[2]:6.1f} | {p[1] / b[1]:4.1f}x")
+    print("\nSummary (ms):  route | page p50 p95 p99 | bare p50 p95 p99 | p95 page/bare | floor without SQL (empty request + template, p95) and its ratio to bare")
+    for route, p, b, _n, _slow, r in results:
+        floor = empty[1] + r[1]
+        print(f"  {route.name:<18} | {p[0]:6.1f} {p[1]:6.1f} {p[2]:6.1f} | {b[0]:6.1f} {b[1]:6.1f} {b[2]:6.1f} | {p[1] / b[1]:4.1f}x | {floor:5.1f} = {floor / b[1]:4.1f}x")
 
 
 if __name__ == "__main__":
