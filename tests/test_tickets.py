@@ -1,6 +1,7 @@
 """Agent actions on tickets: relabel feedback, notes, resolve/reopen, noise, merge, masking."""
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -101,6 +102,19 @@ def test_reveal_is_audited(session):
 )
 def test_mask_text(text, expected):
     assert tickets.mask_text(text) == expected
+
+
+def test_mask_text_quick_check_misses_no_number():
+    """mask_text skips texts without a _NUMBER_RUN: each of them must have no _LONG_NUMBER either."""
+    pieces = ["0812", "3456", "7890", "+62", " ", "-", ".", "a", "Rp", "12", "\u0661\u0662\u0663\u0664", "\n"]
+    rng = random.Random(8)
+    masked = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        if tickets._LONG_NUMBER.search(text):
+            assert tickets._NUMBER_RUN.search(text), text
+            masked += tickets.mask_text(text) != text
+    assert masked > 1000
 
 
 def test_mask_handle():
