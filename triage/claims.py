@@ -21,10 +21,12 @@ class CapacityReached(Exception):
     """The agent already holds as many tickets as their capacity allows."""
 
 
+# Built once: every queue page and take-next asks, and building a select costs more than running it.
+_HELD = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == sa.bindparam("user_id"), Ticket.status == "claimed")
+
+
 def held_count(session: so.Session, user_id: int) -> int:
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == user_id, Ticket.status == "claimed")
-    ) or 0
+    return session.scalar(_HELD, {"user_id": user_id}) or 0
 
 
 def _claimable(user: User) -> sa.Select[tuple[int]]:

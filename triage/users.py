@@ -190,3 +190,12 @@ def token_user(session: so.Session, token: str) -> Optional[tuple[User, frozense
 
 def team(session: so.Session) -> sa.Select[tuple[User]]:
     return sa.select(User).order_by(User.active.desc(), User.role, User.username)
+
+
+# Built once: the queue page lists the team in its assignee filter on every view.
+_ACTIVE_MEMBERS = sa.select(User.id, User.display_name).where(User.active.is_(True)).order_by(User.username)
+
+
+def active_members() -> sa.Select[tuple[int, str]]:
+    """Ids and names of the active team, by username (the queue's assignee filter)."""
+    return _ACTIVE_MEMBERS
