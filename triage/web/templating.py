@@ -13,6 +13,9 @@ import flask_babel
 from flask import Flask, g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
@@ -73,6 +76,20 @@ def _translations():
     return translations
 
 
+@pass_context
+def _gettext(context: Context, message: str, **variables: object) -> str:
+    """Jinja's newstyle gettext (and `_`) in one call instead of three nested context calls.
+
+    Same result: the translation, as Markup when autoescaping, always %-formatted with the
+    variables (escaped); a text without '%' formats to itself, so that step is skipped.
+    A queue page makes ~40 of these calls; Jinja's own wrappers cost ~8 µs each.
+    """
+    text = _translations().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if "%" in text else text
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         label_name=label_name,
@@ -92,3 +109,4 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(gettext=_gettext, _=_gettext)
