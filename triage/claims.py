@@ -84,10 +84,12 @@ def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = 
     return session.get(Ticket, ticket_id, populate_existing=True, options=[so.lazyload(Ticket.messages)])
 
 
-def touch_claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:
-    """Record the holder's activity so the claim does not expire while they work."""
+def touch_claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> bool:
+    """Record the holder's activity so the claim does not expire while they work; whether it did."""
     if ticket.status == "claimed" and ticket.assignee_id == user.id:
         ticket.claimed_at = now or utcnow()
+        return True
+    return False
 
 
 def expire_idle_claims(session: so.Session, idle: timedelta, now: Optional[datetime] = None) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional, Union
+from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -165,22 +165,31 @@ class Entry:
     author: str
     text: str
     subject: Optional[str] = None
-    item: Union[Message, Note, None] = None
+
+
+# The conversation as plain columns, built once: the ticket page shows these and nothing
+# else, and building two selects and loading ORM objects cost more than running them.
+_MESSAGES = (
+    sa.select(Message.direction, Message.sent_at, Message.author_name, Message.author, Message.text, Message.subject)
+    .where(Message.ticket_id == sa.bindparam("ticket_id"))
+    .order_by(Message.sent_at, Message.id)
+)
+_NOTES = (
+    sa.select(Note.created_at, User.display_name, Note.text)
+    .outerjoin(User, User.id == Note.author_id)
+    .where(Note.ticket_id == sa.bindparam("ticket_id"))
+    .order_by(Note.created_at, Note.id)
+)
 
 
 def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
     """Messages and notes, oldest first."""
+    params = {"ticket_id": ticket.id}
     entries = [
-        Entry(m.direction, m.sent_at, m.author_name or m.author, m.text, m.subject, m)
-        for m in session.scalars(sa.select(Message).where(Message.ticket_id == ticket.id).order_by(Message.sent_at, Message.id))
+        Entry(direction, sent_at, author_name or author, text, subject)
+        for direction, sent_at, author_name, author, text, subject in session.execute(_MESSAGES, params)
     ]
-    notes = session.execute(
-        sa.select(Note, User.display_name)
-        .outerjoin(User, User.id == Note.author_id)
-        .where(Note.ticket_id == ticket.id)
-        .order_by(Note.created_at, Note.id)
-    ).all()
-    entries += [Entry("note", n.created_at, name or "", n.text, None, n) for n, name in notes]
+    entries += [Entry("note", at, name or "", text) for at, name, text in session.execute(_NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import T0, ticket, user
-from triage.models import LabelChange, Message, Note, Ticket
+from triage.models import LabelChange, Message, Note, Ticket, utcnow
 
 
 def test_take_next_opens_the_claimed_ticket(client, auth, agent, session):
@@ -18,6 +18,21 @@ def test_take_next_opens_the_claimed_ticket(client, auth, agent, session):
     assert t.status == "claimed" and t.assignee_id == agent.id
     again = auth.post("/take-next", follow_redirects=True).get_data(as_text=True)
     assert "Tidak ada tiket terbuka" in again
+
+
+def test_viewing_keeps_only_the_holders_claim_alive(client, auth, agent, session):
+    mine, theirs = ticket(session, author="a@example.com"), ticket(session, author="b@example.com")
+    other = user(session, "agen2")
+    old = utcnow() - timedelta(minutes=10)
+    session.execute(sa.update(Ticket).where(Ticket.id == mine.id).values(status="claimed", assignee_id=agent.id, claimed_at=old))
+    session.execute(sa.update(Ticket).where(Ticket.id == theirs.id).values(status="claimed", assignee_id=other.id, claimed_at=old))
+    session.commit()
+    auth.login("agen1")
+    assert client.get(f"/tickets/{mine.id}").status_code == 200
+    assert client.get(f"/tickets/{theirs.id}").status_code == 200
+    session.expire_all()
+    assert session.get(Ticket, mine.id).claimed_at > old + timedelta(minutes=9)
+    assert session.get(Ticket, theirs.id).claimed_at == old
 
 
 def test_conversation_oldest_first_with_note_and_other_tickets(client, auth, agent, session):

@@ -142,8 +142,10 @@ def _revealed(ticket_id: int) -> bool:
 def ticket(ticket_id: int):
     s = db.get_session()
     t = _ticket_or_404(ticket_id)
-    claims.touch_claim(s, t, current_user)
-    s.commit()
+    # Only the holder's view writes; anyone else's is read-only and needs no commit (a round
+    # trip, and a second connection checkout for the queries below).
+    if claims.touch_claim(s, t, current_user):
+        s.commit()
     reveal = _revealed(t.id)
     settings = current_app.config["SETTINGS"]
     return render_template(
