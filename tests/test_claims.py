@@ -19,10 +19,10 @@ def test_take_next_gives_the_most_urgent_ticket_matching_skills(session):
     generalist = user(session, "umum")
     specialist = user(session, "khusus", skills=["registration", "certificate_pending"])
 
-    assert claims.take_next_ticket(session, specialist).id == cert.id
-    got = claims.take_next_ticket(session, generalist)
+    assert claims.take_next_ticket(session, specialist) == cert.id
+    got = session.get(Ticket, claims.take_next_ticket(session, generalist), populate_existing=True)
     assert got.id == urgent.id and got.status == "claimed" and got.assignee_id == generalist.id
-    assert claims.take_next_ticket(session, specialist).id == later.id
+    assert claims.take_next_ticket(session, specialist) == later.id
     assert claims.take_next_ticket(session, specialist) is None
 
 
@@ -70,7 +70,7 @@ def test_agents_pressing_take_next_at_once_never_share_a_ticket(sessionmaker, ag
                     got = claims.take_next_ticket(s, me)
                     if got is not None:
                         with lock:
-                            taken.append(got.id)
+                            taken.append(got)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

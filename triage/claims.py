@@ -69,8 +69,12 @@ def claim_first(session: so.Session, user: User, now: datetime) -> Optional[int]
                 return ticket_id
 
 
-def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = None) -> Optional[Ticket]:
-    """Hand `user` the most urgent open ticket matching their skills, or None; commits."""
+def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = None) -> Optional[int]:
+    """Hand `user` the most urgent open ticket matching their skills; its id, or None; commits.
+
+    Only the id: the web view redirects to the ticket, and loading it again after the commit
+    cost a second connection checkout on every press; the API loads what it shows.
+    """
     now = now or utcnow()
     if held_count(session, user.id) >= user.capacity:
         raise CapacityReached()
@@ -80,8 +84,7 @@ def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = 
         return None
     session.add(AuditEvent(actor_id=user.id, action="ticket.claimed", ticket_id=ticket_id, detail={"how": "take_next"}))
     session.commit()
-    # Messages load on first use: the web view only needs the id, the API lists them.
-    return session.get(Ticket, ticket_id, populate_existing=True, options=[so.lazyload(Ticket.messages)])
+    return ticket_id
 
 
 def touch_claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> bool:

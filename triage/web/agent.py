@@ -111,14 +111,14 @@ def take_next():
     s = db.get_session()
     housekeeping(s)
     try:
-        ticket = claims.take_next_ticket(s, current_user)
+        ticket_id = claims.take_next_ticket(s, current_user)
     except claims.CapacityReached:
         flash(_("Anda sudah memegang %(n)d tiket (kapasitas Anda). Selesaikan dulu salah satunya.", n=current_user.capacity), "warning")
         return redirect(url_for("agent.queue", assignee="me"))
-    if ticket is None:
+    if ticket_id is None:
         flash(_("Tidak ada tiket terbuka yang sesuai dengan keahlian Anda."), "info")
         return redirect(url_for("agent.queue"))
-    return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+    return redirect(url_for("agent.ticket", ticket_id=ticket_id))
 
 
 # The ticket page lists the conversation with its notes in one query of its own

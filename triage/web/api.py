@@ -143,12 +143,12 @@ def take_next():
     if claims.expire_idle_claims(s, timedelta(minutes=settings.claim_idle_minutes)):
         s.commit()
     try:
-        t = claims.take_next_ticket(s, g.api_user)
+        ticket_id = claims.take_next_ticket(s, g.api_user)
     except claims.CapacityReached:
         return jsonify(error="capacity reached", status=409), 409
-    if t is None:
+    if ticket_id is None:
         return "", 204
-    return jsonify(ticket_detail(t))
+    return jsonify(ticket_detail(s.get(Ticket, ticket_id, populate_existing=True)))
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")
