@@ -35,3 +35,14 @@ def test_english_pages_are_translated(app):
 
         session["lang"] = "en"
         assert render_template_string("{{ _('Keluar') }}") != "Keluar"
+
+
+def test_status_names_follow_each_requests_language(app):
+    from flask import session
+
+    from triage.web.templating import page_context
+
+    for lang, expected in (("en", "open"), ("id", "terbuka"), ("en", "open")):
+        with app.test_request_context("/"):
+            session["lang"] = lang
+            assert page_context().status_names["open"] == expected

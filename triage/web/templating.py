@@ -7,7 +7,9 @@ proxies per call, and a queue page makes hundreds of them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 import flask_babel
 from flask import Flask, g, url_for
@@ -20,6 +22,7 @@ from markupsafe import Markup
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web import display
+from triage.web import LANGUAGES
 from triage.web.access import is_supervisor
 from triage.models import utcnow
 
@@ -27,15 +30,23 @@ from triage.models import utcnow
 STATUS_NAMES: dict[str, LazyString] = {"open": _l("terbuka"), "claimed": _l("diklaim"), "resolved": _l("selesai"), "noise": _l("bukan keluhan")}
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def _status_names(lang: str) -> Mapping[str, str]:
+    """STATUS_NAMES in `lang`, the current request's language (once per process and language:
+    each lazy string looks up the locale and catalog anew, ~12 µs)."""
+    return MappingProxyType({k: str(v) for k, v in STATUS_NAMES.items()})
+
+
 def page_context() -> display.PageContext:
     """This request's language, clock, time zone and status names (computed on first use)."""
     ctx = g.get("_triage_page_context")
     if ctx is None:
+        lang = str(flask_babel.get_locale())
         ctx = display.PageContext(
-            lang=str(flask_babel.get_locale()),
+            lang=lang,
             now=utcnow(),
             zone=flask_babel.get_timezone(),
-            status_names={k: str(v) for k, v in STATUS_NAMES.items()},
+            status_names=_status_names(lang),
             ticket_url=url_for("agent.ticket", ticket_id=0).removesuffix("0"),
         )
         g._triage_page_context = ctx
