@@ -192,6 +192,15 @@ def team(session: so.Session) -> sa.Select[tuple[User]]:
     return sa.select(User).order_by(User.active.desc(), User.role, User.username)
 
 
+# Built once: every logged-in request loads its user, and session.get builds its select anew.
+_ACTIVE_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
+
+
+def active_user(session: so.Session, user_id: int) -> Optional[User]:
+    """The active team member with this id, or None (who is logged in, on every request)."""
+    return session.execute(_ACTIVE_BY_ID, {"user_id": user_id}).scalar_one_or_none()
+
+
 # Built once: the queue page lists the team in its assignee filter on every view.
 _ACTIVE_MEMBERS = sa.select(User.id, User.display_name).where(User.active.is_(True)).order_by(User.username)
 

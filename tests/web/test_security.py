@@ -146,3 +146,12 @@ def test_login_redirect_is_same_site_only(client, agent):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     response = client.post("/login?next=//evil.example/x", data={"username": "agen1", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+def test_a_deactivated_user_is_logged_out_on_the_next_request(client, auth, agent, session):
+    auth.login("agen1")
+    assert client.get("/").status_code == 200
+    agent.active = False
+    session.commit()
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

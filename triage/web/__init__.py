@@ -14,7 +14,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from triage import db
+from triage import db, users
 from triage.models import User
 
 LANGUAGES = ("id", "en")
@@ -39,10 +39,9 @@ def select_locale() -> str:
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     try:
-        user = db.get_session().get(User, int(user_id))
+        return users.active_user(db.get_session(), int(user_id))
     except ValueError:
         return None
-    return user if user is not None and user.active else None
 
 
 def _security_headers(response):
