@@ -44,9 +44,13 @@ def placeholders_in(body: str) -> list[str]:
         raise ValueError(f"broken placeholder: {exc}") from None
 
 
+# Built once: every ticket page view fills in its category's ready reply.
+_EDITED = sa.select(ReadyReply.label, ReadyReply.body)
+
+
 def ready_replies(session: so.Session) -> dict[str, str]:
     """Every category's ready reply: the supervisor's edit, else the program's default."""
-    edited = dict(session.execute(sa.select(ReadyReply.label, ReadyReply.body)).all())
+    edited = dict(session.execute(_EDITED).all())
     return {c.label: edited.get(c.label, c.ready_reply) for c in CATEGORIES}
 
 

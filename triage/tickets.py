@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -193,12 +193,25 @@ def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
 
 
-def contact_tickets(ticket: Ticket, limit: int = 20) -> sa.Select[tuple[Ticket]]:
-    """The same contact's other tickets, newest first (their messages are not loaded)."""
-    return (
-        sa.select(Ticket)
-        .options(so.lazyload(Ticket.messages))
-        .where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id)
-        .order_by(Ticket.created_at.desc())
-        .limit(limit)
-    )
+# Built once, like the conversation: the ticket page runs both on every view.
+_PAGE_TICKET = (
+    sa.select(Ticket)
+    .options(so.joinedload(Ticket.contact), so.joinedload(Ticket.assignee), so.lazyload(Ticket.messages))
+    .where(Ticket.id == sa.bindparam("ticket_id"))
+)
+_OTHER_TICKETS = (
+    sa.select(Ticket.id, Ticket.label, Ticket.status, Ticket.created_at)
+    .where(Ticket.contact_id == sa.bindparam("contact_id"), Ticket.id != sa.bindparam("ticket_id"))
+    .order_by(Ticket.created_at.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+def page_ticket(session: so.Session, ticket_id: int) -> Optional[Ticket]:
+    """A ticket with its contact and assignee, or None; its messages load on first use."""
+    return session.execute(_PAGE_TICKET, {"ticket_id": ticket_id}).unique().scalar_one_or_none()
+
+
+def contact_tickets(session: so.Session, ticket: Ticket, limit: int = 20) -> Sequence[sa.Row[tuple[int, str, str, datetime]]]:
+    """The same contact's other tickets, newest first: id, label, status and created_at."""
+    return session.execute(_OTHER_TICKETS, {"contact_id": ticket.contact_id, "ticket_id": ticket.id, "limit": limit}).all()

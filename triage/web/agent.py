@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -121,13 +120,10 @@ def take_next():
     return redirect(url_for("agent.ticket", ticket_id=ticket_id))
 
 
-# The ticket page lists the conversation with its notes in one query of its own
-# (tickets.conversation); only actions that need the messages load them, lazily.
-_TICKET_PAGE_LOAD = (so.joinedload(Ticket.contact), so.joinedload(Ticket.assignee), so.lazyload(Ticket.messages))
-
-
 def _ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = db.get_session().get(Ticket, ticket_id, options=_TICKET_PAGE_LOAD)
+    # The page lists the conversation by a query of its own (tickets.conversation); only
+    # actions that need the messages load them, lazily.
+    ticket = tickets.page_ticket(db.get_session(), ticket_id)
     if ticket is None:
         abort(404)
     return ticket
@@ -154,7 +150,7 @@ def ticket(ticket_id: int):
         entries=tickets.conversation(s, t),
         entities=tickets.display_entities(t.entities, reveal),
         reveal=reveal,
-        others=s.scalars(tickets.contact_tickets(t)).all(),
+        others=tickets.contact_tickets(s, t),
         draft=replies.render_ready_reply(s, t, current_user),
         comment_url=replies.instagram_comment_url(t) if t.channel == "instagram" else None,
         merged_into=s.get(Ticket, t.merged_into_id) if t.merged_into_id else None,
