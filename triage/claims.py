@@ -6,6 +6,7 @@ activity on the ticket, so an idle claim is one whose claimed_at is old.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Optional
 
 import sqlalchemy as sa
@@ -29,43 +30,55 @@ def held_count(session: so.Session, user_id: int) -> int:
     return session.scalar(_HELD, {"user_id": user_id}) or 0
 
 
-def _claimable(user: User) -> sa.Select[tuple[int]]:
-    """Open, unassigned tickets this user may take, most urgent first (uses ix_tickets_queue)."""
+@lru_cache(maxsize=None)
+def _claimable(skilled: bool, locking: bool) -> sa.Select[tuple[int]]:
+    """Open, unassigned tickets a user may take, most urgent first (uses ix_tickets_queue).
+
+    Built once per shape (with or without a skills list, PostgreSQL's locking read or
+    SQLite's candidates): building and keying it cost more than the query itself.
+    """
     query = (
         sa.select(Ticket.id)
         .where(Ticket.status == "open", Ticket.assignee_id.is_(None), Ticket.merged_into_id.is_(None))
         .order_by(Ticket.due_at, Ticket.id)
     )
-    if user.skills:
-        query = query.where(Ticket.label.in_(list(user.skills)))
-    return query
+    if skilled:
+        query = query.where(Ticket.label.in_(sa.bindparam("skills", expanding=True)))
+    if locking:
+        # Rows another transaction is claiming right now are skipped, not waited for.
+        return query.limit(1).with_for_update(skip_locked=True, of=Ticket)
+    return query.limit(SQLITE_CANDIDATES)
 
 
-def _claim_values(user: User, now: datetime) -> dict:
-    return {"status": "claimed", "assignee_id": user.id, "claimed_at": now, "updated_at": now}
+# The claim itself, by id; SQLite's also checks the ticket is still free (its only guard).
+# Objects this session holds are not refreshed (the ORM cannot evaluate these parameters):
+# take_next_ticket hands back only the id, and callers load the ticket when they show it.
+_CLAIM = (
+    sa.update(Ticket)
+    .where(Ticket.id == sa.bindparam("ticket_id"))
+    .values(status="claimed", assignee_id=sa.bindparam("claimant"), claimed_at=sa.bindparam("at"), updated_at=sa.bindparam("at"))
+    .execution_options(synchronize_session=False)
+)
+_CLAIM_IF_FREE = _CLAIM.where(Ticket.status == "open", Ticket.assignee_id.is_(None))
 
 
 def claim_first(session: so.Session, user: User, now: datetime) -> Optional[int]:
     """Atomically claim the first claimable ticket for `user`; return its id (caller commits)."""
+    skills = {"skills": list(user.skills)} if user.skills else {}
+    claim = {"claimant": user.id, "at": now}
     if session.get_bind().dialect.name == "postgresql":
-        # Rows another transaction is claiming right now are skipped, not waited for.
-        ticket_id = session.scalar(_claimable(user).limit(1).with_for_update(skip_locked=True, of=Ticket))
+        ticket_id = session.scalar(_claimable(bool(skills), True), skills)
         if ticket_id is None:
             return None
-        session.execute(sa.update(Ticket).where(Ticket.id == ticket_id).values(**_claim_values(user, now)))
+        session.execute(_CLAIM, {"ticket_id": ticket_id, **claim})
         return ticket_id
     # SQLite has no row locks: a conditional update wins for exactly one writer.
     while True:
-        candidates = session.scalars(_claimable(user).limit(SQLITE_CANDIDATES)).all()
+        candidates = session.scalars(_claimable(bool(skills), False), skills).all()
         if not candidates:
             return None
         for ticket_id in candidates:
-            result = session.execute(
-                sa.update(Ticket)
-                .where(Ticket.id == ticket_id, Ticket.status == "open", Ticket.assignee_id.is_(None))
-                .values(**_claim_values(user, now))
-            )
-            if result.rowcount == 1:
+            if session.execute(_CLAIM_IF_FREE, {"ticket_id": ticket_id, **claim}).rowcount == 1:
                 return ticket_id
 
 
