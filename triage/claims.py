@@ -12,6 +12,7 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage import reads
 from triage.models import AppOption, AuditEvent, Ticket, User, utcnow
 
 AUTO_ASSIGN_KEY = "auto_assign"
@@ -27,7 +28,7 @@ _HELD = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id 
 
 
 def held_count(session: so.Session, user_id: int) -> int:
-    return session.scalar(_HELD, {"user_id": user_id}) or 0
+    return reads.rows(session, _HELD, {"user_id": user_id}).scalar_one()
 
 
 @lru_cache(maxsize=None)

@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage import reads
 from triage.classifier.entities import mask_number, masked
 from triage.models import AuditEvent, LabelChange, Message, Note, Ticket, User, utcnow
 from triage.pipeline import refresh_due
@@ -187,9 +188,9 @@ def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
     params = {"ticket_id": ticket.id}
     entries = [
         Entry(direction, sent_at, author_name or author, text, subject)
-        for direction, sent_at, author_name, author, text, subject in session.execute(_MESSAGES, params)
+        for direction, sent_at, author_name, author, text, subject in reads.rows(session, _MESSAGES, params)
     ]
-    entries += [Entry("note", at, name or "", text) for at, name, text in session.execute(_NOTES, params)]
+    entries += [Entry("note", at, name or "", text) for at, name, text in reads.rows(session, _NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
 
 
@@ -214,4 +215,4 @@ def page_ticket(session: so.Session, ticket_id: int) -> Optional[Ticket]:
 
 def contact_tickets(session: so.Session, ticket: Ticket, limit: int = 20) -> Sequence[sa.Row[tuple[int, str, str, datetime]]]:
     """The same contact's other tickets, newest first: id, label, status and created_at."""
-    return session.execute(_OTHER_TICKETS, {"contact_id": ticket.contact_id, "ticket_id": ticket.id, "limit": limit}).all()
+    return reads.rows(session, _OTHER_TICKETS, {"contact_id": ticket.contact_id, "ticket_id": ticket.id, "limit": limit}).all()
