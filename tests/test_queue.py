@@ -1,6 +1,8 @@
 """Queue statements: built once per shape of filters, the filters' values passed as parameters."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from builders import T0, ticket
 from triage import reads
 from triage.queue import Cursor, QueueFilters, QueueItem, queue_listing, queue_page
@@ -34,3 +36,18 @@ def test_queue_page_carries_its_values(session):
     dialect = session.get_bind().dialect.name
     assert [t.id for t in session.scalars(queue_page(QueueFilters(label="registration"), None, dialect)).unique()] == [a.id]
     assert session.scalars(queue_page(QueueFilters(label="registration"), Cursor(a.due_at, a.id), dialect)).unique().all() == []
+
+
+def test_pages_follow_on_whatever_the_database_clock_zone(session):
+    """The cursor's time is compared as stored (naive UTC), not as a zoned time the server shifts."""
+    from datetime import timedelta
+
+    made = [ticket(session, "registration", author=f"z{i}@example.com", sent_at=T0 + timedelta(hours=i)) for i in range(4)]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL TIME ZONE 'Asia/Jakarta'"))
+    seen, after = [], None
+    while page := _ids(session, QueueFilters(), after, limit=1):
+        seen += page
+        t = next(t for t in made if t.id == page[0])
+        after = Cursor(t.due_at, t.id)
+    assert seen == [t.id for t in made]
