@@ -1,6 +1,8 @@
 """Queue statements: built once per shape of filters, the filters' values passed as parameters."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from builders import T0, ticket
@@ -13,6 +15,16 @@ def _ids(session, filters: QueueFilters, after: Cursor | None = None, limit: int
     return [QueueItem._make(r).id for r in reads.rows(session, *queue_listing(filters, after, dialect, limit))]
 
 
+def _walk(session, filters: QueueFilters, made: list) -> list[int]:
+    """Every ticket id of the queue, read one keyset page of one at a time."""
+    seen, after = [], None
+    while page := _ids(session, filters, after, limit=1):
+        seen += page
+        t = next(t for t in made if t.id == page[0])
+        after = Cursor(t.due_at, t.id)
+    return seen
+
+
 def test_one_statement_serves_every_value_of_a_filter(session):
     a = [ticket(session, "registration", author=f"r{i}@example.com", sent_at=T0) for i in range(3)]
     b = ticket(session, "other", author="o@example.com", sent_at=T0)
@@ -22,12 +34,7 @@ def test_one_statement_serves_every_value_of_a_filter(session):
     assert _ids(session, registration) == [t.id for t in a]
     assert _ids(session, other) == [b.id]
     # Keyset pages of one through tickets due at the same moment: every one once, in id order.
-    seen, after = [], None
-    while page := _ids(session, registration, after, limit=1):
-        seen += page
-        t = next(t for t in a if t.id == page[0])
-        after = Cursor(t.due_at, t.id)
-    assert seen == [t.id for t in a]
+    assert _walk(session, registration, a) == [t.id for t in a]
 
 
 def test_queue_page_carries_its_values(session):
@@ -40,14 +47,7 @@ def test_queue_page_carries_its_values(session):
 
 def test_pages_follow_on_whatever_the_database_clock_zone(session):
     """The cursor's time is compared as stored (naive UTC), not as a zoned time the server shifts."""
-    from datetime import timedelta
-
     made = [ticket(session, "registration", author=f"z{i}@example.com", sent_at=T0 + timedelta(hours=i)) for i in range(4)]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SET LOCAL TIME ZONE 'Asia/Jakarta'"))
-    seen, after = [], None
-    while page := _ids(session, QueueFilters(), after, limit=1):
-        seen += page
-        t = next(t for t in made if t.id == page[0])
-        after = Cursor(t.due_at, t.id)
-    assert seen == [t.id for t in made]
+    assert _walk(session, QueueFilters(), made) == [t.id for t in made]
