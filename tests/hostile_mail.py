@@ -66,11 +66,68 @@ def hostile_messages() -> dict[str, tuple[bytes, str]]:
             _multipart("NC", [b"Content-Type: text/plain\r\n\r\nSertifikat belum terbit"], close=False)), "ingested"),
         "deep-nesting": (_msg("deep", "Subject: Bersarang\r\nMIME-Version: 1.0\r\n", b"").rstrip(b"\r\n") + b"\r\n" + deep, "ingested"),
         "bad-base64": (_msg("b64", "Subject: base64 rusak\r\nContent-Transfer-Encoding: base64\r\n", "SW5zZW50aWYgYmVsdW0g!!!bWFzdWs"), "ingested"),
-        "headers-only": (_msg("empty", "Subject: Kosong\r\n", ""), "quarantined"),
+        # An empty body under a subject: the subject is the message.
+        "headers-only": (_msg("empty", "Subject: Kosong\r\n", ""), "ingested"),
         "attachment-only": (_msg("onlyattach", "Subject: Hanya lampiran\r\nContent-Type: multipart/mixed; boundary=\"OA\"\r\n", _multipart("OA", [
-            b"Content-Type: image/jpeg; name=\"a.jpg\"\r\nContent-Disposition: attachment; filename=\"a.jpg\"\r\n\r\nxxxx"]).decode()), "quarantined"),
+            b"Content-Type: image/jpeg; name=\"a.jpg\"\r\nContent-Disposition: attachment; filename=\"a.jpg\"\r\n\r\nxxxx"]).decode()), "ingested"),
         "no-headers-at-all": (b"\r\n\r\njust some bytes, not an email\r\n", "quarantined"),
         "utf8-raw-display-name": (_msg("rawname", "Subject: Nama\r\n", "Insentif belum masuk").replace(
             b"From: Sari <", "From: Sar\u00ed Dew\u00ed <".encode("utf-8")), "ingested"),
+        **text_hiding_messages(),
+        **decoding_messages(),
     }
     return cases
+
+
+def _without_subject(raw: bytes) -> bytes:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return b"\r\n".join(line for line in head.split(b"\r\n") if not line.startswith(b"Subject:")) + b"\r\n\r\n" + body
+
+
+def text_hiding_messages() -> dict[str, tuple[bytes, str]]:
+    """Mail whose text is not in a plain inline text part (issue 13, item 6)."""
+    note = base64.encodebytes("Sertifikat saya belum terbit, mohon dicek.".encode()).replace(b"\n", b"\r\n")
+    no_text = _multipart("O", [b"Content-Type: multipart/related; boundary=\"I\"\r\n\r\n" + _multipart("I", [
+        b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo="])])
+    return {
+        "whitespace-body-subject": (_msg("wsbody", "Subject: Saldo pelatihan tidak bisa dipakai\r\n", " \r\n\t\r\n \r\n"), "ingested"),
+        "empty-body-no-subject": (_msg("nosubject", "", "\r\n"), "quarantined"),
+        "empty-body-reply-prefix-subject": (_msg("resubject", "Subject: Re: Fwd:\r\n", ""), "quarantined"),
+        "boundary-never-appears": (_msg("noboundary", "Subject: Insentif\r\nContent-Type: multipart/mixed; boundary=\"NEVER\"\r\n",
+            "Insentif gelombang 9 belum masuk sejak Oktober.\r\n"), "ingested"),
+        "boundary-other-than-declared": (_msg("otherboundary", "Subject: Sertifikat\r\nContent-Type: multipart/mixed; boundary=\"declared\"\r\n",
+            _multipart("used", [b"Content-Type: text/plain\r\n\r\nSertifikat belum terbit padahal sudah rating.",
+                                b"Content-Type: image/png; name=\"s.png\"\r\n\r\npng"])), "ingested"),
+        "nested-multipart-no-text": (_msg("nestednotext", "Subject: Bukti insentif belum masuk\r\nContent-Type: multipart/mixed; boundary=\"O\"\r\n",
+            no_text), "ingested"),
+        "nested-multipart-no-text-no-subject": (_without_subject(_msg("nestednothing", "Content-Type: multipart/mixed; boundary=\"O\"\r\n",
+            no_text)), "quarantined"),
+        "octet-stream-only": (_msg("octet", "Subject: Saldo hilang\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Transfer-Encoding: base64\r\n", "AAECAwQF\r\n"), "ingested"),
+        "text-plain-attachment-named": (_msg("namedtext", "Subject: \r\nContent-Type: multipart/mixed; boundary=\"T\"\r\n", _multipart("T", [
+            b"Content-Type: text/plain; charset=utf-8; name=\"keluhan.txt\"\r\nContent-Disposition: attachment; filename=\"keluhan.txt\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + note])), "ingested"),
+        "octet-stream-txt-file": (_msg("octettxt", "Content-Type: multipart/mixed; boundary=\"T\"\r\n", _multipart("T", [
+            b"Content-Type: application/octet-stream; name=\"pesan.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + note])), "ingested"),
+    }
+
+
+def decoding_messages() -> dict[str, tuple[bytes, str]]:
+    """Charsets, transfer encodings, NULs and encoded names (issue 13, item 8)."""
+    utf8 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+    valid = "Insentif \U0001F62D belum masuk \u2013 sudah 3 bulan, Bu Sar\u00ed. ".encode()
+    name = lambda n, v: _msg(n, "Subject: Nama\r\n", "Saldo pelatihan sisa").replace(b"From: Sari <sari@example.com>", b"From: " + v)
+    return {
+        "utf8-invalid-in-the-middle": (_msg("badutf8", "Subject: UTF-8 rusak\r\n" + utf8, valid + b"\xff\xc3(" + valid), "ingested"),
+        "utf8-labeled-latin1": (_msg("latin1label", "Subject: Label salah\r\nContent-Type: text/plain; charset=iso-8859-1\r\n",
+            "Sertifikat \u2013 Sar\u00ed".encode()), "ingested"),
+        "nul-bytes-many": (_msg("nulmany", "Subject: Banyak NUL\r\n" + utf8, b"Insentif\x00 belum" + b"\x00" * 66 + b" masuk \xe2\x80\x93 ok"), "ingested"),
+        "qp-soft-breaks": (_msg("qp", "Subject: QP\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n",
+            "Insentif gelombang 9 belum ma=\r\nsuk =E2=80=93 sudah lama=\r\n sekali.\r\n"), "ingested"),
+        "base64-garbage-in-part": (_msg("b64garbage", "Subject: b64\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+            "U2FsZG8gcGVs@@@YXRpaGFu\r\n%%%IHNpc2E=\r\n"), "ingested"),
+        "encoded-name-with-comma": (name("encname", b"=?UTF-8?B?RGV3aSwgU2FyaQ==?= <sari@example.com>"), "ingested"),
+        "encoded-name-with-quotes": (name("encquote", b"=?UTF-8?Q?=22Dewi=22_=3Cdewi=40evil=2Eexample=3E?= <sari@example.com>"), "ingested"),
+        "encoded-name-glued-and-raw": (name("encglued", b"Ibu Sar\xc3\xad=?UTF-8?B?IERld2k=?= <sari@example.com>"), "ingested"),
+        "empty-from-name": (name("emptyname", b"\"\" <sari@example.com>"), "ingested"),
+    }

@@ -43,9 +43,9 @@ def transport_variants(raw: bytes) -> dict[str, bytes]:
 
 
 def test_content_key_ignores_line_endings_and_other_transport_changes():
-    raw = mail("Insentif saya belum masuk.\r\n>From the start of the line, and\r\nFrom: here too\r\n")
+    raw = mail("Insentif saya belum masuk.\r\n>From the start of the line, and\r\nFrom here too\r\n")
     keys = {name: record(variant).source_id for name, variant in transport_variants(raw).items()}
-    escaped = raw.replace(b"\r\n>From the", b"\r\n>>From the").replace(b"\r\nFrom: here", b"\r\n>From: here")
+    escaped = raw.replace(b"\r\n>From the", b"\r\n>>From the").replace(b"\r\nFrom here", b"\r\n>From here")
     keys["mboxrd-escaped"] = record(escaped).source_id
     assert len(set(keys.values())) == 1, keys
     assert keys["crlf"].startswith("sha256:")

@@ -150,8 +150,9 @@ def test_hostile_folder_is_ingested_or_quarantined_without_stopping(dovecot, acc
     reasons = session.scalars(sa.select(QuarantinedInput.reason)).all()
     assert sorted(reasons) == sorted([
         "unparseable email: no sender address in From header",
-        "unparseable email: no text body",
-        "unparseable email: no text body (1 attachment(s))",
+        "unparseable email: no text body and no subject",  # empty-body-no-subject
+        "unparseable email: no text body and no subject",  # empty-body-reply-prefix-subject ("Re: Fwd:")
+        "unparseable email: no text body and no subject (1 attachment(s))",
         "unparseable email: no email headers found",
     ])
     refs = session.scalars(sa.select(QuarantinedInput.source_ref)).all()
@@ -183,6 +184,27 @@ def test_hostile_folder_is_ingested_or_quarantined_without_stopping(dovecot, acc
     assert "Saldo pelatihan masih sisa" in by_id["<deep@hostile.example>"].text
     assert by_id["<b64@hostile.example>"].text.strip()
     assert by_id["<rawname@hostile.example>"].author_name == "Sarí Dewí"
+    # Text found elsewhere than in an inline text part (issue 13, item 6).
+    for mid, subject in [("empty", "Kosong"), ("onlyattach", "Hanya lampiran"), ("wsbody", "Saldo pelatihan tidak bisa dipakai"),
+                         ("nestednotext", "Bukti insentif belum masuk"), ("octet", "Saldo hilang")]:
+        message = by_id[f"<{mid}@hostile.example>"]
+        assert (message.text, message.meta["text_from_subject"]) == (subject, True)
+    assert by_id["<noboundary@hostile.example>"].text == "Insentif gelombang 9 belum masuk sejak Oktober."
+    assert by_id["<otherboundary@hostile.example>"].text == "Sertifikat belum terbit padahal sudah rating."
+    for mid in ("namedtext", "octettxt"):
+        assert by_id[f"<{mid}@hostile.example>"].text == "Sertifikat saya belum terbit, mohon dicek."
+    # Decoding (item 8): one mail's bad bytes stay local, Dovecot's NUL stand-ins vanish, names decode.
+    bad = by_id["<badutf8@hostile.example>"]
+    assert bad.text.count("\U0001F62D") == 2 and "Sar\u00ed" in bad.text and bad.meta["decode_errors"] == 2
+    assert by_id["<latin1label@hostile.example>"].text == "Sertifikat \u2013 Sar\u00ed"
+    nul = by_id["<nulmany@hostile.example>"]
+    assert nul.text == "Insentif belum masuk \u2013 ok" and nul.meta["nul_stand_ins_removed"] == 67
+    assert "\u20ac" not in by_id["<nul@hostile.example>"].text
+    assert by_id["<qp@hostile.example>"].text == "Insentif gelombang 9 belum masuk \u2013 sudah lama sekali."
+    assert by_id["<b64garbage@hostile.example>"].text.startswith("Saldo pel")
+    names = {mid: by_id[f"<{mid}@hostile.example>"].author_name for mid in ("encname", "encquote", "encglued", "emptyname")}
+    assert names == {"encname": "Dewi, Sari", "encquote": '"Dewi" <dewi@evil.example>', "encglued": "Ibu Sar\u00ed Dewi", "emptyname": "Sari"}
+    assert {by_id[f"<{mid}@hostile.example>"].author for mid in names} == {"sari@example.com"}
 
 
 NOT_COMPLAINTS = {

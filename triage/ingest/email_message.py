@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
-from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -20,12 +19,9 @@ from typing import Optional
 
 import nh3
 
-from triage.ingest.record import InboundRecord, Rejected, content_hash
+from triage.ingest.mail_decode import Decoded, content_key, decode_bytes, decode_words
+from triage.ingest.record import InboundRecord, Rejected
 
-FALLBACK_CHARSETS = ("utf-8", "cp1252", "iso-8859-1")
-# A declared charset that decodes with at most this share of bad bytes is kept, with
-# replacement characters, rather than swapped for a single-byte guess that garbles it all.
-MAX_REPLACEMENT_SHARE = 0.02
 MAX_NESTING = 100  # deeper MIME nesting is an attack, not a complaint
 _MSGID = re.compile(r"<[^<>\s]+>")
 _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table"}
@@ -80,31 +76,7 @@ def html_to_text(html: str) -> str:
     return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip()
 
 
-def decode_bytes(raw: bytes, declared: Optional[str]) -> str:
-    """Decode with the declared charset, then the fallbacks; never raise."""
-    if declared:
-        try:
-            return raw.decode(declared)
-        except LookupError:
-            declared = None  # an unknown charset name: rely on the fallbacks
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lenient = raw.decode(declared or "utf-8", errors="replace")
-    if lenient.count("\ufffd") <= MAX_REPLACEMENT_SHARE * max(len(lenient), 1):
-        return lenient
-    for charset in FALLBACK_CHARSETS[1:]:
-        try:
-            return raw.decode(charset)
-        except UnicodeDecodeError:
-            continue
-    return lenient  # pragma: no cover - latin-1 always decodes
-
-
-def decode_payload(part: Message) -> str:
+def decode_payload(part: Message) -> Decoded:
     """Decode a text part with its declared charset, then fallbacks; never raise."""
     try:
         raw = part.get_payload(decode=True)
@@ -112,7 +84,7 @@ def decode_payload(part: Message) -> str:
         raw = None
     if raw is None:
         payload = part.get_payload()
-        return payload if isinstance(payload, str) else ""
+        return Decoded(payload if isinstance(payload, str) else "")
     try:
         declared = part.get_content_charset()
     except Exception:
@@ -121,10 +93,10 @@ def decode_payload(part: Message) -> str:
 
 
 def _clean_text(value: str) -> str:
-    # Raw 8-bit header bytes arrive as surrogate escapes: decode them like a body.
-    if _has_raw_bytes(value):
-        value = decode_bytes(value.encode("utf-8", "surrogateescape"), None)
-    return " ".join(value.replace("\x00", "").split())
+    """A header value as one line of text: raw 8-bit bytes and encoded-words decoded, NUL removed."""
+    if _has_raw_bytes(value):  # raw 8-bit header bytes arrive as surrogate escapes
+        value = decode_bytes(value.encode("utf-8", "surrogateescape"), None).text
+    return " ".join(decode_words(value).replace("\x00", "").split())
 
 
 _RAW_BYTE = re.compile("[\udc80-\udcff]")
@@ -135,48 +107,88 @@ def _has_raw_bytes(value: str) -> bool:
 
 
 def _raw_header(msg: Message, name: str) -> Optional[str]:
-    """The first raw value of a header (cached per message: the policy's parsing is slow)."""
+    """The first raw value of a header (cached per message)."""
     cache = msg.__dict__.get("_triage_raw")
     if cache is None:
         cache = {}
         for key, value in msg.raw_items():  # type: ignore[attr-defined]
             cache.setdefault(key.lower(), value)
         msg.__dict__["_triage_raw"] = cache
-    return cache.get(name.lower())
+    raw = cache.get(name.lower())
+    return None if raw is None else str(raw)
 
 
 def _header(msg: Message, name: str) -> Optional[str]:
     raw = _raw_header(msg, name)
-    if raw is None:
-        return None
-    if isinstance(raw, str) and _has_raw_bytes(raw):  # unencoded 8-bit: the policy would turn it into U+FFFD
-        return _clean_text(raw)
-    if isinstance(raw, str) and "=?" not in raw:  # nothing to decode: skip the policy's slow parser
-        return _clean_text(raw)
+    return None if raw is None else _clean_text(raw)
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """The From header's first display name and address.
+
+    The address structure is read before encoded-words are decoded: a decoded name may hold
+    commas, quotes or a whole address ("Dewi" <other@example.com>) that must stay a name.
+    """
+    raw = _raw_header(msg, "From")
+    if not raw:
+        return "", ""
+    raw = _FOLD.sub("", raw)
+    if _has_raw_bytes(raw):
+        raw = decode_bytes(raw.encode("utf-8", "surrogateescape"), None).text
     try:
-        text = str(policy.default.header_factory(name, str(raw)))
-    except Exception:  # a header the policy cannot parse: decode its raw text by hand
-        if raw is None:
-            return None
-        try:
-            text = str(make_header(decode_header(str(raw))))
-        except Exception:
-            text = str(raw)
-    return _clean_text(text) if text is not None else None
+        addresses = getaddresses([raw])
+    except Exception:
+        addresses = []
+    name, addr = addresses[0] if addresses else ("", "")
+    return _clean_text(name), _clean_text(addr)
+
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass
 class _Body:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
+    named: list[tuple[str, Message]] = field(default_factory=list)  # text parts sent as files
     attachments: list[dict] = field(default_factory=list)
     forwarded: list[str] = field(default_factory=list)
     forwarded_meta: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    text_from_attachment: list[str] = field(default_factory=list)
+    decode_errors: int = 0
+    nul_stand_ins: int = 0
+    fallbacks: set[str] = field(default_factory=set)
+
+    def decode(self, part: Message) -> str:
+        decoded = decode_payload(part)
+        self.decode_errors += decoded.errors
+        self.nul_stand_ins += decoded.nul_stand_ins
+        if decoded.fallback:
+            self.fallbacks.add(decoded.fallback)
+        return decoded.text
 
     def text(self) -> str:
         own = "\n\n".join(p.strip() for p in self.plain if p.strip()) or "\n\n".join(h for h in self.html if h)
+        if not own.strip() and self.named and not self.text_from_attachment:
+            # Only a text sent as a file: that file is what the person wrote.
+            for name, part in self.named:
+                text = self.decode(part)
+                text = html_to_text(text) if part.get_content_type() == "text/html" else text.strip()
+                if text:
+                    self.plain.append(text)
+                    self.text_from_attachment.append(name)
+            own = "\n\n".join(self.plain)
         return "\n\n".join(t for t in [own.strip(), *self.forwarded] if t).replace("\x00", "")
+
+    def absorb(self, inner: "_Body") -> None:
+        """Take over what a forwarded message's body found, besides its text."""
+        self.attachments.extend(inner.attachments)
+        self.notes.extend(inner.notes)
+        self.text_from_attachment.extend(inner.text_from_attachment)
+        self.decode_errors += inner.decode_errors
+        self.nul_stand_ins += inner.nul_stand_ins
+        self.fallbacks |= inner.fallbacks
 
 
 def _attachment_meta(part: Message) -> dict:
@@ -185,17 +197,60 @@ def _attachment_meta(part: Message) -> dict:
         size = len(payload) if isinstance(payload, bytes) else 0
     except Exception:
         size = 0
+    return {"name": _filename(part)[:300], "type": part.get_content_type(), "size": size}
+
+
+def _filename(part: Message) -> str:
     try:
         name = part.get_filename() or ""
     except Exception:
         name = ""
-    return {"name": _clean_text(name)[:300], "type": part.get_content_type(), "size": size}
+    return _clean_text(str(name))
+
+
+def _is_named_text(part: Message, filename: str) -> bool:
+    """A text part sent as a file (or a .txt file sent as bytes) that may hold the message."""
+    maintype = part.get_content_maintype()
+    if maintype == "text":
+        return True
+    return part.get_content_type() == "application/octet-stream" and filename.lower().endswith(".txt")
 
 
 def _forward_block(inner: Message, body: _Body) -> str:
     sender, subject, date = (_header(inner, h) or "" for h in ("From", "Subject", "Date"))
     head = f"---------- Forwarded message ----------\nFrom: {sender}\nDate: {date}\nSubject: {subject}"
     return f"{head}\n\n{body.text()}"
+
+
+# A delimiter line of the boundary a body really uses, followed by a part's header.
+_USED_BOUNDARY = re.compile(rb"^--([!-~]{1,70})[ \t]*\r?\n(?=content-[a-z-]+:)", re.MULTILINE | re.IGNORECASE)
+
+
+def _unsplit_multipart(part: Message, body: _Body, depth: int) -> None:
+    """A multipart whose declared boundary never appears: split it by the boundary its body
+    does use, if any; else its body is the text."""
+    payload = part.get_payload()
+    data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    used = _USED_BOUNDARY.search(data)
+    if used:
+        token = used.group(1).rstrip(b"-")
+        container = b'Content-Type: multipart/mixed; boundary="' + token.replace(b'"', b"") + b'"\r\n\r\n' + data
+        inner = BytesParser(policy=policy.compat32).parsebytes(container)
+        if isinstance(inner.get_payload(), list):
+            body.notes.append("multipart boundary never found: split by the boundary the body uses")
+            _collect(inner, body, depth + 1)
+            return
+    body.notes.append("multipart boundary never found: body read as text")
+    try:
+        declared = part.get_content_charset()
+    except Exception:
+        declared = None
+    decoded = decode_bytes(data, declared)
+    body.decode_errors += decoded.errors
+    body.nul_stand_ins += decoded.nul_stand_ins
+    if decoded.fallback:
+        body.fallbacks.add(decoded.fallback)
+    body.plain.append(decoded.text)
 
 
 def _collect(part: Message, body: _Body, depth: int) -> None:
@@ -211,32 +266,44 @@ def _collect(part: Message, body: _Body, depth: int) -> None:
             _collect(inner, inner_body, depth + 1)
             body.forwarded.append(_forward_block(inner, inner_body))
             body.forwarded_meta.append({"from": _header(inner, "From"), "subject": _header(inner, "Subject")})
-            body.attachments.extend(inner_body.attachments)
-            body.notes.extend(inner_body.notes)
+            body.absorb(inner_body)
         return
-    if part.is_multipart():
+    if part.get_content_maintype() == "multipart":
         payload = part.get_payload()
-        for sub in payload if isinstance(payload, list) else []:
-            if isinstance(sub, Message):
-                _collect(sub, body, depth + 1)
+        if isinstance(payload, list):
+            for sub in payload:
+                if isinstance(sub, Message):
+                    _collect(sub, body, depth + 1)
+        elif isinstance(payload, str) and payload.strip():
+            _unsplit_multipart(part, body, depth)
         return
     try:
         disposition = part.get_content_disposition()
-        filename = part.get_filename()
+        filename = _filename(part)
     except Exception:
-        disposition, filename = "attachment", None
+        disposition, filename = "attachment", ""
     if disposition == "attachment" or filename or part.get_content_maintype() != "text":
         body.attachments.append(_attachment_meta(part))
+        if _is_named_text(part, filename):
+            body.named.append((filename, part))
     elif ctype == "text/html":
-        body.html.append(html_to_text(decode_payload(part)))
+        body.html.append(html_to_text(body.decode(part)))
     else:  # text/plain, and any other text/* rather than lose it
-        body.plain.append(decode_payload(part))
+        body.plain.append(body.decode(part))
 
 
 def _body(msg: Message) -> tuple[str, list[dict], _Body]:
     body = _Body()
     _collect(msg, body, 0)
     return body.text(), body.attachments, body
+
+
+# Reply and forward prefixes say nothing of their own: "Re:" alone is no subject.
+_REPLY_PREFIXES = re.compile(r"^(\s*(re|fwd?|aw|wg|tr|sv|vs|rv|balas|bls|trs|penerusan)\s*(\[\d+\])?\s*:)+", re.IGNORECASE)
+
+
+def subject_says_something(subject: Optional[str]) -> bool:
+    return bool(subject) and bool(_REPLY_PREFIXES.sub("", subject or "").strip())
 
 
 def not_complaint_reason(msg: Message, sender: str) -> Optional[str]:
@@ -274,32 +341,31 @@ def parse_email(
     if not raw or not raw.strip():
         raise EmailParseError("empty file")
     # compat32 structure parsing is several times faster than policy.default, whose header
-    # objects are built on every content-type look-up; headers that need decoding still go
-    # through policy.default's header parser (_header).
+    # objects are built on every content-type look-up; headers are decoded by _clean_text.
     msg = BytesParser(policy=policy.compat32).parsebytes(raw)
     if not msg.keys():
         raise EmailParseError("no email headers found")
-    from_header = _header(msg, "From")
-    try:
-        addresses = getaddresses([from_header]) if from_header else []
-    except Exception:
-        addresses = []
-    name, addr = addresses[0] if addresses else ("", "")
+    name, addr = _sender(msg)
     if not addr or "@" not in addr:
         raise EmailParseError("no sender address in From header")
-    addr = _clean_text(addr)
     meta: dict = {}
     direction = "inbound"
     reason = not_complaint_reason(msg, addr)
     if addr.lower() in support_addresses:
         direction, reason = "outbound", "own-address"
     text, attachments, body = _body(msg)
+    subject = _header(msg, "Subject")
     if not text.strip():
-        if not reason:
+        if reason:
+            text = f"({reason}: no text)"
+        elif subject_says_something(subject):
+            # The complaint is in the subject ("Insentif belum masuk" and an empty body).
+            text = subject  # type: ignore[assignment]
+            meta["text_from_subject"] = True
+        else:
             detail = f" ({len(attachments)} attachment(s))" if attachments else ""
             detail += f" ({'; '.join(body.notes)})" if body.notes else ""
-            raise EmailParseError("no text body" + detail)
-        text = f"({reason}: no text)"
+            raise EmailParseError("no text body and no subject" + detail)
     if reason:
         meta["not_complaint"] = reason
     date_header = _header(msg, "Date")
@@ -313,6 +379,8 @@ def parse_email(
             sent_at = None
     if sent_at is None:
         meta["date_missing"] = True
+        if date_header:
+            meta["date_unparsed"] = date_header[:200]
         sent_at = datetime.now(timezone.utc)
     if attachments:
         meta["attachments"] = attachments
@@ -320,6 +388,14 @@ def parse_email(
         meta["forwarded"] = body.forwarded_meta
     if body.notes:
         meta["parse_notes"] = body.notes
+    if body.text_from_attachment:
+        meta["text_from_attachment"] = body.text_from_attachment
+    if body.decode_errors:
+        meta["decode_errors"] = body.decode_errors
+    if body.nul_stand_ins:
+        meta["nul_stand_ins_removed"] = body.nul_stand_ins
+    if body.fallbacks:
+        meta["charset_fallback"] = ", ".join(sorted(body.fallbacks))
     if full_size is not None and full_size > len(raw):
         meta["truncated_from_bytes"] = full_size
     if msg.defects:
@@ -329,12 +405,12 @@ def parse_email(
     references = tuple(_MSGID.findall(_header(msg, "References") or ""))
     return InboundRecord(
         channel="email",
-        source_id=message_id.group(0) if message_id else content_hash(raw),
+        source_id=message_id.group(0) if message_id else content_key(raw),
         author=addr,
-        author_name=_clean_text(name) or None,
+        author_name=name or None,
         text=text,
         sent_at=sent_at,
-        subject=_header(msg, "Subject"),
+        subject=subject,
         in_reply_to=in_reply_to.group(0) if in_reply_to else None,
         references=references,
         raw_ref=raw_ref,
