@@ -192,7 +192,6 @@ def decode_words(value: str) -> str:
 
 # -- content key --------------------------------------------------------------------------------
 
-_TRAILING_BLANKS = re.compile(rb"[ \t]+$", re.MULTILINE)
 _MBOX_ESCAPE = re.compile(rb"^>+(?=From )", re.MULTILINE)
 
 
@@ -204,8 +203,16 @@ def content_key(raw: bytes) -> str:
     carriers change is undone first: LF or CR line ends (files), an mbox "From " separator line
     and its ">From " escapes, blanks at line ends and at the end, and NUL (0x80 over IMAP).
     """
-    data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = raw.replace(b"\r\n", b"\n")
+    if b"\r" in data:
+        data = data.replace(b"\r", b"\n")
     if data.startswith(b"From "):
         data = data.partition(b"\n")[2]
-    data = _MBOX_ESCAPE.sub(b"", _TRAILING_BLANKS.sub(b"", data.replace(b"\x00", b"\x80")))
-    return content_hash(data.rstrip(b"\n").replace(b"\n", b"\r\n") + b"\r\n")
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"\x80")
+    # Each substitution only where its pattern can occur: the scans cost more than the hash.
+    if b" \n" in data or b"\t\n" in data:
+        data = b"\n".join(line.rstrip(b" \t") for line in data.split(b"\n"))  # ~10x a regex
+    if b">From " in data:
+        data = _MBOX_ESCAPE.sub(b"", data)
+    return content_hash(data.rstrip(b" \t\n").replace(b"\n", b"\r\n") + b"\r\n")
