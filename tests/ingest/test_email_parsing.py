@@ -162,6 +162,12 @@ def test_a_named_text_part_is_not_the_text_when_the_mail_has_its_own():
     assert got.text == "Lihat lampiran." and "text_from_attachment" not in got.meta
 
 
+def test_a_calendar_invite_sent_as_a_file_is_not_the_text():
+    body = "--N\r\nContent-Type: text/calendar; name=\"invite.ics\"\r\n\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n--N--\r\n"
+    got = record(mail(body, "Content-Type: multipart/mixed; boundary=N\r\n"))
+    assert got.text == "Insentif belum masuk" and got.meta["text_from_subject"]
+
+
 def test_nested_multipart_without_text_uses_the_subject():
     body = (
         "--O\r\nContent-Type: multipart/related; boundary=I\r\n\r\n"
@@ -251,6 +257,8 @@ NAMES = {
     b"\"\" <sari@example.com>": None,
     b"<sari@example.com>": None,
     b"=?UTF-8?B??= <sari@example.com>": None,
+    b"=?UTF-8?B?U2FyaSA8c2FyaUBleGFtcGxlLmNvbT4=?=": "Sari",
+    b"=?UTF-8?B?U2FyaQ==?= <sari@example.com>, =?UTF-8?B?QW5kaQ==?= <andi@example.com>": "Sari",
 }
 
 
@@ -287,6 +295,17 @@ def test_encoded_attachment_names_are_decoded():
     )
     got = record(mail(body, "Content-Type: multipart/mixed; boundary=N\r\n"))
     assert got.meta["attachments"][0]["name"] == "bukti transfer.pdf"
+
+
+@pytest.mark.parametrize("charset", ["base64", "zlib", "rot13", "idna", "unicode_escape", "undefined", "utf-8\x00"])
+def test_a_codec_that_is_no_mail_charset_is_treated_as_unknown(charset):
+    got = record(utf8_mail("C:\\new folder \u2013 saldo Sar\u00ed".encode(), charset))
+    assert got.text == "C:\\new folder \u2013 saldo Sar\u00ed"
+
+
+def test_a_utf8_body_labeled_latin1_is_read_as_utf8():
+    got = record(utf8_mail("Sertifikat \u2013 Sar\u00ed belum terbit".encode(), "iso-8859-1"))
+    assert got.text == "Sertifikat \u2013 Sar\u00ed belum terbit" and "nul_stand_ins_removed" not in got.meta
 
 
 def test_plain_mail_takes_the_fast_path_unchanged():

@@ -140,6 +140,10 @@ def _sender(msg: Message) -> tuple[str, str]:
     except Exception:
         addresses = []
     name, addr = addresses[0] if addresses else ("", "")
+    if "=?" in addr:  # the whole "Name <address>" sent as one encoded-word: parse what it says
+        inner = getaddresses([_clean_text(addr)])
+        if inner and "@" in inner[0][1]:
+            name, addr = inner[0][0] or name, inner[0][1]
     return _clean_text(name), _clean_text(addr)
 
 
@@ -210,10 +214,10 @@ def _filename(part: Message) -> str:
 
 def _is_named_text(part: Message, filename: str) -> bool:
     """A text part sent as a file (or a .txt file sent as bytes) that may hold the message."""
-    maintype = part.get_content_maintype()
-    if maintype == "text":
+    ctype = part.get_content_type()
+    if ctype in ("text/plain", "text/html"):  # not calendars, vCards or bounce reports
         return True
-    return part.get_content_type() == "application/octet-stream" and filename.lower().endswith(".txt")
+    return ctype == "application/octet-stream" and filename.lower().endswith(".txt")
 
 
 def _forward_block(inner: Message, body: _Body) -> str:

@@ -19,6 +19,7 @@ from triage.ingest.record import content_hash
 MAX_REPLACEMENT_SHARE = 0.02
 SINGLE_BYTE_FALLBACKS = ("cp1252", "iso8859-1")
 _UTF8_FAMILY = {"utf-8", "ascii"}
+_NOT_MAIL_CHARSETS = {"idna", "punycode", "undefined"}
 _REPLACEMENT = "\ufffd"
 _ENCODED_REPLACEMENT = _REPLACEMENT.encode("utf-8")
 
@@ -41,14 +42,36 @@ class Decoded:
 
 
 def _codec(declared: Optional[str]) -> Optional[str]:
-    """The codec's canonical name, or None for no charset or one Python does not know."""
+    """The codec's canonical name, or None for no charset or one that is no mail charset."""
     if not declared:
         return None
+    return _known_codec(declared.strip().strip('"').strip().lower()[:60])
+
+
+@lru_cache(maxsize=256)
+def _known_codec(name: str) -> Optional[str]:
     try:
-        name = codecs.lookup(declared.strip().strip('"').strip()).name
+        codec = codecs.lookup(name).name
     except (LookupError, ValueError):
         return None
-    return "utf-8" if name.startswith("utf-8") else name
+    try:
+        b"a".decode(codec)
+    except LookupError:  # "base64", "zlib", "rot13": codecs, but not text encodings
+        return None
+    except (UnicodeError, ValueError):
+        pass
+    if codec.endswith("_escape") or codec in _NOT_MAIL_CHARSETS:
+        return None  # would read backslashes or host names, not mail
+    return "utf-8" if codec.startswith("utf-8") else codec
+
+
+@lru_cache(maxsize=256)
+def _ascii_compatible(codec: str) -> bool:
+    printable = bytes(range(0x20, 0x7F))
+    try:
+        return printable.decode(codec) == printable.decode("ascii")
+    except (UnicodeError, ValueError, LookupError):
+        return False
 
 
 @lru_cache(maxsize=64)
@@ -87,9 +110,9 @@ def _lenient(raw: bytes, codec: str) -> tuple[str, int]:
 def decode_bytes(raw: bytes, declared: Optional[str]) -> Decoded:
     """Decode with the declared charset when it (mostly) fits, else as UTF-8 when that (mostly)
     fits, else as a single-byte charset; never raise."""
-    if raw.isascii():
-        return Decoded(raw.decode("ascii"))
     codec = _codec(declared)
+    if raw.isascii() and (codec is None or _ascii_compatible(codec)):
+        return Decoded(raw.decode("ascii"))
     if codec is not None and codec not in _UTF8_FAMILY:
         if _single_byte(codec):
             # Valid UTF-8 is next to never a legacy single-byte text by chance, while UTF-8
@@ -100,14 +123,17 @@ def decode_bytes(raw: bytes, declared: Optional[str]) -> Decoded:
                 pass
         try:
             return _without_c1_stand_ins(Decoded(raw.decode(codec)))
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass
         try:
             return Decoded(raw.decode("utf-8"))  # labeled with a legacy charset, written in UTF-8
         except UnicodeDecodeError:
             pass
-        text, errors = _lenient(raw, codec)
-        if _mostly_decoded(text, errors):
+        try:
+            text, errors = _lenient(raw, codec)
+        except UnicodeError:  # a codec that cannot replace (e.g. utf-7 on some input)
+            text, errors = "", 1
+        if text and _mostly_decoded(text, errors):
             return Decoded(text, errors)
     try:
         return Decoded(raw.decode("utf-8"))
