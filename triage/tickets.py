@@ -166,12 +166,17 @@ class Entry:
     author: str
     text: str
     subject: Optional[str] = None
+    time_unknown: bool = False  # the source gave no readable time: `at` is when it was imported
+    author_unknown: bool = False  # the source named no author
 
 
 # The conversation as plain columns, built once: the ticket page shows these and nothing
 # else, and building two selects and loading ORM objects cost more than running them.
 _MESSAGES = (
-    sa.select(Message.direction, Message.sent_at, Message.author_name, Message.author, Message.text, Message.subject)
+    sa.select(
+        Message.direction, Message.sent_at, Message.author_name, Message.author, Message.text, Message.subject,
+        Message.meta["date_missing"].as_boolean(), Message.meta["author_unknown"].as_boolean(),
+    )
     .where(Message.ticket_id == sa.bindparam("ticket_id"))
     .order_by(Message.sent_at, Message.id)
 )
@@ -187,8 +192,8 @@ def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
     """Messages and notes, oldest first."""
     params = {"ticket_id": ticket.id}
     entries = [
-        Entry(direction, sent_at, author_name or author, text, subject)
-        for direction, sent_at, author_name, author, text, subject in reads.rows(session, _MESSAGES, params)
+        Entry(direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author))
+        for direction, sent_at, author_name, author, text, subject, no_time, no_author in reads.rows(session, _MESSAGES, params)
     ]
     entries += [Entry("note", at, name or "", text) for at, name, text in reads.rows(session, _NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
