@@ -59,12 +59,16 @@ def test_live_comments_without_time_or_author_become_tickets_of_their_own(sessio
         FakeComment(ID + 6, None, "insentif belum masuk juga"),
         FakeComment(ID + 7, "tanpa_pemilik", "insentif belum masuk", drop=("owner",)),
         FakeComment(ID + 8, "", "sama", BASE_TS + 8, replies=[FakeComment(ID + 9, "", "sama juga", BASE_TS + 9)]),
+        FakeComment(ID + 10, "negatif", "saldo sisa", -5),
+        FakeComment(ID + 11, "raksasa", "saldo sisa", 10**15),
+        FakeComment(ID + 12, "teks_angka", "saldo sisa", str(BASE_TS + 12)),
     ]
     before = datetime.now(timezone.utc)
     summary, _, _ = run(sessionmaker, ig_settings, FakeInstagram(PROFILE, [FakePost(3_400_000_000_000_009_300, BASE_TS, comments)]))
     assert summary.status == "ok" and summary.quarantined == 0, summary.quarantine_reasons
-    assert summary.read == 9
-    for cid in (ID + 1, ID + 2, ID + 3):
+    assert summary.read == 12
+    assert message(session, ID + 12).sent_at.replace(tzinfo=None) == datetime(2026, 11, 26, 8, 0, 12)
+    for cid in (ID + 1, ID + 2, ID + 3, ID + 10, ID + 11):
         assert_flagged_with_import_time(message(session, cid), before)
     assert message(session, ID + 1).meta["date_unparsed"] == "invalid time 'kemarin sore'"
     assert message(session, ID + 1).author == "waktu_aneh"
