@@ -1,9 +1,10 @@
 """Turn raw RFC 5322 bytes into an InboundRecord, tolerating the mail people really send.
 
-Charsets fall back (declared, utf-8, cp1252, latin-1) rather than failing, HTML-only
-mail is sanitized (nh3) and reduced to text with script and style dropped, a forwarded
-message/rfc822 is unwrapped, attachments are kept as metadata only, and auto-replies,
-bounces, bulk mail and our own outbound mail are marked as not complaints.
+Charsets and encoded-words are decoded leniently (`mail_decode`), HTML-only mail is sanitized
+(nh3) and reduced to text with script and style dropped, a forwarded message/rfc822 is
+unwrapped, attachments are kept as metadata only (a text sent only as a file, or only a
+subject, is the message), and auto-replies, bounces, bulk mail and our own outbound mail are
+marked as not complaints.
 """
 from __future__ import annotations
 

@@ -114,21 +114,14 @@ def decode_bytes(raw: bytes, declared: Optional[str]) -> Decoded:
     if raw.isascii() and (codec is None or _ascii_compatible(codec)):
         return Decoded(raw.decode("ascii"))
     if codec is not None and codec not in _UTF8_FAMILY:
-        if _single_byte(codec):
-            # Valid UTF-8 is next to never a legacy single-byte text by chance, while UTF-8
-            # labeled "iso-8859-1" is common; a single-byte charset would decode it into mojibake.
+        # UTF-8 labeled with a legacy charset is common, and valid UTF-8 is next to never a
+        # legacy text by chance: before a single-byte charset (which decodes anything), try it.
+        for candidate in ("utf-8", codec) if _single_byte(codec) else (codec, "utf-8"):
             try:
-                return Decoded(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                pass
-        try:
-            return _without_c1_stand_ins(Decoded(raw.decode(codec)))
-        except UnicodeError:
-            pass
-        try:
-            return Decoded(raw.decode("utf-8"))  # labeled with a legacy charset, written in UTF-8
-        except UnicodeDecodeError:
-            pass
+                decoded = Decoded(raw.decode(candidate))
+            except UnicodeError:
+                continue
+            return _without_c1_stand_ins(decoded) if candidate == codec else decoded
         try:
             text, errors = _lenient(raw, codec)
         except UnicodeError:  # a codec that cannot replace (e.g. utf-7 on some input)
