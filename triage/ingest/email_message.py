@@ -166,7 +166,10 @@ class _Body:
     fallbacks: set[str] = field(default_factory=set)
 
     def decode(self, part: Message) -> str:
-        decoded = decode_payload(part)
+        return self.keep(decode_payload(part))
+
+    def keep(self, decoded: Decoded) -> str:
+        """The decoded text, with what decoding gave up counted for the record's meta."""
         self.decode_errors += decoded.errors
         self.nul_stand_ins += decoded.nul_stand_ins
         if decoded.fallback:
@@ -250,12 +253,7 @@ def _unsplit_multipart(part: Message, body: _Body, depth: int) -> None:
         declared = part.get_content_charset()
     except Exception:
         declared = None
-    decoded = decode_bytes(data, declared)
-    body.decode_errors += decoded.errors
-    body.nul_stand_ins += decoded.nul_stand_ins
-    if decoded.fallback:
-        body.fallbacks.add(decoded.fallback)
-    body.plain.append(decoded.text)
+    body.plain.append(body.keep(decode_bytes(data, declared)))
 
 
 def _collect(part: Message, body: _Body, depth: int) -> None:
@@ -273,13 +271,14 @@ def _collect(part: Message, body: _Body, depth: int) -> None:
             body.forwarded_meta.append({"from": _header(inner, "From"), "subject": _header(inner, "Subject")})
             body.absorb(inner_body)
         return
-    if part.get_content_maintype() == "multipart":
+    if part.is_multipart():
         payload = part.get_payload()
-        if isinstance(payload, list):
-            for sub in payload:
-                if isinstance(sub, Message):
-                    _collect(sub, body, depth + 1)
-        elif isinstance(payload, str) and payload.strip():
+        for sub in payload if isinstance(payload, list) else []:
+            if isinstance(sub, Message):
+                _collect(sub, body, depth + 1)
+        return
+    if part.get_content_maintype() == "multipart":  # its declared boundary never appears
+        if str(part.get_payload()).strip():
             _unsplit_multipart(part, body, depth)
         return
     try:
