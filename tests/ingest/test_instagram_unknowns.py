@@ -122,3 +122,19 @@ def test_export_comments_without_time_or_author_become_tickets_of_their_own(tmp_
     # A rerun adds nothing: the anonymous comment's contact is keyed by its own comment id.
     again = run_ingest(sessionmaker, "import", read_path(tmp_path / PROFILE), FixedClassifier(), PipelineConfig())
     assert again.duplicates == summary.read and again.new_tickets == 0
+
+
+def test_cli_from_dir_makes_tickets_of_comments_without_time_or_author(runner, app, tmp_path):
+    comments = [
+        {"id": ID + 60, "created_at": "kemarin", "text": "insentif belum masuk", "owner": {"username": "dewi"}},
+        {"id": ID + 61, "created_at": BASE_TS, "text": "saldo sisa", "owner": {"username": ""}},
+        {"id": ID + 62, "created_at": BASE_TS, "text": "saldo sisa", "owner": {"username": ""}},
+    ]
+    result = runner.invoke(args=["ingest", "instagram", "--from-dir", str(write_export(tmp_path, comments))])
+    assert result.exit_code == 0, result.output
+    assert "read:        3" in result.output and "quarantined: 0" in result.output
+    with app.app_context():
+        from triage.db import get_session
+
+        handles = get_session().scalars(sa.select(Contact.handle).order_by(Contact.handle)).all()
+    assert handles == ["dewi", f"unknown-{ID + 61}", f"unknown-{ID + 62}"]
