@@ -1,4 +1,4 @@
-"""One mail, many carriers: the same mail from IMAP (real Dovecot), an .eml and an mbox is one
+"""One mail, many carriers: the same mail from IMAP (real Dovecot), an .eml, an mbox and a maildir is one
 message; NUL bytes that Dovecot hands over as 0x80 are not read as text."""
 from __future__ import annotations
 
@@ -45,14 +45,18 @@ def test_one_mail_without_message_id_from_imap_eml_and_mbox_is_stored_once(
     box.flush()
     box.close()
     assert b"\n>From kemarin" in (tmp_path / "saved.mbox").read_bytes()
+    maildir = mailbox.Maildir(str(tmp_path / "maildir"))
+    maildir.add(lf + b"\n\n")  # a maildir copy with blank lines at its end
+    maildir.close()
     dovecot.append(mail_user, lf)  # sent with bare LF, served back with CRLF
 
     via_imap = fetch(sessionmaker, account, imap_options)
     assert via_imap.new_tickets == 1
     from_files = import_files(
-        sessionmaker, tmp_path / "crlf.eml", tmp_path / "lf.eml", tmp_path / "saved.mbox", tmp_path / "other.eml"
+        sessionmaker, tmp_path / "crlf.eml", tmp_path / "lf.eml", tmp_path / "saved.mbox", tmp_path / "maildir",
+        tmp_path / "other.eml",
     )
-    assert (from_files.duplicates, from_files.new_tickets + from_files.threaded) == (3, 1)
+    assert (from_files.duplicates, from_files.new_tickets + from_files.threaded) == (4, 1)
     texts = session.scalars(sa.select(Message.text).order_by(Message.id)).all()
     assert len(texts) == 2 and "gelombang 10" in texts[1]
     assert len({m.source_id for m in session.scalars(sa.select(Message))}) == 2
