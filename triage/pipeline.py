@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 
 from triage.classifier import Classifier, Prediction
 from triage.classifier.entities import extract_entities
+from triage.classifier.text import classification_text
 from triage.ingest.record import InboundRecord, Rejected
 from triage.models import (
     CHANNELS,
@@ -81,18 +82,6 @@ def validate(record: InboundRecord, now: datetime) -> Optional[str]:
     if record.sent_at.tzinfo is None:
         return "time without a timezone"
     return None
-
-
-# Zero-width and bidi controls (e.g. U+202E RIGHT-TO-LEFT OVERRIDE) change how a text
-# looks, not what it says; the classifier sees the text without them, the store keeps it whole.
-_INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
-)
-
-
-def classification_text(text: str) -> str:
-    """The text the classifier sees: invisible formatting characters removed."""
-    return text.translate(_INVISIBLE)
 
 
 def _no_nul(value: Optional[str]) -> Optional[str]:
@@ -658,7 +647,8 @@ def process_batch(
     # Our own replies are never classified, and neither are auto-replies, bounces or bulk mail.
     to_classify = [k for k, (_, r) in enumerate(fresh) if is_complaint(r)]
     started = time.perf_counter()
-    predicted = classifier.predict([classification_text(fresh[k][1].text) for k in to_classify]) if to_classify else []
+    texts = [classification_text(fresh[k][1].subject, fresh[k][1].text) for k in to_classify]
+    predicted = classifier.predict(texts) if texts else []
     if to_classify:
         per_message = (time.perf_counter() - started) / len(to_classify)
         for _ in to_classify:
