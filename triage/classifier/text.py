@@ -13,9 +13,7 @@ from typing import Optional
 
 # Zero-width and bidi controls (e.g. U+202E RIGHT-TO-LEFT OVERRIDE) change how a text
 # looks, not what it says.
-_INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
-)
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 # Lines quoted from an earlier message ("> ..."), not emoticons such as ">_<" or ">.<".
 _QUOTED = re.compile(r"\s*>+(?:[ \t]|$|[^\W_])")
@@ -31,11 +29,13 @@ _TIME = re.compile(r"\d{1,2}[:.]\d{2}")
 # A forward carries the complaint it forwards: its quoted part is kept.
 _FORWARD_LINE = re.compile(r"\s*(?:-{3,}\s*(?:forwarded message|pesan yang diteruskan|pesan terusan)|begin forwarded message)", re.I)
 _FORWARD_SUBJECT = re.compile(r"\s*(?:fwd?|tr|terusan|diteruskan)\s*:", re.I)
-_QUOTE_GATE = re.compile(r">|wrote|menulis|-----|from:|dari:", re.I)
+# Substrings (of the lowercased body) without which a step has nothing to find: most bodies skip it.
+_QUOTE_HINTS = (">", "wrote", "menulis", "-----", "from:", "dari:")
+_END_HINTS = ("--", "sent from", "dikirim", "get outlook")
 
 _SIG_DELIMITER = re.compile(r"--\s*$")
 _DEVICE_LINE = re.compile(
-    r"\s*(?:sent from my|sent from (?:yahoo|outlook|mail)|dikirim dari|get outlook for|diki?rim (?:lewat|melalui|via))\b", re.I
+    r"\s*(?:sent from my|sent from (?:yahoo|outlook|mail)|dikirim (?:dari|lewat|melalui|via)|get outlook for)\b", re.I
 )
 # A closing ("Salam,", "Hormat saya,", "Regards, Budi"): the lines after it are name, NIK, phone.
 # Not "Terima kasih": in this domain a thank-you is often the whole message; not "Salam
@@ -67,28 +67,35 @@ def _quote_start(lines: list[str]) -> int:
     return len(lines)
 
 
-def _words(lines: list[str]) -> int:
-    return sum(len(_WORD.findall(line)) for line in lines)
+def _more_words(lines: list[str], than: int) -> bool:
+    """Whether `lines` hold more words than `than`, reading from the last line up only as far as needed."""
+    for line in reversed(lines):
+        than -= len(_WORD.findall(line))
+        if than < 0:
+            return True
+    return False
 
 
-def _signature_start(lines: list[str]) -> int:
+def _signature_start(lines: list[str], device_or_delimiter: bool) -> int:
     """Where the signature starts, or len(lines)."""
     end = len(lines)
-    for i, line in enumerate(lines):
-        if i and (_SIG_DELIMITER.fullmatch(line.strip()) or _DEVICE_LINE.match(line)):
-            end = i
-            break
+    if device_or_delimiter:
+        for i, line in enumerate(lines):
+            if i and (_SIG_DELIMITER.fullmatch(line.strip()) or _DEVICE_LINE.match(line)):
+                end = i
+                break
     while end and not lines[end - 1].strip():
         end -= 1
     for i in range(max(1, end - _SIGNATURE_LINES - 1), end):
+        if not _CLOSING.match(lines[i]):
+            continue
         after = [line.strip() for line in lines[i + 1 : end] if line.strip()]
         if (
-            _CLOSING.match(lines[i])
-            and len(after) <= _SIGNATURE_LINES
+            len(after) <= _SIGNATURE_LINES
             and all(len(line) <= _SIGNATURE_LINE_CHARS and not line.endswith(("?", ".", "!")) for line in after)
             and (not after or not after[0][0].islower())  # a name, a number: no sentence
             # A closing closes what came before it: a short greeting above a complaint is no signature.
-            and _words(lines[:i]) > _words(after)
+            and _more_words(lines[:i], sum(len(_WORD.findall(line)) for line in after))
         ):
             return i
     return end
@@ -99,9 +106,10 @@ def new_text(body: str, forwarded: bool = False) -> str:
     if "\n" not in body:
         return body
     lines = body.splitlines()
-    if not forwarded and _QUOTE_GATE.search(body) and not any(_FORWARD_LINE.match(line) for line in lines):
+    low = body.lower()
+    if not forwarded and any(h in low for h in _QUOTE_HINTS) and not any(_FORWARD_LINE.match(line) for line in lines):
         lines = [line for line in lines[: _quote_start(lines)] if not _QUOTED.match(line)]
-    lines = lines[: _signature_start(lines)]
+    lines = lines[: _signature_start(lines, any(h in low for h in _END_HINTS))]
     text = "\n".join(lines).strip()
     return text if _WORD.search(text) else body
 
@@ -114,4 +122,4 @@ def classification_text(subject: Optional[str], body: str) -> str:
         body = f"Subject: {subject}\n\n{body}"
     elif subject:
         body = f"Subject: {subject}"
-    return body.translate(_INVISIBLE)
+    return body if body.isascii() else _INVISIBLE.sub("", body)
