@@ -32,9 +32,9 @@ MAX_ID = 512  # Message.source_id
 _CHUNK = 500
 _KIND = {"email": "correction", "instagram": "edit"}
 
-# Letters styled by a font (fullwidth, mathematical, circled) read as the letters they show.
-# Only code points above Windows-1252's symbols: a decoder's mojibake never reaches them.
-_STYLED = re.compile("[\u2460-\U0010ffff]+")
+# Letters styled by a font (circled, fullwidth, mathematical, squared) read as the letters they
+# show. These blocks lie above Windows-1252's symbols: a decoder's mojibake never reaches them.
+_STYLED = re.compile("[\u2460-\u24ff\uff00-\uffef\U0001d400-\U0001d7ff\U0001f100-\U0001f1ff]+")
 _NOT_ALNUM = bytes(b for b in range(256) if not chr(b).isalnum() or b > 127)
 
 

@@ -32,6 +32,7 @@ _FORWARD_SUBJECT = re.compile(r"\s*(?:fwd?|tr|terusan|diteruskan)\s*:", re.I)
 # Substrings (of the lowercased body) without which a step has nothing to find: most bodies skip it.
 _QUOTE_HINTS = (">", "wrote", "menulis", "-----", "from:", "dari:")
 _END_HINTS = ("--", "sent from", "dikirim", "get outlook")
+_FORWARD_HINTS = ("forward", "diteruskan", "terusan")
 
 _SIG_DELIMITER = re.compile(r"--\s*$")
 _DEVICE_LINE = re.compile(
@@ -53,14 +54,18 @@ def _is_reply_header(text: str) -> bool:
     return len(text) <= _HEADER_CHARS and text.rstrip().endswith(":") and bool(_REPLY_HEADER.match(text))
 
 
-def _quote_start(lines: list[str]) -> int:
+def _quote_start(lines: list[str], low: str) -> int:
     """Where an earlier message starts (a reply header or Outlook's block), or len(lines)."""
+    original, header, outlook = "-----" in low, "wrote" in low or "menulis" in low, "from:" in low or "dari:" in low
     for i, line in enumerate(lines):
-        if _ORIGINAL.match(line) or _is_reply_header(line):
+        if original and _ORIGINAL.match(line):
             return i
-        if i + 1 < len(lines) and _is_reply_header(line + " " + lines[i + 1]):
-            return i
-        if _FROM.match(line):
+        if header and line.rstrip().endswith(":"):
+            if _is_reply_header(line):
+                return i
+            if i and _is_reply_header(lines[i - 1] + " " + line):
+                return i - 1
+        if outlook and _FROM.match(line):
             for following in lines[i + 1 : i + 4]:
                 if _SENT.match(following) and ("@" in line or _TIME.search(following)):
                     return i
@@ -106,10 +111,17 @@ def new_text(body: str, forwarded: bool = False) -> str:
     if "\n" not in body:
         return body
     lines = body.splitlines()
-    low = body.lower()
-    if not forwarded and any(h in low for h in _QUOTE_HINTS) and not any(_FORWARD_LINE.match(line) for line in lines):
-        lines = [line for line in lines[: _quote_start(lines)] if not _QUOTED.match(line)]
+    count, low = len(lines), body.lower()
+    forwarded = forwarded or (
+        any(h in low for h in _FORWARD_HINTS) and any(_FORWARD_LINE.match(line) for line in lines)
+    )
+    if not forwarded and any(h in low for h in _QUOTE_HINTS):
+        lines = lines[: _quote_start(lines, low)]
+        if ">" in low:
+            lines = [line for line in lines if not _QUOTED.match(line)]
     lines = lines[: _signature_start(lines, any(h in low for h in _END_HINTS))]
+    if len(lines) == count:
+        return body
     text = "\n".join(lines).strip()
     return text if _WORD.search(text) else body
 
