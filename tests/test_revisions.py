@@ -166,6 +166,16 @@ def test_our_own_reply_seen_again_with_other_text_stays_a_duplicate(session):
     assert count(session, Message) == 2
 
 
+def test_a_participant_reusing_the_id_of_our_reply_gets_a_ticket_of_their_own(session):
+    [first] = store(session, record(source_id="<p2@example.com>", author="budi@example.com"))
+    store(session, record(source_id="<out-2@prakerja.example>", author="bantuan@prakerja.example", direction="outbound",
+                          in_reply_to="<p2@example.com>", text="Halo Budi, mohon cek rekening."))
+    [reused] = store(session, record(source_id="<out-2@prakerja.example>", author="mallory@example.net",
+                                     text="Ganti rekening saya ke nomor ini"))
+    assert reused.kind == "new" and reused.ticket_id != first.ticket_id
+    assert messages(session, Message.author == "mallory@example.net")[0].meta["id_reused_from"] == "<out-2@prakerja.example>"
+
+
 def test_a_message_stored_before_content_hashes_is_compared_by_its_text(session):
     store(session, record(source_id="<old@example.com>", text=ORIGINAL))
     message = messages(session)[0]

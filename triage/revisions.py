@@ -165,10 +165,10 @@ def sort_replays(
         if seen is None:
             stored[key] = _Seen(handle[:320], record.direction, digest)
             verdicts.append(None)
-        elif seen.digest == digest or record.direction != "inbound" or seen.direction != "inbound":
+        elif seen.digest == digest or record.direction != "inbound":
             # Our own replies come back re-wrapped by mail servers: never a revision.
             verdicts.append(DUPLICATE)
-        elif seen.author == handle[:320]:
+        elif seen.direction == "inbound" and seen.author == handle[:320]:
             derived[k] = (revision_id(key[1], digest), Revision(key[1], _KIND.get(record.channel, "correction")))
             verdicts.append(None)
         else:
