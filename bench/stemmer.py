@@ -13,7 +13,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from triage.classifier.normalize import normalize
-from triage.classifier.training import CANDIDATES, SEED, read_examples
+from triage.classifier.training import CANDIDATES, SEED, classifier_texts, read_examples
 from triage.settings import PROJECT_ROOT
 
 
@@ -31,7 +31,7 @@ def main() -> None:
     written = read_examples(corpus / "written.jsonl")
     examples = generated + written
     labels = [e.label for e in examples]
-    base = [normalize(e.text) for e in examples]
+    base = [normalize(t) for t in classifier_texts(examples)]
     start = time.perf_counter()
     stemmed = [" ".join(stem_word(w) for w in t.split()) for t in base]
     cost = (time.perf_counter() - start) / len(base) * 1e6

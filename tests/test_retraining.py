@@ -56,7 +56,8 @@ def test_feedback_uses_the_first_inbound_text_and_the_last_label(session):
     )
     session.commit()
     assert feedback_examples(session) == [
-        {"text": "akun saya diretas", "label": "payment_account", "channel": "email", "source": "feedback"}
+        {"text": "akun saya diretas", "subject": "Insentif belum masuk", "label": "payment_account", "channel": "email",
+         "source": "feedback"}
     ]
 
 

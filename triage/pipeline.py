@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 
 from triage.classifier import Classifier, Prediction
 from triage.classifier.entities import extract_entities
+from triage.classifier.text import classification_text
 from triage.ingest.record import InboundRecord, Rejected
 from triage.models import (
     CHANNELS,
@@ -32,6 +33,7 @@ from triage.models import (
 )
 from triage.metrics import CLASSIFY_SECONDS
 from triage.priority import compute_due
+from triage.revisions import DUPLICATE, Revision, sort_replays
 from triage.taxonomy import NOISE, OTHER
 
 PREVIEW_CHARS = 200
@@ -46,6 +48,7 @@ class Outcome:
     ticket_id: Optional[int] = None
     noise: bool = False
     reason: Optional[str] = None
+    revision: Optional[str] = None  # "correction" or "edit": a new version of a message stored before
 
 
 @dataclass(frozen=True)
@@ -79,18 +82,6 @@ def validate(record: InboundRecord, now: datetime) -> Optional[str]:
     if record.sent_at.tzinfo is None:
         return "time without a timezone"
     return None
-
-
-# Zero-width and bidi controls (e.g. U+202E RIGHT-TO-LEFT OVERRIDE) change how a text
-# looks, not what it says; the classifier sees the text without them, the store keeps it whole.
-_INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
-)
-
-
-def classification_text(text: str) -> str:
-    """The text the classifier sees: invisible formatting characters removed."""
-    return text.translate(_INVISIBLE)
 
 
 def _no_nul(value: Optional[str]) -> Optional[str]:
@@ -184,6 +175,7 @@ class _Item:
     index: int
     record: InboundRecord
     prediction: Optional[Prediction]
+    revision: Optional[Revision] = None
     _cleaned: Optional[tuple[str, dict]] = None
 
     def cleaned(self, config: PipelineConfig) -> tuple[str, dict]:
@@ -252,14 +244,16 @@ class _Batch:
         self.recent: dict[Contact, dict[AnyTicket, None]] = {}  # a contact's tickets that may still take a message
         self.due_texts: dict[AnyTicket, list[str]] = {}  # tickets whose due time changes -> new inbound texts
         self.reopened: list[tuple[AnyTicket, str]] = []
-        self.done: list[tuple[int, str, AnyTicket, bool]] = []  # index, outcome kind, ticket, noise
+        self.done: list[tuple[int, str, AnyTicket, bool, Optional[str]]] = []  # index, kind, ticket, noise, revision
         self.new_contacts: list[Contact] = []
         self.new_tickets: list[_NewTicket] = []
         self.new_messages: list[tuple[AnyTicket, dict]] = []  # rows for the messages table, and their ticket
         for item in items:
             item.cleaned(config)  # contact handles are read from the cleaned author
         self._load_contacts([item.record for item in items])
-        self._load_hinted_messages([item.record for item in items if item.prediction is None or is_complaint(item.record)])
+        hinted = [item.record for item in items if item.prediction is None or is_complaint(item.record)]
+        revised = [(item.record.channel, item.revision.of) for item in items if item.revision and item.revision.same_sender]
+        self._load_hinted_messages(hinted, revised)
         self._load_recent_tickets(min(item.record.sent_at for item in items))  # type: ignore[type-var]
 
     # -- reading, once per batch --------------------------------------------------------
@@ -276,11 +270,13 @@ class _Batch:
                     self.contacts[(contact.channel, contact.handle)] = contact
                     self.contacts_by_id[contact.id] = contact
 
-    def _load_hinted_messages(self, records: list[InboundRecord]) -> None:
-        """The stored messages the batch's thread hints name, with their tickets."""
+    def _load_hinted_messages(self, records: list[InboundRecord], revised: list[tuple[str, str]]) -> None:
+        """The stored messages the batch's thread hints and revisions name, with their tickets."""
         wanted: dict[str, set[str]] = {}
         for record in records:
             wanted.setdefault(record.channel, set()).update(record.thread_hints())
+        for channel, source_id in revised:
+            wanted.setdefault(channel, set()).add(source_id)
         rows = []
         for channel, hints in wanted.items():
             for chunk in _chunks(sorted(hints)):
@@ -342,9 +338,17 @@ class _Batch:
                 best = found
         return _resolve_merges(self.session, best[1]) if best is not None else None
 
-    def find_thread(self, record: InboundRecord, contact: Contact, label: str) -> tuple[Optional[AnyTicket], str]:
-        """The ticket this record continues: by thread hints, then by contact and category."""
-        answered = self.answered_ticket(record)
+    def find_thread(
+        self, record: InboundRecord, contact: Contact, label: str, revision: Optional[Revision] = None
+    ) -> tuple[Optional[AnyTicket], str]:
+        """The ticket this record continues: the one its sender's original is in (a correction),
+        by thread hints, then by contact and category. A message under another sender's id
+        threads by its own contact only: the id is no proof it belongs to that conversation."""
+        if revision is not None and revision.same_sender:
+            found = self.messages.get((record.channel, revision.of))
+            if found is not None:
+                return _resolve_merges(self.session, found[1]), revision.kind
+        answered = self.answered_ticket(record) if revision is None else None
         if answered is not None:
             return answered, "reply"
         assert record.sent_at is not None
@@ -370,8 +374,8 @@ class _Batch:
         contact = self.contact(record)
         complaint = is_complaint(record)
         entities = extract_entities(text) if complaint else {}
-        if complaint:
-            ticket, why = self.find_thread(record, contact, prediction.label)
+        if complaint or (item.revision is not None and item.revision.same_sender):
+            ticket, why = self.find_thread(record, contact, prediction.label, item.revision)
         else:  # an auto-reply or bounce gets a noise ticket of its own: never reopens or boosts one
             ticket, why = None, ""
         if ticket is None:
@@ -417,7 +421,8 @@ class _Batch:
             meta=meta,
         )
         self.due_texts.setdefault(ticket, []).extend([text] if record.direction == "inbound" else [])
-        self.done.append((item.index, kind, ticket, ticket.status == "noise"))
+        revision = item.revision.kind if item.revision and why == item.revision.kind else None
+        self.done.append((item.index, kind, ticket, ticket.status == "noise", revision))
 
     def add_outbound(self, item: _Item) -> None:
         """Store one of the program's own replies: it answers a ticket, it is never a complaint.
@@ -459,7 +464,7 @@ class _Batch:
             text=text,
             meta=meta,
         )
-        self.done.append((item.index, "outbound", ticket, False))
+        self.done.append((item.index, "outbound", ticket, False, None))
 
     def _add_message(self, ticket: AnyTicket, record: InboundRecord, **values: object) -> None:
         """Add the record's message to a ticket and make it findable by later replies.
@@ -507,7 +512,10 @@ class _Batch:
                 for ticket, source_id in self.reopened
             )
             self.session.flush()
-        return {i: Outcome(kind, ticket_id=ticket.id, noise=noise) for i, kind, ticket, noise in self.done}
+        return {
+            i: Outcome(kind, ticket_id=ticket.id, noise=noise, revision=revision)
+            for i, kind, ticket, noise, revision in self.done
+        }
 
     def _insert_new_tickets(self) -> None:
         """One executemany for the batch's new tickets; where ids are not known yet, the
@@ -622,41 +630,39 @@ def process_batch(
             item.sent_at = now
         valid.append((i, item))
 
-    # Replays: already stored, or repeated inside this batch.
-    keys = {(r.channel, r.source_id[:512]) for _, r in valid}
-    existing = set()
-    for channel in {c for c, _ in keys}:
-        ids = [sid for c, sid in keys if c == channel]
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            existing.update(
-                (channel, sid)
-                for sid in session.scalars(
-                    sa.select(Message.source_id).where(Message.source == channel, Message.source_id.in_(chunk))
-                )
-            )
+    # Replays: already stored, or repeated inside this batch; a seen id with other content
+    # is a revision (triage.revisions).
+    handles = [contact_handle(r.channel, _no_nul(r.author) or "")[0] for _, r in valid]
+    verdicts = sort_replays(session, [r for _, r in valid], handles, config.max_message_chars)
     fresh: list[tuple[int, InboundRecord]] = []
-    for i, record in valid:
-        key = (record.channel, record.source_id[:512])
-        if key in existing:
+    revised: dict[int, Revision] = {}
+    for (i, record), verdict in zip(valid, verdicts):
+        if verdict == DUPLICATE:
             outcomes[i] = Outcome("duplicate")
-        else:
-            existing.add(key)
-            fresh.append((i, record))
+            continue
+        if isinstance(verdict, Revision):
+            revised[i] = verdict
+        fresh.append((i, record))
 
     # Our own replies are never classified, and neither are auto-replies, bounces or bulk mail.
     to_classify = [k for k, (_, r) in enumerate(fresh) if is_complaint(r)]
     started = time.perf_counter()
-    predicted = classifier.predict([classification_text(fresh[k][1].text) for k in to_classify]) if to_classify else []
+    texts = [classification_text(fresh[k][1].subject, fresh[k][1].text) for k in to_classify]
+    predicted = classifier.predict(texts) if texts else []
     if to_classify:
         per_message = (time.perf_counter() - started) / len(to_classify)
         for _ in to_classify:
             CLASSIFY_SECONDS.observe(per_message)
     predictions: dict[int, Prediction] = {k: NOT_A_COMPLAINT for k, (_, r) in enumerate(fresh) if r.direction != "outbound"}
     predictions.update(zip(to_classify, predicted))
-    # Oldest first, so a reply in the same batch finds the message it answers.
-    order = sorted(range(len(fresh)), key=lambda k: fresh[k][1].sent_at)  # type: ignore[arg-type,return-value]
-    items = [_Item(fresh[k][0], fresh[k][1], predictions.get(k)) for k in order]
+    # Oldest first, so a reply in the same batch finds the message it answers; a sender's
+    # corrections last, after the original they revise, whatever their dates say.
+    def order_key(k: int) -> tuple[bool, datetime]:
+        revision = revised.get(fresh[k][0])
+        return (revision is not None and revision.same_sender, fresh[k][1].sent_at)  # type: ignore[return-value]
+
+    order = sorted(range(len(fresh)), key=order_key)
+    items = [_Item(fresh[k][0], fresh[k][1], predictions.get(k), revised.get(fresh[k][0])) for k in order]
     if items:
         for i, outcome in _store(session, items, config, source, run_id).items():
             outcomes[i] = outcome

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
+from triage.classifier.text import classification_text
 from triage.models import AuditEvent, LabelChange, Message, Ticket
 from triage.pipeline import refresh_due, status_for
 
@@ -27,13 +28,16 @@ def feedback_examples(session: so.Session) -> list[dict]:
         .subquery()
     )
     rows = session.execute(
-        sa.select(LabelChange.to_label, Message.text, Message.source)
+        sa.select(LabelChange.to_label, Message.subject, Message.text, Message.source)
         .join(latest, LabelChange.id == latest.c.last_id)
         .join(first_message, first_message.c.ticket_id == LabelChange.ticket_id)
         .join(Message, Message.id == first_message.c.first_id)
         .order_by(LabelChange.id)
     ).all()
-    return [{"text": text, "label": label, "channel": source, "source": "feedback"} for label, text, source in rows]
+    return [
+        {"text": text, "subject": subject, "label": label, "channel": source, "source": "feedback"}
+        for label, subject, text, source in rows
+    ]
 
 
 def export_feedback(session: so.Session, path: Path) -> int:
@@ -69,8 +73,9 @@ def reclassify_tickets(
         if not tickets:
             break
         last_id = tickets[-1].id
-        first_texts = [next((m.text for m in t.messages if m.direction == "inbound"), "") for t in tickets]
-        for ticket, prediction in zip(tickets, classifier.predict(first_texts)):
+        firsts = [next((m for m in t.messages if m.direction == "inbound"), None) for t in tickets]
+        texts = [classification_text(m.subject, m.text) if m else "" for m in firsts]
+        for ticket, prediction in zip(tickets, classifier.predict(texts)):
             summary.examined += 1
             if prediction.label != ticket.label:
                 summary.changed += 1

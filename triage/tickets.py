@@ -168,6 +168,11 @@ class Entry:
     subject: Optional[str] = None
     time_unknown: bool = False  # the source gave no readable time: `at` is when it was imported
     author_unknown: bool = False  # the source named no author
+    mark: Optional[str] = None  # "correction", "edit" (a sender's new version) or "id_reused"
+
+
+def _mark(revision: Optional[str], id_reused_from: Optional[str]) -> Optional[str]:
+    return revision or ("id_reused" if id_reused_from else None)
 
 
 # The conversation as plain columns, built once: the ticket page shows these and nothing
@@ -176,6 +181,8 @@ _MESSAGES = (
     sa.select(
         Message.direction, Message.sent_at, Message.author_name, Message.author, Message.text, Message.subject,
         Message.meta["date_missing"].as_boolean(), Message.meta["author_unknown"].as_boolean(),
+        Message.meta["revision"].as_string(),  # set by triage.revisions
+        Message.meta["id_reused_from"].as_string(),
     )
     .where(Message.ticket_id == sa.bindparam("ticket_id"))
     .order_by(Message.sent_at, Message.id)
@@ -192,8 +199,10 @@ def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
     """Messages and notes, oldest first."""
     params = {"ticket_id": ticket.id}
     entries = [
-        Entry(direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author))
-        for direction, sent_at, author_name, author, text, subject, no_time, no_author in reads.rows(session, _MESSAGES, params)
+        Entry(direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author), _mark(revision, reused))
+        for direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused in reads.rows(
+            session, _MESSAGES, params
+        )
     ]
     entries += [Entry("note", at, name or "", text) for at, name, text in reads.rows(session, _NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))

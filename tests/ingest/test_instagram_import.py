@@ -41,7 +41,9 @@ def test_export_folder_imports_comments_and_replies_once(sessionmaker, session):
 
 def test_import_after_the_live_source_adds_nothing(sessionmaker, session, ig_settings):
     """The live source and the export use the same comment ids."""
-    post = FakePost(3496871236454137345, BASE_TS, [FakeComment(18046587213054321, "dewi_ayu23", "insentif belum masuk")])
+    # The same comment as in the export, text and all (other text under its id would be an edit).
+    text = "min insentif gel 9 blm masuk2 udh 2 bulan \U0001F62D"
+    post = FakePost(3496871236454137345, BASE_TS, [FakeComment(18046587213054321, "dewi_ayu23", text)])
     run(sessionmaker, ig_settings, FakeInstagram(PROFILE, [post]))
     summary = import_paths(sessionmaker, EXPORT)
     assert summary.duplicates == 1 and count(session, Message) == 37

@@ -233,3 +233,29 @@ def test_interface_switches_to_english(live_server, watched_page, session):
     page.wait_for_selector("#take-next")
     assert page.inner_text("#take-next") == "Take next"
     assert page.get_attribute("html", "lang") == "en"
+
+
+def test_a_correction_is_marked_in_the_conversation(live_server, watched_page, session):
+    from builders import FixedClassifier, record
+    from triage.pipeline import PipelineConfig, process_batch
+
+    page = watched_page
+    user(session, "agen1", display_name="Agen Satu")
+    sent = utcnow() - timedelta(hours=2)
+    first, fix = (
+        process_batch(session, [record(source_id="<koreksi@mail.example.com>", author="Budi <budi@example.com>", text=text,
+                                       subject="Insentif belum masuk", sent_at=sent)], FixedClassifier(), PipelineConfig())[0]
+        for text in ("Insentif bulan kedua saya belum masuk.", "Ralat: yang belum masuk insentif bulan KETIGA, maaf.")
+    )
+    session.commit()
+    assert fix.ticket_id == first.ticket_id and fix.revision == "correction"
+    _login(page, live_server, "agen1")
+    page.goto(f"{live_server}/tickets/{first.ticket_id}")
+    entries = page.locator("article.entry-inbound")
+    assert entries.count() == 2
+    assert entries.nth(0).locator(".mark").count() == 0
+    mark = entries.nth(1).locator(".mark")
+    assert mark.is_visible() and mark.inner_text() == "koreksi"
+    assert "bulan KETIGA" in entries.nth(1).inner_text()
+    _shot(page, "ticket-correction.png")
+    assert not page.csp_errors and not page.dialogs

@@ -1,6 +1,7 @@
 """The ticket page: conversation as text, actions, replies through a real SMTP server."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -108,3 +109,35 @@ def test_another_agents_claim_is_respected(client, auth, agent, session):
     assert auth.post(f"/tickets/{t.id}/resolve").status_code == 409
     session.refresh(t)
     assert t.status == "claimed"
+
+
+def test_a_correction_and_an_edit_are_marked_on_the_ticket_in_both_languages(client, auth, agent, session):
+    from builders import FixedClassifier, record
+    from triage.pipeline import PipelineConfig, process_batch
+
+    def store(**values):
+        outcome = process_batch(session, [record(**values)], FixedClassifier(), PipelineConfig())[0]
+        session.commit()
+        return outcome
+
+    mail = store(source_id="<k1@example.com>", text="insentif belum masuk")
+    fix = store(source_id="<k1@example.com>", text="ralat: insentif bulan kedua belum masuk")
+    reused = store(source_id="<k1@example.com>", author="lain@example.net", text="saldo pelatihan sisa")
+    comment = store(channel="instagram", author="sinta_99", subject=None, source_id="1801", text="saldo sisa 300rb")
+    edit = store(channel="instagram", author="sinta_99", subject=None, source_id="1801", text="saldo sisa 350rb")
+    assert fix.ticket_id == mail.ticket_id and edit.ticket_id == comment.ticket_id != reused.ticket_id
+    auth.login("agen1")
+
+    def marks(ticket_id):
+        html = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+        return re.findall(r'<span class="badge mark" data-mark="([a-z_]+)"[^>]*>([^<]+)</span>', html), html
+
+    found, html = marks(mail.ticket_id)
+    assert found == [("correction", "koreksi")]
+    assert html.index("insentif belum masuk") < html.index("koreksi") < html.index("ralat: insentif bulan kedua")
+    assert marks(comment.ticket_id)[0] == [("edit", "disunting")]
+    assert marks(reused.ticket_id)[0] == [("id_reused", "ID dipakai ulang")]
+    auth.post("/language", {"lang": "en", "next": "/"})
+    assert marks(mail.ticket_id)[0] == [("correction", "correction")]
+    assert marks(comment.ticket_id)[0] == [("edit", "edited")]
+    assert marks(reused.ticket_id)[0] == [("id_reused", "reused id")]

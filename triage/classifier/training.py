@@ -30,6 +30,7 @@ from sklearn.svm import LinearSVC
 from triage.classifier.features import CachedNgramTfidf
 from triage.classifier.keyword_rules import KeywordRuleClassifier
 from triage.classifier.normalize import normalize
+from triage.classifier.text import classification_text
 from triage.taxonomy import LABELS
 
 SEED = 20261127
@@ -41,15 +42,33 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Example:
-    text: str
+    text: str  # the body, as a message's text is stored
     label: str
     channel: str = ""
     source: str = ""
     weight: float = 1.0
+    subject: Optional[str] = None
+
+
+_SUBJECT_LINE = "Subject:"
+
+
+def _subject_and_body(row: dict) -> tuple[Optional[str], str]:
+    """A row's subject and body: its own "subject", or the corpus's "Subject: ...\n\n" first line."""
+    text = row["text"]
+    if row.get("subject") is not None or not text.startswith(_SUBJECT_LINE):
+        return row.get("subject"), text
+    first, _, body = text.partition("\n")
+    return first[len(_SUBJECT_LINE) :].strip(), body.lstrip("\n")
+
+
+def classifier_texts(examples: Iterable[Example]) -> list[str]:
+    """What the classifier reads for each example: the text ingestion gives it for such a message."""
+    return [classification_text(e.subject, e.text) for e in examples]
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Read a JSON Lines corpus file (text, label, channel, source)."""
+    """Read a JSON Lines corpus file (text, label, channel, source; subject optional)."""
     examples = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -59,7 +78,8 @@ def read_examples(path: Path) -> list[Example]:
             raise ValueError(f"{path}:{lineno}: unknown label {row.get('label')!r}")
         source = row.get("source", "")
         weight = FEEDBACK_WEIGHT if source == "feedback" else 1.0
-        examples.append(Example(row["text"], row["label"], row.get("channel", ""), source, weight))
+        subject, body = _subject_and_body(row)
+        examples.append(Example(body, row["label"], row.get("channel", ""), source, weight, subject))
     return examples
 
 
@@ -67,7 +87,7 @@ def deduplicate(examples: Iterable[Example]) -> list[Example]:
     """One example per normalized text; a later one (e.g. an agent's correction) wins."""
     by_text: dict[str, Example] = {}
     for example in examples:
-        key = normalize(example.text)
+        key = normalize(classification_text(example.subject, example.text))
         by_text.pop(key, None)
         by_text[key] = example
     return list(by_text.values())
@@ -149,7 +169,7 @@ def cross_validate(
     progress: Optional[Progress] = None,
 ) -> dict[str, CVResult]:
     """Out-of-fold predictions for each candidate and for the keyword baseline."""
-    texts = [normalize(e.text) for e in examples]
+    texts = [normalize(t) for t in classifier_texts(examples)]
     labels = np.array([e.label for e in examples])
     weights = np.array([e.weight for e in examples])
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
@@ -169,7 +189,7 @@ def cross_validate(
         predicted = [classes[i] for i in proba.argmax(axis=1)]
         correct = np.array(predicted) == labels
         results[name] = _result(name, labels, predicted, written, proba, correct)
-    baseline = [p.label for p in KeywordRuleClassifier().predict([e.text for e in examples])]
+    baseline = [p.label for p in KeywordRuleClassifier().predict(classifier_texts(examples))]
     results[BASELINE] = _result(BASELINE, labels, baseline, written, None, None)
     return results
 
@@ -224,7 +244,7 @@ def choose_threshold(proba: np.ndarray, labels: Sequence[str], target: float = T
 
 
 def train_final(name: str, examples: Sequence[Example]) -> Pipeline:
-    texts = [normalize(e.text) for e in examples]
+    texts = [normalize(t) for t in classifier_texts(examples)]
     return _fit(CANDIDATES[name](), texts, [e.label for e in examples], np.array([e.weight for e in examples]))
 
 
@@ -284,12 +304,13 @@ class Evaluation:
     macro_f1: float
     report: dict[str, dict[str, float]]
     confusion: list[list[int]]
-    misclassified: list[tuple[str, str, float, str]]  # expected, predicted, confidence, text
+    misclassified: list[tuple[str, str, float, str]]  # expected, predicted, confidence, the text it read
 
 
 def evaluate(classifier: Any, examples: Sequence[Example]) -> Evaluation:
     """Per-label precision/recall/F1, macro-F1, the confusion matrix and the misses."""
-    predictions = classifier.predict([e.text for e in examples])
+    texts = classifier_texts(examples)
+    predictions = classifier.predict(texts)
     expected = [e.label for e in examples]
     predicted = [p.label for p in predictions]
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -300,7 +321,7 @@ def evaluate(classifier: Any, examples: Sequence[Example]) -> Evaluation:
         for label, p, r, f, s in zip(LABELS, precision, recall, f1, support)
     }
     misses = [
-        (e.label, p.label, p.confidence, e.text) for e, p in zip(examples, predictions) if e.label != p.label
+        (e.label, p.label, p.confidence, text) for e, p, text in zip(examples, predictions, texts) if e.label != p.label
     ]
     return Evaluation(
         macro_f1=float(f1_score(expected, predicted, labels=list(LABELS), average="macro", zero_division=0)),
