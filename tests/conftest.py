@@ -13,12 +13,18 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from interrupts import sigterm_raises_keyboard_interrupt
 from triage import create_app
 from triage.db import make_engine
 from triage.models import Base
 from triage.settings import Settings
 
 POSTGRES_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A SIGTERMed run tears its fixtures down like Ctrl-C, so the servers they started stop.
+    sigterm_raises_keyboard_interrupt()
 
 
 def _with_search_path(url: str, schema: str) -> str:

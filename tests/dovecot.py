@@ -2,9 +2,15 @@
 
 Any user name logs in with the server's password, and each user gets an empty maildir of
 its own, so a test only has to invent a fresh user to get a fresh mailbox.
+
+The master runs in a process group of its own; stopping it ends the whole group (its imap
+processes outlive a master that alone is stopped, and keep their clients connected) and
+waits until every process is gone. A server still running when the interpreter exits, also
+after SIGTERM (see interrupts.py), is stopped by an atexit hook.
 """
 from __future__ import annotations
 
+import atexit
 import imaplib
 import os
 import shutil
@@ -17,6 +23,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
+
+from interrupts import sigterm_raises_keyboard_interrupt
 
 CONFIG = """\
 base_dir = {root}/run
@@ -83,6 +91,38 @@ def _make_certificate(root: Path) -> Optional[tuple[Path, Path]]:
     return (cert, key) if result.returncode == 0 else None
 
 
+def _group_members(group: int) -> list[int]:
+    """Live (not zombie) processes of a process group; the group outlives its leader."""
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:  # no /proc: ask the kernel whether anyone is left
+        try:
+            os.killpg(group, 0)
+            return [group]
+        except ProcessLookupError:
+            return []
+    members = []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(int(entry))
+    return members
+
+
+_RUNNING: set["Dovecot"] = set()
+
+
+@atexit.register
+def _stop_running_servers() -> None:
+    """The last resort of an interrupted run: whatever the teardown did not reach."""
+    for server in list(_RUNNING):
+        server.cleanup()
+
+
 class Dovecot:
     """One Dovecot master process with its config, mail and logs under a temporary folder."""
 
@@ -96,6 +136,7 @@ class Dovecot:
         self.cert = _make_certificate(self.root)
         ssl_files = f"ssl_cert = <{self.cert[0]}\nssl_key = <{self.cert[1]}" if self.cert else ""
         self.config = self.root / "dovecot.conf"
+        self.group: Optional[int] = None  # the master's pid, which leads the server's process group
         self.config.write_text(
             CONFIG.format(
                 root=self.root, port=self.port, imaps_port=self.imaps_port if self.cert else 0,
@@ -108,16 +149,27 @@ class Dovecot:
         return str(self.cert[0]) if self.cert else None
 
     def start(self) -> None:
-        # The daemon keeps inherited pipes open, so its output goes to a file, not a pipe.
+        """Start the master and wait until it listens; a start that fails leaves nothing running."""
+        sigterm_raises_keyboard_interrupt()
+        _RUNNING.add(self)
+        # The daemon keeps inherited pipes open, so its output goes to a file, not a pipe. It
+        # daemonizes into a session of its own: Ctrl-C on the terminal reaches only the tests,
+        # whose teardown then stops it in order.
         with open(self.root / "start.out", "ab") as out:
-            subprocess.run([dovecot_binary(), "-c", str(self.config)], check=True, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+            subprocess.run([dovecot_binary(), "-c", str(self.config)], check=True, stdout=out, stderr=out,
+                           stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
+            # The master writes its pid file a moment after it starts listening.
+            self.group = self.group or self._master_pid()
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
+                if self.group:
+                    return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
+        self.stop()
         raise RuntimeError(f"dovecot did not listen on {self.port}: {self.log()[-2000:]}")
 
     def _master_pid(self) -> Optional[int]:
@@ -126,22 +178,33 @@ class Dovecot:
         except (OSError, ValueError):
             return None
 
-    def stop(self) -> None:
-        pid = self._master_pid()
-        if pid is None:
+    def processes(self) -> list[int]:
+        """The pids still running of this server: its master's process group."""
+        return _group_members(self.group) if self.group else []
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End every process of the server and return once all are gone and the port is free.
+
+        SIGTERM to the whole group, like a service manager: each imap process says BYE to its
+        client at once. What is still there after `timeout` is killed.
+        """
+        group = self.group or self._master_pid()
+        self.group = None
+        _RUNNING.discard(self)
+        if group is None:
             return
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
             try:
-                os.kill(pid, 0)
+                os.killpg(group, sig)
             except ProcessLookupError:
                 break
-            time.sleep(0.05)
+            deadline = time.monotonic() + wait
+            while _group_members(group) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if not _group_members(group):
+                break
         # The listener must be free before a restart binds the same port again.
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -149,13 +212,22 @@ class Dovecot:
             except OSError:
                 return
 
-    def restart(self) -> None:
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop every process and start again on the same port, mail store, users and password."""
         self.stop()
+        time.sleep(down_seconds)
         self.start()
 
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> "Dovecot":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
