@@ -1,9 +1,14 @@
 """Email over IMAP against a real Dovecot: cursor, replays, crashes, UIDVALIDITY, hostile mail."""
 from __future__ import annotations
 
+import imaplib
 import logging
+import os
+import re
+import signal
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -368,3 +373,111 @@ def test_idle_is_reissued_after_its_timeout_and_keeps_delivering(dovecot, mail_u
     dovecot.append(mail_user, complaint())
     assert wait_for(lambda: messages_count(sessionmaker) == 1, 10) < 2.0
     assert "reconnecting" not in caplog.text
+
+
+class MailStream:
+    """Mail that keeps arriving, one every `every` seconds, like an MTA that queues while the
+    server is down and delivers as soon as it is back; each mail its own sender and Message-ID."""
+
+    def __init__(self, dovecot, user: str, every: float = 0.25) -> None:
+        self.dovecot, self.user, self.every = dovecot, user, every
+        self.sent: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="mail-stream", daemon=True)
+
+    def _deliver(self, raw: bytes) -> None:
+        while True:
+            try:
+                self.dovecot.append(self.user, raw)
+                return
+            except (OSError, imaplib.IMAP4.error):  # server restarting: try again
+                time.sleep(0.05)
+
+    def _run(self) -> None:
+        i = 0
+        while not self.stop.is_set():
+            mid = f"<stream-{i}-{uuid.uuid4().hex[:8]}@example.com>"
+            self._deliver(complaint(f"Insentif gelombang {i} belum masuk.", sender=f"p{i}@example.com", message_id=mid))
+            self.sent.append(mid)
+            i += 1
+            self.stop.wait(self.every)
+
+    def __enter__(self) -> "MailStream":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+def stored_ids(sessionmaker) -> list[str]:
+    with sessionmaker() as s:
+        return s.scalars(sa.select(Message.source_id)).all()
+
+
+def test_idle_after_a_restart_fetches_from_the_cursor_at_once_and_warns(dovecot, account, mail_user, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    watcher(options=ImapOptions(timeout_seconds=10))  # the shipped reconnect policy
+    with MailStream(dovecot, mail_user) as stream:
+        wait_for(lambda: len(stream.sent) >= 4 and len(stored_ids(sessionmaker)) >= 4, 15)
+        dovecot.restart(down_seconds=6)  # a slow restart; mail keeps coming in meanwhile
+        restarted = time.monotonic()
+        time.sleep(0.6)  # a few more after the restart
+    last = stream.sent[-1]
+    wait_for(lambda: last in stored_ids(sessionmaker), 30)
+    landed = time.monotonic() - restarted
+    stored = stored_ids(sessionmaker)
+    assert sorted(stored) == sorted(set(stream.sent)), "lost or duplicated mail"
+    assert landed < 5.0, f"the last mail became a ticket {landed:.1f} s after the restart"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "triage.ingest.imap" and r.levelno == logging.WARNING]
+    assert any("connection lost" in w for w in warnings), warnings
+    assert any("reconnected" in w for w in warnings), warnings
+    assert account.password not in caplog.text
+
+
+def imap_process_of(dovecot, user: str) -> int:
+    """The pid of the one imap process serving `user` (Dovecot logs it at each login)."""
+    mpids = {int(m) for m in re.findall(rf"Login: user=<{re.escape(user)}>.*?mpid=(\d+)", dovecot.log())}
+
+    def serving() -> list[int]:
+        return [pid for pid in mpids if pid in dovecot.processes()]
+
+    wait_for(lambda: len(serving()) == 1, 10)  # the APPENDs' own processes end after LOGOUT
+    return serving()[0]
+
+
+def test_a_server_that_stops_answering_is_left_within_the_idle_period_and_nothing_waits(dovecot, account, mail_user, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    # IDLE re-issued every 2 s stands for every 25 minutes; DONE must be answered within 2 s.
+    watcher(options=ImapOptions(idle_minutes=2 / 60, timeout_seconds=2))
+    dovecot.append(mail_user, complaint(sender="first@example.com"))
+    wait_for(lambda: messages_count(sessionmaker) == 1, 10)
+    hung = imap_process_of(dovecot, mail_user)
+    os.kill(hung, signal.SIGSTOP)  # the connection stays open and silent, as with a hung or vanished server
+    try:
+        dovecot.append(mail_user, complaint("Saldo masih sisa.", sender="second@example.com"))
+        latency = wait_for(lambda: messages_count(sessionmaker) == 2, 20)
+    finally:
+        os.kill(hung, signal.SIGCONT)
+    assert latency < 2 + 2 + 3, f"the silent connection held mail back {latency:.1f} s"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "triage.ingest.imap" and r.levelno == logging.WARNING]
+    assert any("connection lost" in w for w in warnings) and any("reconnected" in w for w in warnings), warnings
+
+
+def test_mail_arriving_between_the_fetch_and_idle_is_not_left_for_the_next_one(dovecot, mail_user, sessionmaker, watcher, monkeypatch):
+    real_wait = imap._wait_for_change
+    sent = []
+
+    def mail_arrives_first(conn, options, stop):
+        if len(sent) < 3:  # the window after the fetch, before IDLE is under way
+            dovecot.append(mail_user, complaint(sender=f"late{len(sent)}@example.com"))
+            sent.append(time.monotonic())
+        return real_wait(conn, options, stop)
+
+    monkeypatch.setattr(imap, "_wait_for_change", mail_arrives_first)
+    watcher()
+    for n in (1, 2, 3):
+        wait_for(lambda: len(sent) >= n, 10)
+        latency = wait_for(lambda: messages_count(sessionmaker) >= n, 10)
+        assert latency < 2.0, f"mail {n} waited {latency:.1f} s in the folder"

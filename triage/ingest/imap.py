@@ -13,6 +13,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
@@ -37,7 +38,15 @@ _IMAP_FAILURES = (imaplib2.IMAP4.error, OSError, ssl.SSLError, EOFError)
 
 
 class ImapError(Exception):
-    """An IMAP failure; its text has had the account's secrets removed."""
+    """An IMAP failure; its text has had the account's secrets removed.
+
+    `away` tells a server that could not be reached or dropped the connection (worth trying
+    again soon) from one that answered no, such as a refused login.
+    """
+
+    def __init__(self, text: str, away: bool = False) -> None:
+        super().__init__(text)
+        self.away = away
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -50,7 +59,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 def _failure(account: ImapAccount, exc: BaseException, doing: str) -> ImapError:
-    return ImapError(redact(f"{account.name}: {doing}: {type(exc).__name__}: {exc}", [account.password]))
+    away = isinstance(exc, (imaplib2.IMAP4.abort, OSError, EOFError)) and not isinstance(exc, ssl.SSLCertVerificationError)
+    return ImapError(redact(f"{account.name}: {doing}: {type(exc).__name__}: {exc}", [account.password]), away=away)
 
 
 def cursor_source(account: ImapAccount, folder: str) -> str:
@@ -99,12 +109,26 @@ def connect(account: ImapAccount, options: ImapOptions) -> imaplib2.IMAP4:
             conn = _IMAP4(account.host, account.port, timeout=options.timeout_seconds)
             if account.security == "starttls":
                 conn.starttls(ca_certs=account.ca_file)
+        _keep_alive(conn.sock)
         conn.login(account.username, account.password)
         return conn
     except _IMAP_FAILURES as exc:
         if conn is not None:
             logout(conn)
         raise _failure(account, exc, f"connect to {account.host}:{account.port}") from None
+
+
+# A server that vanished without closing the connection (host down, a NAT forgot it) is
+# noticed by the kernel after about KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_PROBES
+# seconds of silence, not only when IDLE is re-issued.
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_PROBES = 60, 15, 4
+
+
+def _keep_alive(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in (("TCP_KEEPIDLE", KEEPALIVE_IDLE), ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL), ("TCP_KEEPCNT", KEEPALIVE_PROBES)):
+        if hasattr(socket, name):  # Linux names; elsewhere the system's defaults stay
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
 
 
 def logout(conn: imaplib2.IMAP4) -> None:
@@ -357,20 +381,32 @@ def ingest_once(
 
 
 class Backoff:
-    """Exponential backoff with jitter, so that many ingesters do not reconnect in step."""
+    """Exponential backoff with jitter, so that many ingesters do not reconnect in step.
 
-    def __init__(self, initial: float, maximum: float, rng: Optional[random.Random] = None) -> None:
-        self.initial, self.maximum = initial, maximum
+    Each wait is up to `growth` times the one before: with a growth of 1.25 a wait is about
+    a quarter of the time already waited, so a server back after an outage is found again
+    within about a quarter of that outage.
+    """
+
+    def __init__(self, initial: float, maximum: float, rng: Optional[random.Random] = None, growth: float = 2.0) -> None:
+        self.initial, self.maximum, self.growth = initial, maximum, growth
         self.failures = 0
         self.rng = rng or random.Random()
 
     def next_delay(self) -> float:
-        ceiling = min(self.maximum, self.initial * (2**self.failures))
+        ceiling = min(self.maximum, self.initial * (self.growth**self.failures))
         self.failures += 1
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
     def reset(self) -> None:
         self.failures = 0
+
+
+# A server that is away (restarting, unreachable, dropped us) is tried again soon and often,
+# so mail waits little once it is back; one that answers no (a refused login, a failing
+# ingest) is tried ever more rarely, so that a wrong password does not lock the account.
+AWAY_GROWTH = 1.25
+REFUSED_GROWTH = 2.0
 
 
 def server_has_idle(conn: imaplib2.IMAP4) -> bool:
@@ -382,8 +418,17 @@ def _changed_meanwhile(conn: imaplib2.IMAP4) -> bool:
     return bool(data and data[-1] is not None)
 
 
+def _connection_ended(conn: imaplib2.IMAP4) -> bool:
+    """True once imaplib2's reader saw the connection end (BYE, EOF, socket error, no answer)."""
+    return bool(getattr(conn, "Terminate", False))
+
+
 def _wait_for_change(conn: imaplib2.IMAP4, options: ImapOptions, stop: threading.Event) -> None:
-    """Block in IDLE until the server reports a change, the re-issue time comes, or stop is set."""
+    """Block in IDLE until the server reports a change, the re-issue time comes, or stop is set.
+
+    Re-issuing IDLE (RFC 2177: before 29 minutes) is also the check that the server still
+    answers: the DONE that ends it must be acknowledged within the command timeout.
+    """
     done = threading.Event()
     outcome: dict[str, Any] = {}
 
@@ -391,14 +436,37 @@ def _wait_for_change(conn: imaplib2.IMAP4, options: ImapOptions, stop: threading
         outcome["aborted"] = result[2] if len(result) > 2 else None
         done.set()
 
+    idle_seconds = int(options.idle_minutes * 60)
     # imaplib2 refuses a float timeout; ending IDLE at this timeout re-issues it (RFC 2177).
-    conn.idle(timeout=int(options.idle_minutes * 60), callback=on_idle_end)
+    conn.idle(timeout=idle_seconds, callback=on_idle_end)
+    # imaplib2 arms the end of IDLE in this thread, after its reader has passed the server's
+    # "+ idling"; an EXISTS sent right behind it (mail that came after our last fetch; Dovecot
+    # reports it as IDLE starts) can be read before that and would end nothing: the mail would
+    # wait for the next one or for the re-issue. Any command ends IDLE.
+    if _changed_meanwhile(conn):
+        conn.noop()
+    # imaplib2 ends a silent connection by itself; this bound only guards against it not doing so.
+    deadline = time.monotonic() + idle_seconds + 2 * options.timeout_seconds + 5
     while not done.wait(0.2):
         if stop.is_set():
             return
+        if time.monotonic() > deadline:
+            raise imaplib2.IMAP4.abort("IDLE was not acknowledged: the server does not answer")
     if outcome.get("aborted") is not None:
         typ, value = outcome["aborted"]
         raise imaplib2.IMAP4.abort(f"IDLE ended: {value}")
+
+
+class _Outage:
+    """Since when a folder could not be watched, how many reconnects failed, and why."""
+
+    def __init__(self) -> None:
+        self.since = time.monotonic()
+        self.attempts = 0
+        self.reason = ""
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.since
 
 
 def watch_folder(
@@ -411,13 +479,39 @@ def watch_folder(
     stop: threading.Event,
     batch_size: int = 200,
 ) -> None:
-    """Ingest a folder as mail arrives (IDLE, or polling without it) until stop is set."""
-    backoff = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds)
+    """Ingest a folder as mail arrives (IDLE, or polling without it) until stop is set.
+
+    Every (re)connection first fetches from the cursor, then waits in IDLE: mail that came
+    while the connection was down is stored at once, not when the next one arrives. A lost
+    connection and the reconnect are logged as warnings.
+    """
+    away = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds, growth=AWAY_GROWTH)
+    refused = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds, growth=REFUSED_GROWTH)
     source = cursor_source(account, folder)
+    secrets = [account.password]
+    outage: Optional[_Outage] = None
     while not stop.is_set():
         conn = None
         try:
-            conn = connect(account, options)
+            try:
+                conn = connect(account, options)
+            except ImapError as exc:
+                first = outage is None
+                outage = outage or _Outage()
+                outage.attempts += 1
+                delay = (away if exc.away else refused).next_delay()
+                reason = redact(str(exc), secrets)
+                # The first failure, or a new reason, is a warning; the same failure again is not.
+                level = logging.WARNING if first or reason != outage.reason else logging.INFO
+                outage.reason = reason
+                log.log(level, "%s: cannot connect (attempt %d, %.1f s so far): %s; next attempt in %.1f s",
+                        source, outage.attempts, outage.seconds(), reason, delay)
+                stop.wait(delay)
+                continue
+            if outage is not None:
+                log.warning("%s: reconnected after %.1f s (%d failed attempts); fetching from the cursor before IDLE",
+                            source, outage.seconds(), outage.attempts)
+                outage = None
             while not stop.is_set():
                 summary = ingest_folder(
                     sessionmaker, conn, account, folder, classifier, config, options, batch_size, should_stop=stop.is_set
@@ -426,7 +520,8 @@ def watch_folder(
                     break
                 if summary.status != "ok":
                     raise ImapError(summary.error or "ingest failed")
-                backoff.reset()
+                away.reset()
+                refused.reset()
                 if summary.read:
                     log.info("%s: %d read, %d new tickets", source, summary.read, summary.new_tickets)
                 if _changed_meanwhile(conn):
@@ -436,8 +531,15 @@ def watch_folder(
                 else:
                     stop.wait(options.poll_seconds)
         except (ImapError, *_IMAP_FAILURES) as exc:
-            delay = backoff.next_delay()
-            log.warning("%s: %s; reconnecting in %.1f s", source, redact(str(exc), [account.password]), delay)
+            outage = _Outage()
+            reason = redact(str(exc), secrets)
+            if conn is not None and (_connection_ended(conn) or isinstance(exc, (imaplib2.IMAP4.abort, OSError, EOFError))):
+                delay = away.next_delay()
+                log.warning("%s: connection lost: %s; reconnecting in %.1f s", source, reason, delay)
+            else:
+                delay = refused.next_delay()
+                log.warning("%s: %s; reconnecting in %.1f s", source, reason, delay)
+            outage.reason = reason
             stop.wait(delay)
         finally:
             if conn is not None:
