@@ -366,6 +366,17 @@ def test_uid_set_parse_fetch_backoff_and_redact():
         raise imap._failure(type("A", (), {"name": "x", "password": "pw"})(), ValueError("pw"), "doing")
 
 
+def test_a_server_back_after_an_outage_is_found_again_within_half_the_outage():
+    import random
+
+    for seed in range(200):
+        for outage in (3.0, 8.0, 30.0, 120.0, 900.0):
+            backoff, waited = Backoff(1.0, 300.0, random.Random(seed), growth=imap.AWAY_GROWTH), 0.0
+            while waited < outage:
+                waited += backoff.next_delay()
+            assert waited - outage <= 0.5 * outage + 1.0, (seed, outage, waited)
+
+
 def test_idle_is_reissued_after_its_timeout_and_keeps_delivering(dovecot, mail_user, account, sessionmaker, watcher, caplog):
     caplog.set_level(logging.INFO, logger="triage.ingest.imap")
     watcher(options=ImapOptions(idle_minutes=1 / 60, timeout_seconds=10))  # IDLE ends after 1 s, as after 25 min
@@ -481,3 +492,23 @@ def test_mail_arriving_between_the_fetch_and_idle_is_not_left_for_the_next_one(d
         wait_for(lambda: len(sent) >= n, 10)
         latency = wait_for(lambda: messages_count(sessionmaker) >= n, 10)
         assert latency < 2.0, f"mail {n} waited {latency:.1f} s in the folder"
+
+
+def test_a_refused_login_is_retried_ever_more_rarely_and_warned_once(dovecot, account, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    wrong = account.__class__(**{**account.__dict__, "password": 'not "the" pass\\word'})
+    watcher(acct=wrong, options=ImapOptions(timeout_seconds=2, backoff_initial_seconds=0.2, backoff_max_seconds=30))
+
+    def attempts() -> list:
+        return [r for r in caplog.records if "cannot connect" in r.getMessage()]
+
+    # Dovecot answers a wrong password after 2 s, and then ever later: the LOGINs that follow
+    # time out, which must not pass for a server that is merely away.
+    wait_for(lambda: len(attempts()) >= 4, 30)
+    found = [re.search(r"so far\): (.*); next attempt in ([\d.]+) s", r.getMessage()).groups() for r in attempts()]
+    assert "AUTHENTICATIONFAILED" in found[0][0] and attempts()[0].levelno == logging.WARNING
+    for (before, _), (reason, _), record in zip(found, found[1:], attempts()[1:]):
+        assert record.levelno == (logging.INFO if reason == before else logging.WARNING)  # a repeat is not news
+    # Doubling from 0.2 s: the fourth wait is 0.8-1.6 s (for a server that is away it would be at most 0.4 s).
+    assert float(found[3][1]) >= 0.8, found
+    assert wrong.password not in caplog.text and 'pass\\word' not in caplog.text

@@ -458,12 +458,14 @@ def _wait_for_change(conn: imaplib2.IMAP4, options: ImapOptions, stop: threading
 
 
 class _Outage:
-    """Since when a folder could not be watched, how many reconnects failed, and why."""
+    """Since when a folder could not be watched, how many reconnects failed, why, and whether
+    the server refused (rather than was away)."""
 
     def __init__(self) -> None:
         self.since = time.monotonic()
         self.attempts = 0
         self.reason = ""
+        self.refused = False
 
     def seconds(self) -> float:
         return time.monotonic() - self.since
@@ -499,7 +501,10 @@ def watch_folder(
                 first = outage is None
                 outage = outage or _Outage()
                 outage.attempts += 1
-                delay = (away if exc.away else refused).next_delay()
+                # Once the server has said no, a later timeout may be its penalty delay for
+                # wrong passwords, not an absence: keep trying rarely until it says yes.
+                outage.refused = outage.refused or not exc.away
+                delay = (refused if outage.refused else away).next_delay()
                 reason = redact(str(exc), secrets)
                 # The first failure, or a new reason, is a warning; the same failure again is not.
                 level = logging.WARNING if first or reason != outage.reason else logging.INFO
