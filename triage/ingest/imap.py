@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 # depend on how large the messages in a chunk happen to be.
 FETCH_GROUP_BYTES = 16 * 1024 * 1024
 _IMAP_FAILURES = (imaplib2.IMAP4.error, OSError, ssl.SSLError, EOFError)
+# The failures of a connection rather than of a command: the server is away or went away.
+_TRANSPORT_FAILURES = (imaplib2.IMAP4.abort, OSError, EOFError)
 
 
 class ImapError(Exception):
@@ -59,7 +61,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 def _failure(account: ImapAccount, exc: BaseException, doing: str) -> ImapError:
-    away = isinstance(exc, (imaplib2.IMAP4.abort, OSError, EOFError)) and not isinstance(exc, ssl.SSLCertVerificationError)
+    away = isinstance(exc, _TRANSPORT_FAILURES) and not isinstance(exc, ssl.SSLCertVerificationError)
     return ImapError(redact(f"{account.name}: {doing}: {type(exc).__name__}: {exc}", [account.password]), away=away)
 
 
@@ -457,18 +459,65 @@ def _wait_for_change(conn: imaplib2.IMAP4, options: ImapOptions, stop: threading
         raise imaplib2.IMAP4.abort(f"IDLE ended: {value}")
 
 
-class _Outage:
-    """Since when a folder could not be watched, how many reconnects failed, why, and whether
-    the server refused (rather than was away)."""
+class _Reconnects:
+    """When to try a folder's server again, and what to log about it.
 
-    def __init__(self) -> None:
-        self.since = time.monotonic()
+    The first failure of an outage, and a new reason, are warnings; the same failure again is
+    not news. The reconnect says how long the folder was not watched.
+    """
+
+    def __init__(self, source: str, options: ImapOptions, secrets: list[str]) -> None:
+        self.source, self.secrets = source, secrets
+        self.away = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds, growth=AWAY_GROWTH)
+        self.refused = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds, growth=REFUSED_GROWTH)
+        self.since: Optional[float] = None  # when the folder stopped being watched
         self.attempts = 0
         self.reason = ""
-        self.refused = False
+        self.said_no = False
 
-    def seconds(self) -> float:
-        return time.monotonic() - self.since
+    def _begin(self, reason: str) -> bool:
+        first = self.since is None
+        if first:
+            self.since, self.attempts, self.said_no = time.monotonic(), 0, False
+        news = first or reason != self.reason
+        self.reason = reason
+        return news
+
+    def lost(self, conn: imaplib2.IMAP4, exc: BaseException) -> float:
+        """A connection that worked failed; the wait before the next attempt."""
+        reason = redact(str(exc), self.secrets)
+        self._begin(reason)
+        if _connection_ended(conn) or isinstance(exc, _TRANSPORT_FAILURES):
+            delay = self.away.next_delay()
+            log.warning("%s: connection lost: %s; reconnecting in %.1f s", self.source, reason, delay)
+        else:  # the connection is fine, the ingest failed (the run records why)
+            delay = self.refused.next_delay()
+            log.warning("%s: %s; reconnecting in %.1f s", self.source, reason, delay)
+        return delay
+
+    def cannot_connect(self, exc: ImapError) -> float:
+        """A connection attempt failed; the wait before the next one."""
+        reason = redact(str(exc), self.secrets)
+        news = self._begin(reason)
+        self.attempts += 1
+        # Once the server has said no, a later timeout may be its penalty delay for wrong
+        # passwords, not an absence: keep trying rarely until it says yes.
+        self.said_no = self.said_no or not exc.away
+        delay = (self.refused if self.said_no else self.away).next_delay()
+        log.log(logging.WARNING if news else logging.INFO, "%s: cannot connect (attempt %d, %.1f s so far): %s; "
+                "next attempt in %.1f s", self.source, self.attempts, time.monotonic() - (self.since or 0), reason, delay)
+        return delay
+
+    def connected(self) -> None:
+        if self.since is not None:
+            log.warning("%s: reconnected after %.1f s (%d failed attempts); fetching from the cursor before IDLE",
+                        self.source, time.monotonic() - self.since, self.attempts)
+            self.since = None
+
+    def worked(self) -> None:
+        """A fetch succeeded: the server is usable again (not merely accepting connections)."""
+        self.away.reset()
+        self.refused.reset()
 
 
 def watch_folder(
@@ -487,36 +536,17 @@ def watch_folder(
     while the connection was down is stored at once, not when the next one arrives. A lost
     connection and the reconnect are logged as warnings.
     """
-    away = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds, growth=AWAY_GROWTH)
-    refused = Backoff(options.backoff_initial_seconds, options.backoff_max_seconds, growth=REFUSED_GROWTH)
     source = cursor_source(account, folder)
-    secrets = [account.password]
-    outage: Optional[_Outage] = None
+    reconnects = _Reconnects(source, options, [account.password])
     while not stop.is_set():
-        conn = None
         try:
-            try:
-                conn = connect(account, options)
-            except ImapError as exc:
-                first = outage is None
-                outage = outage or _Outage()
-                outage.attempts += 1
-                # Once the server has said no, a later timeout may be its penalty delay for
-                # wrong passwords, not an absence: keep trying rarely until it says yes.
-                outage.refused = outage.refused or not exc.away
-                delay = (refused if outage.refused else away).next_delay()
-                reason = redact(str(exc), secrets)
-                # The first failure, or a new reason, is a warning; the same failure again is not.
-                level = logging.WARNING if first or reason != outage.reason else logging.INFO
-                outage.reason = reason
-                log.log(level, "%s: cannot connect (attempt %d, %.1f s so far): %s; next attempt in %.1f s",
-                        source, outage.attempts, outage.seconds(), reason, delay)
-                stop.wait(delay)
-                continue
-            if outage is not None:
-                log.warning("%s: reconnected after %.1f s (%d failed attempts); fetching from the cursor before IDLE",
-                            source, outage.seconds(), outage.attempts)
-                outage = None
+            conn = connect(account, options)
+        except ImapError as exc:
+            stop.wait(reconnects.cannot_connect(exc))
+            continue
+        reconnects.connected()
+        delay = 0.0
+        try:
             while not stop.is_set():
                 summary = ingest_folder(
                     sessionmaker, conn, account, folder, classifier, config, options, batch_size, should_stop=stop.is_set
@@ -525,8 +555,7 @@ def watch_folder(
                     break
                 if summary.status != "ok":
                     raise ImapError(summary.error or "ingest failed")
-                away.reset()
-                refused.reset()
+                reconnects.worked()
                 if summary.read:
                     log.info("%s: %d read, %d new tickets", source, summary.read, summary.new_tickets)
                 if _changed_meanwhile(conn):
@@ -536,19 +565,10 @@ def watch_folder(
                 else:
                     stop.wait(options.poll_seconds)
         except (ImapError, *_IMAP_FAILURES) as exc:
-            outage = _Outage()
-            reason = redact(str(exc), secrets)
-            if conn is not None and (_connection_ended(conn) or isinstance(exc, (imaplib2.IMAP4.abort, OSError, EOFError))):
-                delay = away.next_delay()
-                log.warning("%s: connection lost: %s; reconnecting in %.1f s", source, reason, delay)
-            else:
-                delay = refused.next_delay()
-                log.warning("%s: %s; reconnecting in %.1f s", source, reason, delay)
-            outage.reason = reason
-            stop.wait(delay)
+            delay = reconnects.lost(conn, exc)
         finally:
-            if conn is not None:
-                logout(conn)
+            logout(conn)
+        stop.wait(delay)
 
 
 def watch(
