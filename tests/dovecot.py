@@ -91,7 +91,7 @@ def _make_certificate(root: Path) -> Optional[tuple[Path, Path]]:
     return (cert, key) if result.returncode == 0 else None
 
 
-def _group_members(group: int) -> list[int]:
+def group_members(group: int) -> list[int]:
     """Live (not zombie) processes of a process group; the group outlives its leader."""
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
@@ -151,6 +151,8 @@ class Dovecot:
     def start(self) -> None:
         """Start the master and wait until it listens; a start that fails leaves nothing running."""
         sigterm_raises_keyboard_interrupt()
+        if self.group is None:  # a killed master leaves its pid file; the new one is read below
+            (self.root / "run" / "master.pid").unlink(missing_ok=True)
         _RUNNING.add(self)
         # The daemon keeps inherited pipes open, so its output goes to a file, not a pipe. It
         # daemonizes into a session of its own: Ctrl-C on the terminal reaches only the tests,
@@ -180,7 +182,7 @@ class Dovecot:
 
     def processes(self) -> list[int]:
         """The pids still running of this server: its master's process group."""
-        return _group_members(self.group) if self.group else []
+        return group_members(self.group) if self.group else []
 
     def stop(self, timeout: float = 10.0) -> None:
         """End every process of the server and return once all are gone and the port is free.
@@ -199,9 +201,9 @@ class Dovecot:
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + wait
-            while _group_members(group) and time.monotonic() < deadline:
+            while group_members(group) and time.monotonic() < deadline:
                 time.sleep(0.02)
-            if not _group_members(group):
+            if not group_members(group):
                 break
         # The listener must be free before a restart binds the same port again.
         deadline = time.monotonic() + timeout

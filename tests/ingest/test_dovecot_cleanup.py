@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dovecot import Dovecot
+from dovecot import Dovecot, group_members
 
 TESTS = Path(__file__).resolve().parent.parent
 
@@ -146,3 +146,26 @@ def test_stop_ends_every_process_at_once_even_with_a_client_in_idle(dovecot):
             client.shutdown()
         kill_leftovers(leftover_processes(str(server.root), group), str(server.root))
         server.cleanup()
+
+
+def test_restart_keeps_port_users_and_mail_and_tracks_the_new_processes(dovecot):
+    from mail import complaint
+
+    server = Dovecot()
+    server.start()
+    try:
+        old_group, port = server.group, server.port
+        server.append("keeper@example.test", complaint())
+        os.kill(old_group, signal.SIGKILL)  # a master killed hard leaves its pid file behind
+        server.restart()
+        assert server.port == port and server.group not in (None, old_group)
+        assert server.group in server.processes() and group_members(old_group) == []
+        client = server.client("keeper@example.test")  # same password, same mail store
+        try:
+            assert client.select("INBOX", readonly=True) == ("OK", [b"1"])
+        finally:
+            client.logout()
+    finally:
+        server.cleanup()
+    assert server.processes() == [] and group_members(old_group) == []
+
