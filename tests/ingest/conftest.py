@@ -37,8 +37,8 @@ def dovecot() -> Iterator[Dovecot]:
             pytest.fail(f"IMAP tests cannot run: {reason}")
         pytest.skip(reason)
     server = Dovecot()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.cleanup()
