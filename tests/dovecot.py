@@ -93,16 +93,8 @@ def _make_certificate(root: Path) -> Optional[tuple[Path, Path]]:
 
 def group_members(group: int) -> list[int]:
     """Live (not zombie) processes of a process group; the group outlives its leader."""
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:  # no /proc: ask the kernel whether anyone is left
-        try:
-            os.killpg(group, 0)
-            return [group]
-        except ProcessLookupError:
-            return []
     members = []
-    for entry in entries:
+    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
@@ -180,6 +172,19 @@ class Dovecot:
         except (OSError, ValueError):
             return None
 
+    def _owns(self, group: int) -> bool:
+        """Whether the group is still this server's: pids wrap around quickly on a busy machine,
+        and once a group is empty its number may lead someone else's processes."""
+        for pid in group_members(group):
+            try:
+                here = os.readlink(f"/proc/{pid}/cwd")
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if here.startswith(str(self.root)) or str(self.root) in cmdline:
+                return True
+        return False
+
     def processes(self) -> list[int]:
         """The pids still running of this server: its master's process group."""
         return group_members(self.group) if self.group else []
@@ -193,11 +198,12 @@ class Dovecot:
         group = self.group or self._master_pid()
         self.group = None
         _RUNNING.discard(self)
-        if group is None:
+        if group is None or not self._owns(group):
             return
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(group, sig)
+                os.killpg(group, signal.SIGCONT)  # a stopped process acts on SIGTERM only once continued
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + wait
