@@ -1,8 +1,10 @@
-"""The test Dovecot leaves no process behind when a test fails or the run is interrupted.
+"""The test Dovecot leaves no process behind: when stopped, restarted, when a test fails or
+the run is interrupted.
 
-Each case runs a small pytest session in a child process with the real `dovecot` fixture,
-then looks for any process of that server: its command line names the server's folder, or
-it is in the master's process group (the children keep the group after the master is gone).
+The interrupted cases run a small pytest session in a child process with the real `dovecot`
+fixture, then look for any process of that server: its command line names the server's
+folder, or it is a dovecot process in the master's group (the children keep the group after
+the master is gone).
 """
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ def leftover_processes(root: str, group: int) -> list[tuple[int, str]]:
         except OSError:
             continue  # gone meanwhile
         state, _ppid, pgrp = stat.rsplit(")", 1)[1].split()[:3]
-        if state != "Z" and (root in cmdline or int(pgrp) == group):
+        if state != "Z" and (root in cmdline or (int(pgrp) == group and cmdline.startswith("dovecot"))):
             found.append((int(entry.name), cmdline.strip()))
     return found
 
