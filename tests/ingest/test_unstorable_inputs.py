@@ -1,0 +1,142 @@
+"""Imports whose inputs carry characters no database stores (lone UTF-16 surrogates, NUL):
+every input is stored or quarantined, the run succeeds, and a replay adds no quarantine rows."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from builders import FixedClassifier
+from instagram_fake import BASE_TS, PROFILE
+from triage.ingest.files import read_path
+from triage.ingest.runner import run_ingest
+from triage.models import IngestRun, Message, QuarantinedInput, Ticket
+from triage.pipeline import PipelineConfig
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
+
+
+def count(session, model, *where) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def import_paths(sessionmaker, *paths: Path, batch_size: int = 3):
+    items = (item for p in paths for item in read_path(p))
+    return run_ingest(sessionmaker, "import", items, FixedClassifier(), PipelineConfig(), batch_size=batch_size)
+
+
+def comments_export(tmp_path: Path) -> Path:
+    """An instaloader export with lone surrogates and NULs written as JSON escapes, as instaloader can."""
+    folder = tmp_path / PROFILE
+    folder.mkdir()
+    c = lambda i, user, text, **kw: {"id": 18_900_000_000_000_000 + i, "created_at": BASE_TS + i, "text": text,
+                                     "owner": {"username": user, **kw}, "answers": []}
+    comments = [
+        c(1, "dewi", "insentif belum masuk \\ud83d", full_name="Dewi \\ud83d\\u0000Ayu"),
+        c(2, "rudi\\u0000\\udce9", "saldo pelatihan sisa \\u0000 300rb"),
+        c(3, "sari", "sertifikat \\ude00 belum terbit \\ud83d\\ude00"),
+        c(4, "\\ud83d", "insentif gelombang 9?"),
+        c(5, "budi", "rekening BNI tidak aktif"),
+    ]
+    comments[0]["answers"] = [c(6, "ani\\ud83d", "sama \\ud83d min")]
+    comments.append({"id": "x\\ud83d", "created_at": BASE_TS, "text": "id rusak \\ud83d \\u0000", "owner": {"username": "z"}})
+    # json.dumps would escape the backslashes: write the escapes themselves, as they appear in an export.
+    text = json.dumps(comments).replace("\\\\u", "\\u")
+    (folder / "DCbadUnicode_comments.json").write_text(text)
+    return folder
+
+
+def test_instagram_export_with_lone_surrogates_and_nul_imports_every_comment(runner, app, tmp_path):
+    folder = comments_export(tmp_path)
+    result = runner.invoke(args=["ingest", "instagram", "--from-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "read:        7" in result.output and "quarantined: 1" in result.output
+    assert "invalid comment id 'x\\ud83d'" in result.output
+    with app.app_context():
+        from triage.db import get_session
+
+        session = get_session()
+        run = session.scalars(sa.select(IngestRun)).one()
+        assert run.status == "ok" and (run.new_tickets, run.threaded, run.quarantined) == (5, 1, 1)
+        by_id = {m.source_id[-1]: m for m in session.scalars(sa.select(Message))}
+        assert by_id["1"].text == "insentif belum masuk \ufffd" and by_id["1"].author_name == "Dewi \ufffdAyu"
+        assert by_id["1"].meta["unstorable_characters"]["surrogates_replaced"] == ["author_name", "text"]
+        assert by_id["2"].author == "rudi\ufffd" and by_id["2"].text == "saldo pelatihan sisa  300rb"
+        assert by_id["2"].meta["unstorable_characters"] == {"nul_removed": ["author", "text"], "surrogates_replaced": ["author"]}
+        assert by_id["3"].text == "sertifikat \ufffd belum terbit 😀"
+        assert by_id["4"].author == "\ufffd"
+        assert by_id["6"].ticket_id == by_id["1"].ticket_id and by_id["6"].author == "ani\ufffd"
+        row = session.scalars(sa.select(QuarantinedInput)).one()
+        assert row.reason == "invalid comment id 'x\\ud83d'" and "id rusak \ufffd " in row.payload
+        assert row.seen_count == 1
+
+    again = runner.invoke(args=["ingest", "instagram", "--from-dir", str(folder)])
+    assert again.exit_code == 0 and "duplicates:  6" in again.output and "quarantined: 1" in again.output
+    with app.app_context():
+        session = get_session()
+        assert session.scalars(sa.select(QuarantinedInput.seen_count)).all() == [2]
+        assert count(session, Message) == 6
+
+
+def test_jsonl_with_lone_surrogates_and_nul_in_every_field(sessionmaker, session, tmp_path):
+    lines = [
+        '{"channel": "email", "author": "a\\ud83d@example.com", "text": "insentif \\ud83d belum \\u0000 masuk",'
+        ' "subject": "Insentif\\u0000 \\udce9", "source_id": "<j1\\ud83d@x>", "created_at": "2026-11-20T08:00:00Z"}',
+        '{"channel": "email", "author": "a\\ud83d@example.com", "text": "masih belum min",'
+        ' "in_reply_to": "<j1\\ud83d@x>", "source_id": "<j2@x>", "created_at": "2026-11-20T09:00:00Z"}',
+        '{"channel": "instagram", "author": "\\u0000", "text": "saldo sisa", "created_at": "2026-11-20T08:00:00Z"}',
+        '{"channel": "email\\ud83d", "author": "b@example.com", "text": "x", "created_at": "2026-11-20T08:00:00Z"}',
+        '{"channel": "email", "author": "c@example.com", "created_at": "2026-11-20T08:00:00Z", "note": "\\ud83d\\u0000"}',
+        '{"channel": "email", "author": "d@example.com", "text": "sertifikat belum terbit", "created_at": "2026-11-20T10:00:00Z"}',
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    first = import_paths(sessionmaker, path)
+    assert first.status == "ok", first.error
+    assert (first.new_tickets, first.threaded, first.quarantined) == (2, 1, 3)
+    j1 = session.scalars(sa.select(Message).where(Message.source_id.like("<j1%"))).one()
+    assert j1.text == "insentif \ufffd belum  masuk" and j1.subject == "Insentif \ufffd" and j1.author == "a\ufffd@example.com"
+    j2 = session.scalars(sa.select(Message).filter_by(source_id="<j2@x>")).one()
+    assert j2.ticket_id == j1.ticket_id and j2.in_reply_to == j1.source_id
+    reasons = sorted(r.reason for r in session.scalars(sa.select(QuarantinedInput)))
+    assert reasons == ["missing author", "missing field 'text'", "unknown channel 'email\ufffd' (expected one of email, instagram)"]
+    missing = session.scalars(sa.select(QuarantinedInput).filter_by(reason="missing field 'text'")).one()
+    assert '"note": "\ufffd"' in missing.payload
+
+    second = import_paths(sessionmaker, path)
+    assert second.status == "ok" and second.quarantined == 3 and second.duplicates == 3
+    assert sorted(session.scalars(sa.select(QuarantinedInput.seen_count))) == [2, 2, 2]
+    assert [r.quarantined for r in session.scalars(sa.select(IngestRun).order_by(IngestRun.id))] == [3, 3]
+
+
+def test_mail_in_utf7_with_lone_surrogates_imports(sessionmaker, session, tmp_path):
+    """UTF-7 (still a registered mail charset) decodes "+2D0-" to a lone surrogate, in headers and body."""
+    mail = (
+        b"From: =?utf-7?Q?Bu+2D0-di?= <budi@example.com>\r\nSubject: =?utf-7?Q?Insentif_+2D0-belum?=\r\n"
+        b"Message-ID: <utf7@x>\r\nDate: Mon, 23 Nov 2026 09:12:00 +0700\r\n"
+        b"Content-Type: text/plain; charset=utf-7\r\n\r\nInsentif belum masuk +2D0- x\r\n"
+    )
+    (tmp_path / "utf7.eml").write_bytes(mail)
+    (tmp_path / "box.mbox").write_bytes(b"From MAILER-DAEMON Thu Nov 26 08:00:00 2026\n" + mail.replace(b"<utf7@x>", b"<utf7-2@x>")
+                                        + b"\nFrom MAILER-DAEMON Thu Nov 26 08:00:00 2026\nX-Garbage: +2D0-\n\n")
+    summary = import_paths(sessionmaker, tmp_path / "utf7.eml", tmp_path / "box.mbox", FIXTURES / "complaint.eml")
+    assert summary.status == "ok", summary.error
+    assert (summary.read, summary.quarantined) == (4, 1)
+    message = session.scalars(sa.select(Message).filter_by(source_id="<utf7@x>")).one()
+    assert message.text == "Insentif belum masuk \ufffd x" and message.subject == "Insentif \ufffdbelum"
+    assert message.author_name == "Bu\ufffddi"
+    assert count(session, Ticket) == 2  # the two UTF-7 mails thread together; complaint.eml is its own
+
+
+def test_importing_the_same_bad_files_twice_keeps_one_row_per_bad_input(sessionmaker, session, tmp_path):
+    paths = [FIXTURES / "mixed.mbox", FIXTURES / "comments.jsonl", FIXTURES / "broken.eml", comments_export(tmp_path)]
+    first = import_paths(sessionmaker, *paths)
+    rows = count(session, QuarantinedInput)
+    assert first.quarantined == rows == 9
+    second = import_paths(sessionmaker, *paths)
+    assert second.quarantined == 9  # the run's own counter counts what it quarantined
+    assert count(session, QuarantinedInput) == rows
+    assert set(session.scalars(sa.select(QuarantinedInput.seen_count))) == {2}
+    runs = session.scalars(sa.select(IngestRun.id).order_by(IngestRun.id)).all()
+    assert set(session.scalars(sa.select(QuarantinedInput.run_id))) == {runs[-1]}

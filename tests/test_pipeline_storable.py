@@ -1,0 +1,216 @@
+"""Records enter the store whatever characters they carry, and one record that the database
+refuses costs only itself; a database that fails costs the run, never a record."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from builders import T0, FixedClassifier, record
+from triage.ingest.record import Rejected
+from triage.ingest.runner import run_ingest
+from triage.models import Contact, IngestRun, Message, QuarantinedInput, Ticket
+from triage.pipeline import PipelineConfig, process_batch
+
+CONFIG = PipelineConfig()
+HALF = "\ud83d"  # the first half of an emoji's UTF-16 pair, alone (as a JSON escape "\ud83d" reads)
+LOW = "\udce9"  # a lone low surrogate: what Python's surrogateescape makes of a stray byte 0xE9
+
+
+def count(session, model, *where) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_every_field_of_a_record_is_made_storable_and_the_change_noted(session):
+    hostile = record(
+        source_id=f"<id{HALF}\x00@x>",
+        author=f"Bu{LOW}di\x00 <budi{HALF}@example.com>",
+        author_name=f"Budi {HALF}\x00Santoso",
+        subject=f"Insentif {HALF}belum\x00 masuk",
+        text=f"Insentif saya belum masuk {HALF} \x00 padahal sudah {LOW} lama \ud83d\ude00",
+        in_reply_to=f"<unknown{LOW}@x>",
+        references=(f"<ref{HALF}@x>", "<plain@x>"),
+        raw_ref=f"/tmp/in{LOW}box.mbox#\x003",
+        meta={"tag": f"a{HALF}b", "nested": {f"k{LOW}": [f"v\x00{HALF}", 3, None, {"deep": "\x00"}]}},
+        sent_at=T0,
+    )
+    outcome = process_batch(session, [hostile], FixedClassifier(), CONFIG, source="t")[0]
+    session.commit()  # the commit is what failed: PostgreSQL and SQLite refuse these characters
+    assert outcome.kind == "new"
+    message = session.scalars(sa.select(Message)).one()
+    assert message.text == "Insentif saya belum masuk \ufffd  padahal sudah \ufffd lama 😀"
+    assert message.subject == "Insentif \ufffdbelum masuk"
+    assert message.author == "budi\ufffd@example.com" and message.author_name == "Budi \ufffdSantoso"
+    assert message.source_id.startswith("<id\ufffd@x>") and "\x00" not in message.source_id
+    assert message.in_reply_to.startswith("<unknown\ufffd@x>")
+    assert message.thread_refs[0].startswith("<ref\ufffd@x>") and message.thread_refs[1] == "<plain@x>"
+    assert message.raw_ref == "/tmp/in\ufffdbox.mbox#3"
+    assert message.meta["tag"] == "a\ufffdb"
+    assert message.meta["nested"] == {"k\ufffd": ["v\ufffd", 3, None, {"deep": ""}]}
+    noted = message.meta["unstorable_characters"]
+    assert noted["nul_removed"] == ["author", "author_name", "meta", "raw_ref", "source_id", "subject", "text"]
+    assert noted["surrogates_replaced"] == [
+        "author", "author_name", "in_reply_to", "meta", "raw_ref", "references", "source_id", "subject", "text"
+    ]
+    contact = session.scalars(sa.select(Contact)).one()
+    assert contact.handle == "budi\ufffd@example.com"
+    ticket = session.get(Ticket, outcome.ticket_id)
+    assert ticket.subject == "Insentif \ufffdbelum masuk" and "\x00" not in ticket.preview
+
+
+def test_ids_that_differ_only_in_unstorable_characters_stay_apart_and_replies_still_find_them(session):
+    first = record(source_id=f"<a{HALF}@x>", author="a@example.com", sent_at=T0)
+    second = record(source_id=f"<a{LOW}@x>", author="b@example.com", sent_at=T0 + timedelta(minutes=1))
+    third = record(source_id="<a\x00@x>", author="c@example.com", sent_at=T0 + timedelta(minutes=2))
+    reply = record(in_reply_to=f"<a{LOW}@x>", author="d@example.com", sent_at=T0 + timedelta(minutes=3))
+    outcomes = process_batch(session, [first, second, third, reply], FixedClassifier(), CONFIG)
+    session.commit()
+    assert [o.kind for o in outcomes] == ["new", "new", "new", "threaded"]
+    assert outcomes[3].ticket_id == outcomes[1].ticket_id
+    assert count(session, Message) == 4
+    # A replay of the same hostile ids is a duplicate, not a fourth message.
+    again = [record(source_id=s, author="a@example.com") for s in (f"<a{HALF}@x>", f"<a{LOW}@x>", "<a\x00@x>")]
+    assert [o.kind for o in process_batch(session, again, FixedClassifier(), CONFIG)] == ["duplicate"] * 3
+
+
+def test_a_record_that_fails_validation_is_quarantined_storably_with_the_whole_record(session):
+    empty = record(source_id=f"<e{HALF}@x>", author=f"x{LOW}@example.com", text=f" \x00 ", subject=f"s{HALF}")
+    outcome = process_batch(session, [empty, record()], FixedClassifier(), CONFIG, source="t")
+    session.commit()
+    assert [o.kind for o in outcome] == ["quarantined", "new"]
+    row = session.scalars(sa.select(QuarantinedInput)).one()
+    assert row.reason == "empty text"
+    payload = json.loads(row.payload)
+    assert payload["author"] == "x\ufffd@example.com" and payload["subject"] == "s\ufffd"
+
+
+def test_rejected_items_with_unstorable_reference_reason_and_payload_are_quarantined(session):
+    items = [
+        Rejected(f"/tmp/x{LOW}.json\x00#1", f"invalid comment id 'a{HALF}'", f'{{"text": "\x00{HALF}"}}'),
+        Rejected("/tmp/y.jsonl:2", "invalid JSON", "x" * 30_000 + HALF),
+        record(),
+    ]
+    outcomes = process_batch(session, items, FixedClassifier(), CONFIG, source="t")
+    session.commit()
+    assert [o.kind for o in outcomes] == ["quarantined", "quarantined", "new"]
+    rows = session.scalars(sa.select(QuarantinedInput).order_by(QuarantinedInput.id)).all()
+    assert rows[0].source_ref == "/tmp/x\ufffd.json#1" and rows[0].reason == "invalid comment id 'a\ufffd'"
+    assert rows[0].payload == '{"text": "\ufffd"}'
+    assert len(rows[1].payload) == 20_000
+    assert count(session, Message) == 1
+
+
+# -- the second wall: a record the database refuses inside the flush --------------------------
+
+POISON = {
+    # table, marker column, the SQL test that picks the poisoned row
+    "messages": "text LIKE '%RACUN%'",
+    "tickets": "subject LIKE '%RACUN%'",
+    "contacts": "handle LIKE '%racun%'",
+}
+
+
+def _poison(session, table: str) -> None:
+    """A trigger that refuses one marked row, as a database refuses a value it cannot hold."""
+    when = POISON[table]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text(
+            f"CREATE FUNCTION poison_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.{when} THEN RAISE EXCEPTION 'poisoned row in {table}' USING ERRCODE = 'check_violation'; END IF; "
+            "RETURN NEW; END $$"
+        ))
+        session.execute(sa.text(f"CREATE TRIGGER poison BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION poison_{table}()"))
+    else:
+        session.execute(sa.text(
+            f"CREATE TRIGGER poison BEFORE INSERT ON {table} WHEN NEW.{when} "
+            f"BEGIN SELECT RAISE(ABORT, 'poisoned row in {table}'); END"
+        ))
+    session.commit()
+
+
+@pytest.mark.parametrize("table", sorted(POISON))
+def test_a_record_refused_inside_the_flush_alone_is_quarantined_with_its_payload(session, table):
+    _poison(session, table)
+    batch = [record(author=f"p{n}@example.com", sent_at=T0 + timedelta(minutes=n)) for n in range(6)]
+    k = 3
+    batch[k] = record(author="racun@example.com", subject="RACUN di subjek", text="RACUN insentif belum masuk",
+                      sent_at=T0 + timedelta(minutes=k))
+    batch.append(Rejected("/tmp/broken.jsonl:9", "invalid JSON", "{broken"))
+    batch.append(record(in_reply_to=batch[2].source_id, author="p2@example.com", sent_at=T0 + timedelta(minutes=9)))
+    outcomes = process_batch(session, batch, FixedClassifier(), CONFIG, source="t", run_id=None)
+    session.commit()
+    kinds = [o.kind for o in outcomes]
+    assert kinds == ["new", "new", "new", "quarantined", "new", "new", "quarantined", "threaded"]
+    assert f"poisoned row in {table}" in outcomes[k].reason and "IntegrityError" in outcomes[k].reason
+    stored = set(session.scalars(sa.select(Message.source_id)))
+    assert stored == {r.source_id for i, r in enumerate(batch) if i not in (k, 6)}
+    assert outcomes[7].ticket_id == outcomes[2].ticket_id
+    rows = {row.source_ref: row for row in session.scalars(sa.select(QuarantinedInput))}
+    assert set(rows) == {"email:" + batch[k].source_id, "/tmp/broken.jsonl:9"}
+    payload = json.loads(rows["email:" + batch[k].source_id].payload)
+    assert payload["text"] == "RACUN insentif belum masuk" and payload["author"] == "racun@example.com"
+    assert payload["source_id"] == batch[k].source_id and payload["sent_at"].startswith("2026-11-20")
+    assert count(session, Ticket) == 5 and count(session, Contact) == 5
+
+
+# -- infrastructure errors fail the run; they never quarantine a record -----------------------
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_an_infrastructure_error_fails_the_run_quarantines_nothing_and_a_rerun_stores_all(sessionmaker, engine, session, error):
+    failing = {"on": True}
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def lose_the_database(conn, cursor, statement, parameters, context, executemany):
+        if failing["on"] and statement.lstrip().upper().startswith("INSERT INTO MESSAGES"):
+            raise getattr(engine.dialect.dbapi, error)("database is locked")
+
+    items = [record(author=f"r{n}@example.com") for n in range(4)] + [Rejected("/tmp/bad.jsonl:1", "invalid JSON", "{")]
+    first = run_ingest(sessionmaker, "import", iter(items), FixedClassifier(), CONFIG, batch_size=10)
+    assert first.status == "failed" and "database is locked" in first.error
+    assert count(session, QuarantinedInput) == 0 and count(session, Message) == 0
+    assert session.get(IngestRun, first.run_id).status == "failed"
+
+    failing["on"] = False
+    second = run_ingest(sessionmaker, "import", iter(items), FixedClassifier(), CONFIG, batch_size=10)
+    assert second.status == "ok" and (second.new_tickets, second.quarantined) == (4, 1)
+    assert count(session, Message) == 4
+    assert session.scalars(sa.select(QuarantinedInput.reason)).all() == ["invalid JSON"]
+
+
+def test_an_infrastructure_error_in_a_batch_of_one_is_not_quarantined(session, engine):
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def lose_the_database(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO MESSAGES"):
+            raise engine.dialect.dbapi.OperationalError("server closed the connection unexpectedly")
+
+    with pytest.raises(sa.exc.OperationalError):
+        process_batch(session, [record()], FixedClassifier(), CONFIG, source="t")
+    session.rollback()
+    assert count(session, QuarantinedInput) == 0
+
+
+# -- one row per bad input ---------------------------------------------------------------------
+
+
+def test_the_same_bad_input_seen_again_is_one_row_with_a_count_and_the_last_sighting(session):
+    runs = [IngestRun(source="t", status="ok"), IngestRun(source="t", status="ok")]
+    session.add_all(runs)
+    session.commit()
+    bad = lambda: [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{"), record(text="  ", source_id="<empty@x>")]
+    first = process_batch(session, bad() + [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{")], FixedClassifier(),
+                          CONFIG, source="t", run_id=runs[0].id)
+    session.commit()
+    second = process_batch(session, bad(), FixedClassifier(), CONFIG, source="t", run_id=runs[1].id)
+    session.commit()
+    assert [o.kind for o in first + second] == ["quarantined"] * 5
+    rows = session.scalars(sa.select(QuarantinedInput).order_by(QuarantinedInput.id)).all()
+    assert [(r.source_ref, r.seen_count) for r in rows] == [("/tmp/a.jsonl:1", 3), ("email:<empty@x>", 2)]
+    assert all(r.run_id == runs[1].id and r.last_seen_at >= r.created_at for r in rows)
+    # Another payload under the same reference is another input; another source too.
+    process_batch(session, [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{{")], FixedClassifier(), CONFIG, source="t")
+    process_batch(session, [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{")], FixedClassifier(), CONFIG, source="u")
+    session.commit()
+    assert count(session, QuarantinedInput) == 4
