@@ -199,7 +199,7 @@ def test_the_same_bad_input_seen_again_is_one_row_with_a_count_and_the_last_sigh
     runs = [IngestRun(source="t", status="ok"), IngestRun(source="t", status="ok")]
     session.add_all(runs)
     session.commit()
-    bad = lambda: [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{"), record(text="  ", source_id="<empty@x>")]
+    bad = lambda: [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{"), record(text="  ", source_id="<empty@x>", sent_at=T0)]
     first = process_batch(session, bad() + [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{")], FixedClassifier(),
                           CONFIG, source="t", run_id=runs[0].id)
     session.commit()

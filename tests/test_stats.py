@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from builders import ticket, user
 from triage import stats
 from triage.history import WIB, history
-from triage.models import IngestRun, QuarantinedInput, Ticket, utcnow
+from triage.models import IngestRun, Ticket, utcnow
+from triage.quarantine import quarantine
 
 
 def test_backlog_sla_and_review_figures(session):
@@ -69,8 +70,11 @@ def test_ingest_health_marks_stalled_sources(session):
         IngestRun(source="imap:inbox", started_at=now - timedelta(minutes=5), status="ok", fetched=3),
         IngestRun(source="imap:inbox", started_at=now - timedelta(hours=2), status="failed", error="timeout"),
         IngestRun(source="instagram:prakerja", started_at=now - timedelta(hours=1), status="ok"),
-        QuarantinedInput(source="imap:inbox", source_ref="uid 9", reason="empty text"),
     ])
+    session.commit()
+    for seen in (now - timedelta(days=3), now - timedelta(hours=1)):  # one input, seen twice
+        quarantine(session, "imap:inbox", "uid 9", "empty text", None, None, now=seen)
+    quarantine(session, "instagram:prakerja", "c/1", "missing time", "{}", None, now=now - timedelta(days=2))
     session.commit()
     every = timedelta(minutes=15)
     scheduled = {"imap:inbox": every, "instagram:prakerja": every, "never-ran": every}
@@ -79,9 +83,15 @@ def test_ingest_health_marks_stalled_sources(session):
     assert health["imap:inbox"].failures_24h == 1 and health["imap:inbox"].quarantined_24h == 1
     assert health["instagram:prakerja"].stalled  # 60 min > 3 x 15 min
     assert health["never-ran"].stalled and health["never-ran"].last_status == "never run"
-    assert stats.quarantined_total(session) == 1
+    assert health["instagram:prakerja"].quarantined_24h == 0  # seen two days ago
+    assert stats.quarantined_total(session) == 2
     data = stats.api_stats(session, scheduled, now)
-    assert [h["stalled"] for h in data["ingest"]] == [False, True, True] and data["quarantined_total"] == 1
+    assert [h["stalled"] for h in data["ingest"]] == [False, True, True] and data["quarantined_total"] == 2
+    inbox = data["quarantine"][0]
+    assert (inbox["source_ref"], inbox["seen_count"]) == ("uid 9", 2)
+    assert inbox["first_seen_at"] == (now - timedelta(days=3)).isoformat()
+    assert inbox["last_seen_at"] == (now - timedelta(hours=1)).isoformat()
+    assert [e["source"] for e in data["quarantine"]] == ["imap:inbox", "instagram:prakerja"]
 
 
 def test_only_successful_runs_keep_a_source_healthy_and_imports_never_stall(session):

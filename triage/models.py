@@ -287,17 +287,22 @@ class IngestRun(Base):
 
 
 class QuarantinedInput(Base):
-    """An input that could not become a message, kept with the reason so nothing is lost."""
+    """An input that could not become a message, kept with the reason so nothing is lost:
+    one row per input (triage.quarantine), however many runs saw it."""
 
     __tablename__ = "quarantined_inputs"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # sha256 of (source, source_ref, payload): the input's identity (triage.quarantine.input_key)
+    input_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     source: so.Mapped[str] = so.mapped_column(sa.String(200), index=True)
     source_ref: so.Mapped[str] = so.mapped_column(sa.String(1000))
-    reason: so.Mapped[str] = so.mapped_column(sa.Text)
+    reason: so.Mapped[str] = so.mapped_column(sa.Text)  # the latest sighting's
     payload: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
-    run_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ingest_runs.id"))
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    run_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ingest_runs.id"))  # the latest run that saw it
+    seen_count: so.Mapped[int] = so.mapped_column(default=1)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)  # first seen
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
 
 
 class AuditEvent(Base):

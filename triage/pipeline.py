@@ -1,10 +1,12 @@
 """The pipeline: turn inbound records into threaded, classified, prioritized tickets.
 
-`process_batch` runs inside the caller's transaction. The batch is classified in one
-call and stored in one go: contacts, thread candidates and replied-to messages are read
-in a few queries, threading is worked out in memory, and everything is written in one
-flush inside a savepoint. If that fails, the batch is stored again record by record, a
-savepoint each, so one bad record is quarantined without undoing the others.
+`process_batch` runs inside the caller's transaction. Every record is first made storable
+(triage.ingest.storable). The batch is classified in one call and stored in one go:
+contacts, thread candidates and replied-to messages are read in a few queries, threading
+is worked out in memory, and everything is written in one flush inside a savepoint. If
+that fails, the batch is stored again record by record, a savepoint each, so one bad
+record is quarantined without undoing the others. A failing database is not a bad record:
+that error rolls the batch back and fails the run, which resumes from its cursor.
 """
 from __future__ import annotations
 
@@ -22,17 +24,18 @@ from triage.classifier import Classifier, Prediction
 from triage.classifier.entities import extract_entities
 from triage.classifier.text import classification_text
 from triage.ingest.record import InboundRecord, Rejected
+from triage.ingest.storable import make_record_storable
 from triage.models import (
     CHANNELS,
     AuditEvent,
     Contact,
     Message,
-    QuarantinedInput,
     Ticket,
     utcnow,
 )
 from triage.metrics import CLASSIFY_SECONDS
 from triage.priority import compute_due
+from triage.quarantine import quarantine, record_payload
 from triage.revisions import DUPLICATE, Revision, sort_replays
 from triage.taxonomy import NOISE, OTHER
 
@@ -84,18 +87,9 @@ def validate(record: InboundRecord, now: datetime) -> Optional[str]:
     return None
 
 
-def _no_nul(value: Optional[str]) -> Optional[str]:
-    # PostgreSQL text cannot hold NUL; it carries no meaning in a complaint anyway.
-    return value.replace("\x00", "") if value and "\x00" in value else value
-
-
 def _clean_text(record: InboundRecord, config: PipelineConfig) -> tuple[str, dict]:
-    """The text to store (NUL-free, capped) and the record's meta noting what changed."""
+    """The text to store (capped) and the record's meta noting what changed."""
     meta = dict(record.meta)
-    if any("\x00" in (v or "") for v in (record.text, record.subject, record.author, record.author_name)):
-        meta["nul_removed"] = True
-        record.text, record.subject = _no_nul(record.text) or "", _no_nul(record.subject)
-        record.author, record.author_name = _no_nul(record.author) or "", _no_nul(record.author_name)
     text = record.text
     if len(text) > config.max_message_chars:
         meta["truncated_from_chars"] = len(text)
@@ -104,16 +98,18 @@ def _clean_text(record: InboundRecord, config: PipelineConfig) -> tuple[str, dic
 
 
 def _quarantine(session: so.Session, source: str, ref: str, reason: str, payload: Optional[str], run_id: Optional[int]) -> Outcome:
-    session.add(
-        QuarantinedInput(
-            source=source,
-            source_ref=_no_nul(ref)[:1000],
-            reason=_no_nul(reason),
-            payload=_no_nul((payload or "")[:20_000]) or None,
-            run_id=run_id,
-        )
-    )
+    quarantine(session, source, ref, reason, payload, run_id)
     return Outcome("quarantined", reason=reason)
+
+
+# A database that fails (locked, unreachable, a lost connection) says nothing about the
+# record being stored: quarantining it would lose a good message.
+INFRASTRUCTURE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError,
+                         sa.exc.TimeoutError, sa.exc.PendingRollbackError, MemoryError)
+
+
+def _is_infrastructure_error(exc: BaseException) -> bool:
+    return isinstance(exc, INFRASTRUCTURE_ERRORS) or getattr(exc, "connection_invalidated", False)
 
 
 def _resolve_merges(session: so.Session, ticket: AnyTicket) -> AnyTicket:
@@ -455,7 +451,7 @@ class _Batch:
             self._remember(ticket, contact)
         elif ticket.first_response_at is None or record.sent_at < ticket.first_response_at:
             ticket.first_response_at = record.sent_at
-        handle, name = contact_handle(record.channel, _no_nul(record.author) or "")
+        handle, name = contact_handle(record.channel, record.author)
         self._add_message(
             ticket,
             record,
@@ -581,25 +577,36 @@ def _store(
 ) -> dict[int, Outcome]:
     """Store the batch in one savepoint; if anything in it fails, roll that back and store
     record by record, each in a savepoint of its own, so one bad record never stops the
-    ones behind it: it alone is quarantined."""
+    ones behind it: it alone is quarantined. An infrastructure error is raised instead."""
     if len(items) > 1:
         try:
             with session.begin_nested():
                 return _store_together(session, items, config)
-        except Exception:  # noqa: BLE001 - the slow path below finds the record at fault
-            pass
+        except Exception as exc:  # noqa: BLE001 - the slow path below finds the record at fault
+            if _is_infrastructure_error(exc):
+                raise
     outcomes: dict[int, Outcome] = {}
     for item in items:
         try:
             with session.begin_nested():
                 outcomes.update(_store_together(session, [item], config))
         except Exception as exc:  # one record must never stop the ones behind it
+            if _is_infrastructure_error(exc):
+                raise
             record = item.record
             ref = record.raw_ref or f"{record.channel}:{record.source_id}"
-            outcomes[item.index] = _quarantine(
-                session, source, ref, f"pipeline error: {type(exc).__name__}: {exc}"[:2000], record.text, run_id
-            )
+            reason = f"pipeline error: {type(exc).__name__}: {exc}"[:2000]
+            outcomes[item.index] = _quarantine(session, source, ref, reason, record_payload(record), run_id)
     return outcomes
+
+
+def _begin_before_savepoints(session: so.Session) -> None:
+    """pysqlite begins a transaction only at the first write: a savepoint opened before that
+    starts a transaction of its own, which its release commits (a batch before its cursor, a
+    quarantine row of a batch that then fails). Begin the caller's transaction first."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def process_batch(
@@ -614,16 +621,18 @@ def process_batch(
 ) -> list[Outcome]:
     """Store a batch of records in the caller's transaction; one outcome per item, in order."""
     now = now or utcnow()
+    _begin_before_savepoints(session)
     outcomes: list[Optional[Outcome]] = [None] * len(items)
     valid: list[tuple[int, InboundRecord]] = []
     for i, item in enumerate(items):
-        if isinstance(item, Rejected):
+        if isinstance(item, Rejected):  # made storable where it is written
             outcomes[i] = _quarantine(session, source, item.source_ref, item.reason, item.payload, run_id)
             continue
+        make_record_storable(item)
         reason = validate(item, now)
         if reason:
             ref = item.raw_ref or f"{item.channel}:{item.source_id}"
-            outcomes[i] = _quarantine(session, source, ref, reason, item.text, run_id)
+            outcomes[i] = _quarantine(session, source, ref, reason, record_payload(item), run_id)
             continue
         if item.sent_at > now + FUTURE_TOLERANCE:  # type: ignore[operator]
             item.meta["claimed_sent_at"] = item.sent_at.isoformat()  # type: ignore[union-attr]
@@ -632,7 +641,7 @@ def process_batch(
 
     # Replays: already stored, or repeated inside this batch; a seen id with other content
     # is a revision (triage.revisions).
-    handles = [contact_handle(r.channel, _no_nul(r.author) or "")[0] for _, r in valid]
+    handles = [contact_handle(r.channel, r.author)[0] for _, r in valid]
     verdicts = sort_replays(session, [r for _, r in valid], handles, config.max_message_chars)
     fresh: list[tuple[int, InboundRecord]] = []
     revised: dict[int, Revision] = {}

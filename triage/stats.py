@@ -20,6 +20,7 @@ from triage.models import IngestRun, QuarantinedInput, Ticket, User, active_clau
 AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
 CONFIDENCE_BINS = 10
 STALLED_INTERVALS = 3
+QUARANTINE_SHOWN = 20  # the dashboard lists the most recently seen quarantined inputs
 
 
 @dataclass(frozen=True)
@@ -177,10 +178,10 @@ def ingest_health(
             .group_by(IngestRun.source)
         ).all()
     )
-    quarantined = dict(
+    quarantined = dict(  # inputs seen in the last day, each once however often seen
         session.execute(
             sa.select(QuarantinedInput.source, sa.func.count())
-            .where(QuarantinedInput.created_at >= day_ago)
+            .where(QuarantinedInput.last_seen_at >= day_ago)
             .group_by(QuarantinedInput.source)
         ).all()
     )
@@ -207,7 +208,27 @@ def ingest_health(
 
 
 def quarantined_total(session: so.Session) -> int:
+    """How many distinct inputs are in quarantine."""
     return session.scalar(sa.select(sa.func.count()).select_from(QuarantinedInput)) or 0
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    source: str
+    source_ref: str
+    reason: str
+    seen_count: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+def quarantine_entries(session: so.Session, limit: Optional[int] = QUARANTINE_SHOWN) -> list[QuarantineEntry]:
+    """Quarantined inputs, the most recently seen first (the payload stays in the database)."""
+    q = QuarantinedInput
+    query = sa.select(q.source, q.source_ref, q.reason, q.seen_count, q.created_at, q.last_seen_at).order_by(
+        q.last_seen_at.desc(), q.id.desc()
+    )
+    return [QuarantineEntry(*row) for row in session.execute(query.limit(limit))]
 
 
 def api_stats(
@@ -251,4 +272,15 @@ def api_stats(
             for h in ingest_health(session, intervals, now)
         ],
         "quarantined_total": quarantined_total(session),
+        "quarantine": [
+            {
+                "source": e.source,
+                "source_ref": e.source_ref,
+                "reason": e.reason,
+                "seen_count": e.seen_count,
+                "first_seen_at": e.first_seen_at.isoformat(),
+                "last_seen_at": e.last_seen_at.isoformat(),
+            }
+            for e in quarantine_entries(session)
+        ],
     }

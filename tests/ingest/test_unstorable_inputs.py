@@ -102,7 +102,7 @@ def test_jsonl_with_lone_surrogates_and_nul_in_every_field(sessionmaker, session
     reasons = sorted(r.reason for r in session.scalars(sa.select(QuarantinedInput)))
     assert reasons == ["missing author", "missing field 'text'", "unknown channel 'email\ufffd' (expected one of email, instagram)"]
     missing = session.scalars(sa.select(QuarantinedInput).filter_by(reason="missing field 'text'")).one()
-    assert '"note": "\ufffd"' in missing.payload
+    assert '"note": "\ufffd\\u0000"' in missing.payload  # the NUL written as JSON's escape: storable text
 
     second = import_paths(sessionmaker, path)
     assert second.status == "ok" and second.quarantined == 3 and second.duplicates == 3

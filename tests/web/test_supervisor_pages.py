@@ -31,7 +31,7 @@ def test_csv_export(client, auth, supervisor, session):
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][0] == "category" and ["missing_incentive", "0", "0", "0", "1", "1"] in rows  # builders' T0 is days ago
-    for table in ("channels", "flow", "agents", "confidence", "ingest"):
+    for table in ("channels", "flow", "agents", "confidence", "ingest", "quarantine"):
         assert client.get(f"/supervisor/export/{table}.csv").status_code == 200
     assert client.get("/supervisor/export/secrets.csv").status_code == 404
 
@@ -85,3 +85,31 @@ def test_auto_assign_round_robin_from_the_team_page(client, auth, supervisor, se
 
     held = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == agent.id, Ticket.status == "claimed"))
     assert held == 2
+
+
+def test_dashboard_lists_quarantined_inputs_with_count_and_last_sighting(client, auth, supervisor, session):
+    from datetime import timedelta
+
+    from triage.models import utcnow
+    from triage.quarantine import quarantine
+
+    now = utcnow()
+    for hours in (50, 26, 2):
+        quarantine(session, "import", "/data/komentar.jsonl:7", "invalid JSON", "{", None, now=now - timedelta(hours=hours))
+    quarantine(session, "imap:support", "INBOX/42", "empty text", None, None, now=now - timedelta(hours=5))
+    session.commit()
+    auth.login("supervisor1")
+    html = client.get("/supervisor/").get_data(as_text=True)
+    table = html.split('id="quarantine"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    assert cells[0][:4] == ["import", "/data/komentar.jsonl:7", "invalid JSON", "3 kali"]
+    assert cells[0][4] != cells[0][5]  # first and last sighting
+    assert cells[1][:4] == ["imap:support", "INBOX/42", "empty text", "1 kali"]  # seen before the other's last
+    assert re.search(r'id="quarantined-total">2<', html)
+    rows_csv = list(csv.reader(io.StringIO(client.get("/supervisor/export/quarantine.csv").get_data(as_text=True))))
+    assert rows_csv[0] == ["source", "source_ref", "reason", "seen_count", "first_seen_at", "last_seen_at"]
+    assert rows_csv[1][:4] == ["import", "/data/komentar.jsonl:7", "invalid JSON", "3"]
+    auth.post("/language", {"lang": "en", "next": "/"})
+    english = client.get("/supervisor/").get_data(as_text=True).split('id="quarantine"')[1].split("</table>")[0]
+    assert "3 times" in english and "Last seen" in english

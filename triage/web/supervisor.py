@@ -60,6 +60,7 @@ def _figures():
         "confidence": live.confidence,
         "ingest": stats.ingest_health(s, _intervals()),
         "quarantined": stats.quarantined_total(s),
+        "quarantine": stats.quarantine_entries(s),
     }
 
 
@@ -116,6 +117,11 @@ def export(table: str):
         return _csv("confidence", ["confidence_from", "confidence_to", "open_tickets"], [[i / 10, (i + 1) / 10, n] for i, n in enumerate(stats.confidence_distribution(s))])
     if table == "ingest":
         return _csv("ingest", ["source", "last_started_at", "last_status", "failures_24h", "quarantined_24h", "stalled"], [[h.source, h.last_started_at.isoformat() if h.last_started_at else "", h.last_status, h.failures_24h, h.quarantined_24h, h.stalled] for h in stats.ingest_health(s, _intervals())])
+    if table == "quarantine":
+        header = ["source", "source_ref", "reason", "seen_count", "first_seen_at", "last_seen_at"]
+        rows = [[e.source, e.source_ref, e.reason, e.seen_count, e.first_seen_at.isoformat(), e.last_seen_at.isoformat()]
+                for e in stats.quarantine_entries(s, limit=None)]
+        return _csv("quarantine", header, rows)
     abort(404)
 
 
