@@ -37,6 +37,7 @@ from triage.metrics import CLASSIFY_SECONDS
 from triage.priority import compute_due
 from triage.quarantine import quarantine, record_payload
 from triage.revisions import DUPLICATE, Revision, sort_replays
+from triage.transactions import is_infrastructure_error, savepoint
 from triage.taxonomy import NOISE, OTHER
 
 PREVIEW_CHARS = 200
@@ -100,16 +101,6 @@ def _clean_text(record: InboundRecord, config: PipelineConfig) -> tuple[str, dic
 def _quarantine(session: so.Session, source: str, ref: str, reason: str, payload: Optional[str], run_id: Optional[int]) -> Outcome:
     quarantine(session, source, ref, reason, payload, run_id)
     return Outcome("quarantined", reason=reason)
-
-
-# A database that fails (locked, unreachable, a lost connection) says nothing about the
-# record being stored: quarantining it would lose a good message.
-INFRASTRUCTURE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError,
-                         sa.exc.TimeoutError, sa.exc.PendingRollbackError, MemoryError)
-
-
-def _is_infrastructure_error(exc: BaseException) -> bool:
-    return isinstance(exc, INFRASTRUCTURE_ERRORS) or getattr(exc, "connection_invalidated", False)
 
 
 def _resolve_merges(session: so.Session, ticket: AnyTicket) -> AnyTicket:
@@ -580,33 +571,24 @@ def _store(
     ones behind it: it alone is quarantined. An infrastructure error is raised instead."""
     if len(items) > 1:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 return _store_together(session, items, config)
         except Exception as exc:  # noqa: BLE001 - the slow path below finds the record at fault
-            if _is_infrastructure_error(exc):
+            if is_infrastructure_error(exc):
                 raise
     outcomes: dict[int, Outcome] = {}
     for item in items:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 outcomes.update(_store_together(session, [item], config))
         except Exception as exc:  # one record must never stop the ones behind it
-            if _is_infrastructure_error(exc):
+            if is_infrastructure_error(exc):
                 raise
             record = item.record
             ref = record.raw_ref or f"{record.channel}:{record.source_id}"
             reason = f"pipeline error: {type(exc).__name__}: {exc}"[:2000]
             outcomes[item.index] = _quarantine(session, source, ref, reason, record_payload(record), run_id)
     return outcomes
-
-
-def _begin_before_savepoints(session: so.Session) -> None:
-    """pysqlite begins a transaction only at the first write: a savepoint opened before that
-    starts a transaction of its own, which its release commits (a batch before its cursor, a
-    quarantine row of a batch that then fails). Begin the caller's transaction first."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
 
 
 def process_batch(
@@ -621,7 +603,6 @@ def process_batch(
 ) -> list[Outcome]:
     """Store a batch of records in the caller's transaction; one outcome per item, in order."""
     now = now or utcnow()
-    _begin_before_savepoints(session)
     outcomes: list[Optional[Outcome]] = [None] * len(items)
     valid: list[tuple[int, InboundRecord]] = []
     for i, item in enumerate(items):

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from triage.ingest.record import InboundRecord
 from triage.ingest.storable import storable
 from triage.models import QuarantinedInput, utcnow
+from triage.transactions import savepoint
 
 REF_CHARS, PAYLOAD_CHARS = 1000, 20_000
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -61,5 +62,5 @@ def quarantine(
             "reason": insert.excluded.reason,
         },
     )
-    with session.begin_nested():
+    with savepoint(session):
         session.execute(upsert)
