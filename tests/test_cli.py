@@ -15,7 +15,7 @@ def test_db_upgrade_then_demo_loads_once(database_url, tmp_path):
     app = create_app(Settings(database_url=database_url, secret_key="k", instance_path=tmp_path / "inst"))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0 and "database at revision 0005" in result.output
+    assert result.exit_code == 0 and "database at revision 0006" in result.output
 
     demo = tmp_path / "demo.jsonl"
     rows = [

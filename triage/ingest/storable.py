@@ -83,8 +83,27 @@ _TEXT_FIELDS = ("channel", "author", "text", "subject", "author_name", "raw_ref"
 _ID_FIELDS = ("source_id", "in_reply_to")
 
 
+def _plainly_storable(record: InboundRecord) -> bool:
+    """One check of all the record's strings at once, for the records with nothing to change."""
+    strings = [record.channel, record.source_id, record.author, record.text, record.direction, *record.references]
+    strings += [v for v in (record.subject, record.author_name, record.in_reply_to, record.raw_ref) if v is not None]
+    nested = False
+    for key, value in record.meta.items():
+        strings.append(key)
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, (dict, list, tuple)):
+            nested = True
+    joined = "".join(strings)
+    if "\x00" in joined or _has_surrogates(joined):
+        return False
+    return not nested or storable_json(record.meta) is record.meta
+
+
 def make_record_storable(record: InboundRecord) -> None:
     """Make every text field of the record storable, in place, and note in its meta what changed."""
+    if _plainly_storable(record):
+        return
     changed: dict[str, tuple[str, ...]] = {}
     for name in _TEXT_FIELDS + _ID_FIELDS:
         value: Optional[str] = getattr(record, name)
