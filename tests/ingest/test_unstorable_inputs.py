@@ -3,6 +3,7 @@ every input is stored or quarantined, the run succeeds, and a replay adds no qua
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -140,3 +141,20 @@ def test_importing_the_same_bad_files_twice_keeps_one_row_per_bad_input(sessionm
     assert set(session.scalars(sa.select(QuarantinedInput.seen_count))) == {2}
     runs = session.scalars(sa.select(IngestRun.id).order_by(IngestRun.id)).all()
     assert set(session.scalars(sa.select(QuarantinedInput.run_id))) == {runs[-1]}
+
+
+def test_file_names_that_are_not_utf8_import(sessionmaker, session, tmp_path):
+    """Linux file names are bytes: Python hands undecodable ones over as lone surrogates."""
+    folder = bytes(tmp_path) + b"/inbox"
+    os.mkdir(folder)
+    with open(folder + b"/komentar\xff.jsonl", "wb") as fh:
+        fh.write(b'{"channel": "email", "author": "a@example.com", "text": "insentif belum", "created_at": "2026-11-20T08:00:00Z"}\n'
+                 b"{broken\n")
+    with open(folder + b"/surat\xfe.txt", "wb") as fh:
+        fh.write(b"hello")
+    summary = import_paths(sessionmaker, Path(os.fsdecode(folder)))
+    assert summary.status == "ok", summary.error
+    assert (summary.new_tickets, summary.quarantined) == (1, 2)
+    assert session.scalars(sa.select(Message.raw_ref)).one().endswith("/inbox/komentar\ufffd.jsonl:1")
+    refs = sorted(session.scalars(sa.select(QuarantinedInput.source_ref)))
+    assert refs[0].endswith("/inbox/komentar\ufffd.jsonl:2") and refs[1].endswith("/inbox/surat\ufffd.txt")
