@@ -158,3 +158,27 @@ def test_file_names_that_are_not_utf8_import(sessionmaker, session, tmp_path):
     assert session.scalars(sa.select(Message.raw_ref)).one().endswith("/inbox/komentar\ufffd.jsonl:1")
     refs = sorted(session.scalars(sa.select(QuarantinedInput.source_ref)))
     assert refs[0].endswith("/inbox/komentar\ufffd.jsonl:2") and refs[1].endswith("/inbox/surat\ufffd.txt")
+
+
+def test_imap_mail_with_lone_surrogates_and_nul_is_stored_and_the_mail_behind_it_too(
+    dovecot, account, mail_user, imap_options, sessionmaker, session
+):
+    from triage.ingest.imap import ingest_once
+
+    head = "From: {name} <{addr}>\r\nTo: bantuan@prakerja.example\r\nDate: Fri, 20 Nov 2026 08:0{n}:00 +0700\r\nMessage-ID: <{mid}>\r\n"
+    utf7 = (head.format(name="=?utf-7?Q?Bu+2D0-di?=", addr="budi@example.com", n=0, mid="u7@imap").encode()
+            + b"Subject: =?utf-7?Q?Insentif_+2D0-belum?=\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n"
+            + b"Insentif belum masuk +2D0- sudah 3 bulan\r\n")
+    nul = (head.format(name="Sari", addr="sari@example.com", n=1, mid="nul@imap").encode()
+           + b"Subject: Saldo\x00 sisa\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSaldo pelatihan \x00\x00 masih sisa\r\n")
+    after = (head.format(name="Andi", addr="andi@example.com", n=2, mid="after@imap").encode()
+             + b"Subject: Sertifikat\r\n\r\nSertifikat belum terbit.\r\n")
+    dovecot.append(mail_user, utf7, nul, after)
+    [summary] = ingest_once(sessionmaker, [account], FixedClassifier(), PipelineConfig(), imap_options)
+    assert summary.status == "ok", summary.error
+    assert (summary.read, summary.new_tickets, summary.quarantined) == (3, 3, 0)
+    by_id = {m.source_id: m for m in session.scalars(sa.select(Message))}
+    assert by_id["<u7@imap>"].text == "Insentif belum masuk \ufffd sudah 3 bulan"
+    assert by_id["<u7@imap>"].author_name == "Bu\ufffddi"
+    assert "\x00" not in by_id["<nul@imap>"].text and "Saldo pelatihan" in by_id["<nul@imap>"].text
+    assert "<after@imap>" in by_id
