@@ -214,3 +214,14 @@ def test_the_same_bad_input_seen_again_is_one_row_with_a_count_and_the_last_sigh
     process_batch(session, [Rejected("/tmp/a.jsonl:1", "invalid JSON", "{")], FixedClassifier(), CONFIG, source="u")
     session.commit()
     assert count(session, QuarantinedInput) == 4
+
+
+def test_every_field_of_a_record_is_checked():
+    """A field added to InboundRecord later must be named in the storable check, or this fails."""
+    import dataclasses
+
+    from triage.ingest import storable
+    from triage.ingest.record import InboundRecord
+
+    named = {*storable.TEXT_FIELDS, *storable.OPTIONAL_TEXT_FIELDS, *storable.CONTAINER_FIELDS}
+    assert {f.name for f in dataclasses.fields(InboundRecord)} - named == {"sent_at"}

@@ -7,7 +7,7 @@ in text and JSON. One such character used to fail the whole batch and every reru
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Optional
+from typing import Any
 
 from triage.ingest.record import InboundRecord
 
@@ -57,72 +57,76 @@ def storable_json(value: Any) -> Any:
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, dict):
-        items = [(storable_json(k), storable_json(v)) for k, v in value.items()]
-        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items())):
+        if all(storable_json(k) is k and storable_json(v) is v for k, v in value.items()):
             return value
-        return dict(items)
+        return {storable_json(k): storable_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        values = [storable_json(v) for v in value]
-        return value if all(v is v0 for v, v0 in zip(values, value)) else type(value)(values)
+        if all(storable_json(v) is v for v in value):
+            return value
+        return type(value)(storable_json(v) for v in value)
     return value
 
 
-def _json_problems(value: Any, found: set[str]) -> None:
+def _strings(value: Any, out: list[str]) -> None:
+    """Every string inside a JSON value (keys too), appended to `out`."""
     if isinstance(value, str):
-        found.update(_problems(value))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _json_problems(key, found)
-            _json_problems(item, found)
-    elif isinstance(value, (list, tuple)):
+        out.append(value)
+        return
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
         for item in value:
-            _json_problems(item, found)
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, (dict, list, tuple)):
+                _strings(item, out)
 
 
-_TEXT_FIELDS = ("channel", "author", "text", "subject", "author_name", "raw_ref", "direction")
-_ID_FIELDS = ("source_id", "in_reply_to")
+# The record's fields that hold text, by kind (a test checks that every field is named).
+# Ids must stay as distinct as they were: a replay must still find its message, a reply
+# the message it answers.
+TEXT_FIELDS = ("channel", "source_id", "author", "text", "direction")
+OPTIONAL_TEXT_FIELDS = ("subject", "author_name", "in_reply_to", "raw_ref")
+CONTAINER_FIELDS = ("references", "meta")
+_FIELDS = TEXT_FIELDS + OPTIONAL_TEXT_FIELDS + CONTAINER_FIELDS
+_ID_FIELDS = frozenset({"source_id", "in_reply_to", "references"})
 
 
 def _plainly_storable(record: InboundRecord) -> bool:
     """One check of all the record's strings at once, for the records with nothing to change."""
     strings = [record.channel, record.source_id, record.author, record.text, record.direction, *record.references]
     strings += [v for v in (record.subject, record.author_name, record.in_reply_to, record.raw_ref) if v is not None]
-    nested = False
-    for key, value in record.meta.items():
-        strings.append(key)
-        if isinstance(value, str):
-            strings.append(value)
-        elif isinstance(value, (dict, list, tuple)):
-            nested = True
+    if record.meta:
+        _strings(record.meta, strings)
     joined = "".join(strings)
-    if "\x00" in joined or _has_surrogates(joined):
-        return False
-    return not nested or storable_json(record.meta) is record.meta
+    return "\x00" not in joined and not _has_surrogates(joined)
+
+
+def _storable_field(value: Any, is_id: bool) -> Any:
+    if not is_id:
+        return storable_json(value)
+    if isinstance(value, str):
+        return storable_id(value)
+    if isinstance(value, (list, tuple)):
+        ids = [storable_id(v) if isinstance(v, str) else v for v in value]
+        return value if all(new is old for new, old in zip(ids, value)) else type(value)(ids)
+    return value
 
 
 def make_record_storable(record: InboundRecord) -> None:
     """Make every text field of the record storable, in place, and note in its meta what changed."""
     if _plainly_storable(record):
         return
-    changed: dict[str, tuple[str, ...]] = {}
-    for name in _TEXT_FIELDS + _ID_FIELDS:
-        value: Optional[str] = getattr(record, name)
-        if value is None:
+    changed: dict[str, set[str]] = {}
+    for name in _FIELDS:
+        value = getattr(record, name)
+        clean = _storable_field(value, name in _ID_FIELDS)
+        if clean is value:
             continue
-        clean = storable_id(value) if name in _ID_FIELDS else storable(value)
-        if clean is not value:
-            changed[name] = _problems(value)
-            setattr(record, name, clean)
-    references = tuple(storable_id(ref) for ref in record.references)
-    if any(new is not old for new, old in zip(references, record.references)):
-        changed["references"] = tuple({p for ref in record.references for p in _problems(ref)})
-        record.references = references
-    meta = storable_json(record.meta)
-    if meta is not record.meta:
-        found: set[str] = set()
-        _json_problems(record.meta, found)
-        changed["meta"] = tuple(found)
-        record.meta = meta
+        found: list[str] = []
+        _strings(value, found)
+        changed[name] = {problem for text in found for problem in _problems(text)}
+        setattr(record, name, clean)
     if changed:
         record.meta[NOTE] = {
             problem: sorted(name for name, problems in changed.items() if problem in problems)
