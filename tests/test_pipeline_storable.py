@@ -143,7 +143,8 @@ def test_a_record_refused_inside_the_flush_alone_is_quarantined_with_its_payload
     session.commit()
     kinds = [o.kind for o in outcomes]
     assert kinds == ["new", "new", "new", "quarantined", "new", "new", "quarantined", "threaded"]
-    assert f"poisoned row in {table}" in outcomes[k].reason and "IntegrityError" in outcomes[k].reason
+    assert outcomes[k].reason.startswith("pipeline error: IntegrityError: ")
+    assert f"poisoned row in {table}" in outcomes[k].reason and "[SQL:" not in outcomes[k].reason
     stored = set(session.scalars(sa.select(Message.source_id)))
     assert stored == {r.source_id for i, r in enumerate(batch) if i not in (k, 6)}
     assert outcomes[7].ticket_id == outcomes[2].ticket_id

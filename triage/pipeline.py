@@ -586,7 +586,9 @@ def _store(
                 raise
             record = item.record
             ref = record.raw_ref or f"{record.channel}:{record.source_id}"
-            reason = f"pipeline error: {type(exc).__name__}: {exc}"[:2000]
+            # The driver's own message: SQLAlchemy's adds the statement and the record's values.
+            detail = exc.orig if isinstance(exc, sa.exc.StatementError) and exc.orig is not None else exc
+            reason = f"pipeline error: {type(exc).__name__}: {detail}"[:2000]
             outcomes[item.index] = _quarantine(session, source, ref, reason, record_payload(record), run_id)
     return outcomes
 
