@@ -215,6 +215,12 @@ def test_an_unknown_charset_decodes_as_utf8_when_it_is(charset):
     assert got.text == "Insentif belum masuk \U0001F62D Sar\u00ed"
 
 
+def test_a_utf7_body_is_read_as_utf7():
+    # UTF-7 is all ASCII bytes: read as UTF-8 it kept "+AOk-" where the sender wrote "\u00e9".
+    got = record(utf8_mail("Insentif caf\u00e9 belum masuk".encode("utf-7"), "utf-7"))
+    assert got.text == "Insentif caf\u00e9 belum masuk"
+
+
 def test_dovecots_nul_stand_ins_do_not_become_euro_signs():
     body = b"Insentif\x80\x80 belum\x80 masuk" + b"\x80" * 65 + b" sejak Oktober\r\n"
     got = record(utf8_mail(body))

@@ -76,6 +76,10 @@ def _ascii_compatible(codec: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _single_byte(codec: str) -> bool:
+    # UTF-7 also turns each high byte into one (replacement) character, but its text is all
+    # ASCII bytes, which UTF-8 would read as the literal "+AOk-": it is no single-byte charset.
+    if not _ascii_compatible(codec):
+        return False
     return len(bytes(range(0x80, 0x100)).decode(codec, errors="replace")) == 0x80
 
 
