@@ -4,21 +4,23 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from triage import claims, db, jobs, migrate, users
-from triage.classifier.entities import extract_entities, masked
-from triage.ingest.files import read_jsonl, read_path
-from triage.ingest.record import InboundRecord, SourceItem
-from triage.ingest.runner import RunSummary
-from triage.jobs import JobContext, run_source
+from triage import claims, db, migrate, users
 from triage.models import ROLES, Ticket, User, utcnow
 from triage.settings import PROJECT_ROOT, Settings
+
+# The ingest machinery (pipeline, parsers, the model) is imported by the commands that
+# ingest, so that the others start in a fraction of a second.
+if TYPE_CHECKING:
+    from triage.ingest.record import SourceItem
+    from triage.ingest.runner import RunSummary
+    from triage.jobs import JobContext
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "messages.jsonl"
 TRAINING_DIR = PROJECT_ROOT / "data" / "training"
@@ -30,11 +32,15 @@ def _settings() -> Settings:
 
 def job_context() -> JobContext:
     """What a job needs, from the app: database, classifier, settings."""
+    from triage.jobs import JobContext
+
     return JobContext(current_app.extensions["triage.sessionmaker"], _classifier(), _settings())
 
 
 def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
     """Run items through the pipeline with the app's settings, classifier and database."""
+    from triage.jobs import run_source
+
     return run_source(job_context(), source, items)
 
 
@@ -92,6 +98,7 @@ def db_current() -> None:
 @with_appcontext
 def import_command(paths: tuple[Path, ...]) -> None:
     """Import .eml files, mbox files, maildir folders and JSON Lines files."""
+    from triage.ingest.files import read_path
 
     def items() -> Iterator[SourceItem]:
         for path in paths:
@@ -124,6 +131,9 @@ def ingest_group() -> None:
 @with_appcontext
 def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     """Ingest Instagram comments: live with --once, or offline with --from-dir DIR."""
+    from triage import jobs
+    from triage.ingest.files import read_path
+
     if once == (from_dir is not None):
         raise click.UsageError("give exactly one of --once or --from-dir DIR")
     if from_dir is not None:
@@ -183,6 +193,8 @@ def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
     """Move demo records in time so that the newest one is a few minutes old."""
+    from triage.ingest.record import InboundRecord
+
     times = [r.sent_at for r in records if isinstance(r, InboundRecord) and r.sent_at]
     shift = (utcnow() - timedelta(minutes=5)) - max(times) if times else timedelta(0)
     for record in records:
@@ -220,6 +232,8 @@ def create_demo_accounts() -> None:
 @with_appcontext
 def demo_command(path: Path) -> None:
     """Create the demo accounts and load the demo complaints into an empty database."""
+    from triage.ingest.files import read_jsonl
+
     create_demo_accounts()
     session = db.get_session()
     if session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
@@ -319,6 +333,8 @@ def evaluate_command(path: Path, show_misses: bool) -> None:
 @with_appcontext
 def classify_command(text: str) -> None:
     """Label one message and show what an agent would see."""
+    from triage.classifier.entities import extract_entities, masked
+
     prediction = _classifier().predict([text])[0]
     click.echo(f"label:        {prediction.label}")
     click.echo(f"confidence:   {prediction.confidence:.3f}")
@@ -343,7 +359,8 @@ def reclassify_command(needs_review_only: bool) -> None:
 
 
 def _classifier():
-    return current_app.extensions["triage.classifier"]
+    """The model, loaded on first use: a missing or stale one stops the command with what to run."""
+    return current_app.extensions["triage.model"].load()
 
 
 def _read_password(password_file: Path | None) -> str:
@@ -486,28 +503,64 @@ def runs_command(limit: int, source: Optional[str]) -> None:
         )
 
 
+COMMANDS = (
+    scheduler_command,
+    runs_command,
+    db_group,
+    import_command,
+    demo_command,
+    ingest_group,
+    users_group,
+    claims_group,
+    train_command,
+    evaluate_command,
+    classify_command,
+    reclassify_command,
+)
+# Flask's own commands that serve or list the pages: only they build the app's web part.
+WEB_COMMANDS = frozenset({"run", "routes", "shell"})
+
+
 def init_app(app: Flask) -> None:
-    for command in (
-        scheduler_command,
-        runs_command,
-        db_group,
-        import_command,
-        demo_command,
-        ingest_group,
-        users_group,
-        claims_group,
-        train_command,
-        evaluate_command,
-        classify_command,
-        reclassify_command,
-    ):
+    for command in COMMANDS:
         app.cli.add_command(command)
 
 
-def main() -> None:
-    """Entry point of the `triage` console command."""
-    from triage import create_app
+class TriageGroup(FlaskGroup):
+    """The `triage` command: its commands are its own, so listing them builds no app."""
 
-    FlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")()
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(click.Group.list_commands(self, ctx))
+
+
+def main() -> None:
+    """Entry point of the `triage` console command; an operator's error ends in one line, exit 2."""
+    from triage import create_app
+    from triage.classifier.card import ModelError
+    from triage.operator_errors import EXIT_CODE, OperatorError, explain_database_error
+    from triage.settings import SettingsError
+
+    built: list[Flask] = []
+
+    def build_app() -> Flask:
+        invoked = click.get_current_context().find_root().invoked_subcommand
+        built.append(create_app(web=invoked is None or invoked in WEB_COMMANDS))
+        return built[-1]
+
+    group = TriageGroup(create_app=build_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")
+    for command in COMMANDS:
+        group.add_command(command)
+    try:
+        group.main(prog_name="triage")
+        return
+    except (SettingsError, ModelError, OperatorError) as exc:
+        message = str(exc)
+    except sa.exc.DBAPIError as exc:
+        explained = explain_database_error(built[-1].extensions["triage.engine"], exc) if built else None
+        if explained is None:
+            raise
+        message = explained
+    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    raise SystemExit(EXIT_CODE)
 if __name__ == "__main__":  # python -m triage.cli
     main()
