@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import run_command as flask_run
 
 from triage import claims, db, migrate, users
 from triage.models import ROLES, Ticket, User, utcnow
@@ -468,7 +469,10 @@ def scheduler_command(run_once: Optional[str]) -> None:
     from triage.schedule import build_schedule
     from triage.scheduler import Scheduler
 
+    from triage.operator_errors import check_database
+
     settings = _settings()
+    check_database(db.get_engine())  # fail now, in one line, not in every job's log
     schedule = build_schedule(settings)
     scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), settings, schedule)
     if run_once is None:
@@ -501,6 +505,16 @@ def runs_command(limit: int, source: Optional[str]) -> None:
             f"{run.fetched:>7} {run.new_tickets:>5} {run.duplicates:>5} {run.threaded:>6} {run.noise:>5} "
             f"{run.quarantined:>5} {run.requests:>5}  {(run.error or '')[:80]}"
         )
+
+
+@click.command("run", params=flask_run.params, help=flask_run.help, short_help=flask_run.short_help)
+@click.pass_context
+def run_command(ctx: click.Context, **options: object) -> None:
+    from triage.operator_errors import check_database
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    check_database(app.extensions["triage.engine"])  # say it before serving 500 pages
+    ctx.invoke(flask_run, **options)
 
 
 COMMANDS = (
@@ -548,7 +562,7 @@ def main() -> None:
         return built[-1]
 
     group = TriageGroup(create_app=build_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")
-    for command in COMMANDS:
+    for command in (*COMMANDS, run_command):
         group.add_command(command)
     try:
         group.main(prog_name="triage")
