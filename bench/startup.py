@@ -1,8 +1,9 @@
 """Start-up time of the `triage` command: `--help` and `runs` against a bare `python -c pass`.
 
-Every figure is the median wall time of N fresh processes, all measured in the same run (one
-after the other, round by round) so a busy machine shifts them together. `triage runs` reads
-a migrated SQLite database of its own in a temporary directory.
+Every figure is the median of N fresh processes, all measured in the same run (one after the
+other, round by round) so a busy machine shifts them together: wall time, and the CPU time
+(user + system) the process used, which other work on the machine disturbs less. `triage runs`
+reads a migrated SQLite database of its own in a temporary directory.
 
     .venv/bin/python bench/startup.py [--runs 7]
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,13 +23,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TRIAGE = str(Path(sys.executable).parent / "triage")
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one process."""
+    cpu, started = _children_cpu(), time.perf_counter()
     done = subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()[-400:]}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -49,18 +57,21 @@ def main() -> None:
             "triage --help": [TRIAGE, "--help"],
             "triage runs": [TRIAGE, "runs"],
         }
-        times: dict[str, list[float]] = {name: [] for name in commands}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         timed(commands["triage --help"], env)  # warm the file cache once, not measured
+        load = os.getloadavg()[0]
         for _ in range(args.runs):
             for name, argv in commands.items():
                 times[name].append(timed(argv, env))
 
-    bare = statistics.median(times["python -c pass"])
-    print(f"median of {args.runs} processes each; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
-    print(f"{'command':16s} {'median s':>9s} {'min s':>7s} {'max s':>7s} {'x bare':>7s}")
+    bare = statistics.median(wall for wall, _ in times["python -c pass"])
+    print(f"median of {args.runs} processes each; {os.cpu_count()} cores; load average {load:.2f} at the start")
+    print(f"{'command':16s} {'wall s':>7s} {'min s':>7s} {'max s':>7s} {'x bare':>7s} {'cpu s':>7s}")
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"{name:16s} {median:9.3f} {min(values):7.3f} {max(values):7.3f} {median / bare:7.1f}")
+        walls = [wall for wall, _ in values]
+        median = statistics.median(walls)
+        cpu = statistics.median(c for _, c in values)
+        print(f"{name:16s} {median:7.3f} {min(walls):7.3f} {max(walls):7.3f} {median / bare:7.1f} {cpu:7.3f}")
 
 
 if __name__ == "__main__":
