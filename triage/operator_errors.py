@@ -7,6 +7,7 @@ code 2 instead of a traceback. Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 from typing import Optional
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -21,8 +22,8 @@ class OperatorError(Exception):
 
 
 def where(engine: sa.Engine) -> str:
-    """The database's URL for a message: no password, no query options."""
-    return engine.url.set(query={}).render_as_string(hide_password=True)
+    """The database's URL for a message: no password, no query options, the path as written."""
+    return unquote(engine.url.set(query={}).render_as_string(hide_password=True))
 
 
 def _reason(exc: BaseException) -> str:
