@@ -493,12 +493,15 @@ def runs_command(limit: int, source: Optional[str]) -> None:
     """List recent ingest runs, newest first."""
     from triage.models import IngestRun
 
-    query = sa.select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc()).limit(limit)
+    # Plain rows of the table: setting up every ORM mapper would cost more than the listing.
+    runs = IngestRun.__table__
+    query = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
     if source:
-        query = query.where(IngestRun.source == source)
+        query = query.where(runs.c.source == source)
+    rows = db.get_session().execute(query).all()
     header = f"{'id':>5} {'source':18} {'started (UTC)':19} {'secs':>6} {'status':8} {'fetched':>7} {'new':>5} {'dup':>5} {'thread':>6} {'noise':>5} {'quar':>5} {'req':>5}  error"
     click.echo(header)
-    for run in db.get_session().scalars(query):
+    for run in rows:
         secs = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "-"
         click.echo(
             f"{run.id:>5} {run.source[:18]:18} {run.started_at:%Y-%m-%d %H:%M:%S} {secs:>6} {run.status:8} "
