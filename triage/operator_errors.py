@@ -26,11 +26,13 @@ def where(engine: sa.Engine) -> str:
     return unquote(engine.url.set(query={}).render_as_string(hide_password=True))
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(engine: sa.Engine, exc: BaseException) -> str:
     """The driver's own words, first line only (SQLAlchemy adds the statement and a link)."""
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip().splitlines()
-    return text[0].strip() if text else type(orig).__name__
+    reason = text[0].strip() if text else type(orig).__name__
+    password = engine.url.password
+    return reason.replace(str(password), "***") if password else reason
 
 
 def _unreachable(engine: sa.Engine, exc: BaseException) -> str:
@@ -38,7 +40,7 @@ def _unreachable(engine: sa.Engine, exc: BaseException) -> str:
         fix = "check TRIAGE_DATABASE_URL, and that its directory exists and the service may write there"
     else:
         fix = "check TRIAGE_DATABASE_URL, and that the server runs and accepts this user"
-    return f"cannot open the database {where(engine)} ({_reason(exc)}): {fix}"
+    return f"cannot open the database {where(engine)} ({_reason(engine, exc)}): {fix}"
 
 
 def _is_read_only(exc: BaseException) -> bool:
