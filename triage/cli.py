@@ -466,10 +466,9 @@ def claims_assign() -> None:
 @with_appcontext
 def scheduler_command(run_once: Optional[str]) -> None:
     """Run the ingest and upkeep jobs on their schedule until SIGTERM."""
+    from triage.operator_errors import check_database
     from triage.schedule import build_schedule
     from triage.scheduler import Scheduler
-
-    from triage.operator_errors import check_database
 
     settings = _settings()
     check_database(db.get_engine())  # fail now, in one line, not in every job's log
@@ -513,6 +512,7 @@ def runs_command(limit: int, source: Optional[str]) -> None:
 @click.command("run", params=flask_run.params, help=flask_run.help, short_help=flask_run.short_help)
 @click.pass_context
 def run_command(ctx: click.Context, **options: object) -> None:
+    """Flask's `run` after the start-up check of the database."""
     from triage.operator_errors import check_database
 
     app = ctx.ensure_object(ScriptInfo).load_app()
