@@ -8,8 +8,12 @@ from flask import Flask
 from triage.settings import Settings, load_settings
 
 
-def create_app(config: Optional[Settings | Mapping[str, Any]] = None) -> Flask:
-    """Build the web app; `config` is a Settings object or overrides of the loaded settings."""
+def create_app(config: Optional[Settings | Mapping[str, Any]] = None, *, web: bool = True) -> Flask:
+    """Build the web app; `config` is a Settings object or overrides of the loaded settings.
+
+    `web=False` leaves out the pages (views, login, CSRF, translations): the commands that
+    serve none start without importing them.
+    """
     if isinstance(config, Settings):
         settings = config
     else:
@@ -26,14 +30,17 @@ def create_app(config: Optional[Settings | Mapping[str, Any]] = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
 
     from triage import cli, db
-    from triage.classifier import load_classifier
+    from triage.classifier import ModelSlot
     from triage.logs import configure_logging
-    from triage.web import init_app as init_web
 
     configure_logging(settings)
-    # Fail at start-up, with what to run, rather than on the first message.
-    app.extensions["triage.classifier"] = load_classifier(settings.model_dir)
+    # Loaded by what classifies (commands, scheduler), not here: scikit-learn and the model
+    # cost seconds that every command and web worker would otherwise pay.
+    app.extensions["triage.model"] = ModelSlot(settings.model_dir)
     db.init_app(app)
     cli.init_app(app)
-    init_web(app)
+    if web:
+        from triage.web import init_app as init_web
+
+        init_web(app)
     return app

@@ -4,21 +4,24 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import run_command as flask_run
 
-from triage import claims, db, jobs, migrate, users
-from triage.classifier.entities import extract_entities, masked
-from triage.ingest.files import read_jsonl, read_path
-from triage.ingest.record import InboundRecord, SourceItem
-from triage.ingest.runner import RunSummary
-from triage.jobs import JobContext, run_source
+from triage import claims, db, migrate, users
 from triage.models import ROLES, Ticket, User, utcnow
 from triage.settings import PROJECT_ROOT, Settings
+
+# The ingest machinery (pipeline, parsers, the model) is imported by the commands that
+# ingest, so that the others start in a fraction of a second.
+if TYPE_CHECKING:
+    from triage.ingest.record import SourceItem
+    from triage.ingest.runner import RunSummary
+    from triage.jobs import JobContext
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "messages.jsonl"
 TRAINING_DIR = PROJECT_ROOT / "data" / "training"
@@ -30,11 +33,15 @@ def _settings() -> Settings:
 
 def job_context() -> JobContext:
     """What a job needs, from the app: database, classifier, settings."""
+    from triage.jobs import JobContext
+
     return JobContext(current_app.extensions["triage.sessionmaker"], _classifier(), _settings())
 
 
 def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
     """Run items through the pipeline with the app's settings, classifier and database."""
+    from triage.jobs import run_source
+
     return run_source(job_context(), source, items)
 
 
@@ -92,6 +99,7 @@ def db_current() -> None:
 @with_appcontext
 def import_command(paths: tuple[Path, ...]) -> None:
     """Import .eml files, mbox files, maildir folders and JSON Lines files."""
+    from triage.ingest.files import read_path
 
     def items() -> Iterator[SourceItem]:
         for path in paths:
@@ -124,6 +132,9 @@ def ingest_group() -> None:
 @with_appcontext
 def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     """Ingest Instagram comments: live with --once, or offline with --from-dir DIR."""
+    from triage import jobs
+    from triage.ingest.files import read_path
+
     if once == (from_dir is not None):
         raise click.UsageError("give exactly one of --once or --from-dir DIR")
     if from_dir is not None:
@@ -183,6 +194,8 @@ def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
     """Move demo records in time so that the newest one is a few minutes old."""
+    from triage.ingest.record import InboundRecord
+
     times = [r.sent_at for r in records if isinstance(r, InboundRecord) and r.sent_at]
     shift = (utcnow() - timedelta(minutes=5)) - max(times) if times else timedelta(0)
     for record in records:
@@ -220,6 +233,8 @@ def create_demo_accounts() -> None:
 @with_appcontext
 def demo_command(path: Path) -> None:
     """Create the demo accounts and load the demo complaints into an empty database."""
+    from triage.ingest.files import read_jsonl
+
     create_demo_accounts()
     session = db.get_session()
     if session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
@@ -319,6 +334,8 @@ def evaluate_command(path: Path, show_misses: bool) -> None:
 @with_appcontext
 def classify_command(text: str) -> None:
     """Label one message and show what an agent would see."""
+    from triage.classifier.entities import extract_entities, masked
+
     prediction = _classifier().predict([text])[0]
     click.echo(f"label:        {prediction.label}")
     click.echo(f"confidence:   {prediction.confidence:.3f}")
@@ -343,7 +360,8 @@ def reclassify_command(needs_review_only: bool) -> None:
 
 
 def _classifier():
-    return current_app.extensions["triage.classifier"]
+    """The model, loaded on first use: a missing or stale one stops the command with what to run."""
+    return current_app.extensions["triage.model"].load()
 
 
 def _read_password(password_file: Path | None) -> str:
@@ -448,10 +466,12 @@ def claims_assign() -> None:
 @with_appcontext
 def scheduler_command(run_once: Optional[str]) -> None:
     """Run the ingest and upkeep jobs on their schedule until SIGTERM."""
+    from triage.operator_errors import check_database
     from triage.schedule import build_schedule
     from triage.scheduler import Scheduler
 
     settings = _settings()
+    check_database(db.get_engine())  # fail now, in one line, not in every job's log
     schedule = build_schedule(settings)
     scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), settings, schedule)
     if run_once is None:
@@ -472,12 +492,15 @@ def runs_command(limit: int, source: Optional[str]) -> None:
     """List recent ingest runs, newest first."""
     from triage.models import IngestRun
 
-    query = sa.select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc()).limit(limit)
+    # Plain rows of the table: setting up every ORM mapper would cost more than the listing.
+    runs = IngestRun.__table__
+    query = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
     if source:
-        query = query.where(IngestRun.source == source)
+        query = query.where(runs.c.source == source)
+    rows = db.get_session().execute(query).all()
     header = f"{'id':>5} {'source':18} {'started (UTC)':19} {'secs':>6} {'status':8} {'fetched':>7} {'new':>5} {'dup':>5} {'thread':>6} {'noise':>5} {'quar':>5} {'req':>5}  error"
     click.echo(header)
-    for run in db.get_session().scalars(query):
+    for run in rows:
         secs = f"{(run.finished_at - run.started_at).total_seconds():.1f}" if run.finished_at else "-"
         click.echo(
             f"{run.id:>5} {run.source[:18]:18} {run.started_at:%Y-%m-%d %H:%M:%S} {secs:>6} {run.status:8} "
@@ -486,28 +509,75 @@ def runs_command(limit: int, source: Optional[str]) -> None:
         )
 
 
+@click.command("run", params=flask_run.params, help=flask_run.help, short_help=flask_run.short_help)
+@click.pass_context
+def run_command(ctx: click.Context, **options: object) -> None:
+    """Flask's `run` after the start-up check of the database."""
+    from triage.operator_errors import check_database
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    check_database(app.extensions["triage.engine"])  # say it before serving 500 pages
+    ctx.invoke(flask_run, **options)
+
+
+COMMANDS = (
+    scheduler_command,
+    runs_command,
+    db_group,
+    import_command,
+    demo_command,
+    ingest_group,
+    users_group,
+    claims_group,
+    train_command,
+    evaluate_command,
+    classify_command,
+    reclassify_command,
+)
+# Flask's own commands that serve or list the pages: only they build the app's web part.
+WEB_COMMANDS = frozenset({"run", "routes", "shell"})
+
+
 def init_app(app: Flask) -> None:
-    for command in (
-        scheduler_command,
-        runs_command,
-        db_group,
-        import_command,
-        demo_command,
-        ingest_group,
-        users_group,
-        claims_group,
-        train_command,
-        evaluate_command,
-        classify_command,
-        reclassify_command,
-    ):
+    for command in COMMANDS:
         app.cli.add_command(command)
 
 
-def main() -> None:
-    """Entry point of the `triage` console command."""
-    from triage import create_app
+class TriageGroup(FlaskGroup):
+    """The `triage` command: its commands are its own, so listing them builds no app."""
 
-    FlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")()
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(click.Group.list_commands(self, ctx))
+
+
+def main() -> None:
+    """Entry point of the `triage` console command; an operator's error ends in one line, exit 2."""
+    from triage import create_app
+    from triage.classifier.card import ModelError
+    from triage.operator_errors import EXIT_CODE, OperatorError, explain_database_error
+    from triage.settings import SettingsError
+
+    built: list[Flask] = []
+
+    def build_app() -> Flask:
+        invoked = click.get_current_context().find_root().invoked_subcommand
+        built.append(create_app(web=invoked is None or invoked in WEB_COMMANDS))
+        return built[-1]
+
+    group = TriageGroup(create_app=build_app, add_default_commands=True, load_dotenv=False, help="prakerja-triage")
+    for command in (*COMMANDS, run_command):
+        group.add_command(command)
+    try:
+        group.main(prog_name="triage")
+        return
+    except (SettingsError, ModelError, OperatorError) as exc:
+        message = str(exc)
+    except sa.exc.DBAPIError as exc:
+        explained = explain_database_error(built[-1].extensions["triage.engine"], exc) if built else None
+        if explained is None:
+            raise
+        message = explained
+    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    raise SystemExit(EXIT_CODE)
 if __name__ == "__main__":  # python -m triage.cli
     main()

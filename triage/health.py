@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,15 +19,15 @@ class Health:
     report: dict[str, Any]
 
 
-def check(sessionmaker: Callable[[], so.Session], settings: Settings, classifier: Optional[Any]) -> Health:
-    """Check what the service needs; any failing part makes the whole unhealthy."""
+def check(sessionmaker: Callable[[], so.Session], settings: Settings, model: dict[str, Any]) -> Health:
+    """Check what the service needs; any failing part makes the whole unhealthy.
+
+    `model` is the model's state (triage.classifier.ModelSlot.state): a web worker never
+    loads the model, so "not loaded" with a sound card is healthy and "failed" is not.
+    """
     now = utcnow()
-    report: dict[str, Any] = {"model": None, "database": "ok", "sources": {}}
-    ok = True
-    if classifier is None:
-        ok = False
-    else:
-        report["model"] = {"version": classifier.version, "name": classifier.name}
+    report: dict[str, Any] = {"model": model, "database": "ok", "sources": {}}
+    ok = model.get("state") != "failed"
     try:
         scheduled = ingest_intervals(settings)
         with sessionmaker() as session:

@@ -6,6 +6,7 @@ Every setting has a working default so that `make run` needs no configuration;
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -15,16 +16,27 @@ from typing import Any, Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The databases the service runs on, with the drivers requirements.txt installs
+# (SQLAlchemy 2.1 reads plain postgresql:// as psycopg 3).
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it and says what it must be."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: Optional[int] = None) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -36,7 +48,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+    raise SettingsError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
 
 
 def _secret(env: Mapping[str, str], name: str) -> str:
@@ -45,7 +57,10 @@ def _secret(env: Mapping[str, str], name: str) -> str:
         return env[name]
     path = env.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text().strip()
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE: cannot read {path} ({exc.strerror}): create it or fix the path") from None
     return ""
 
 
@@ -57,9 +72,12 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name} must be a number above 0, got {raw!r}")
+    return value
 
 
 IMAP_SECURITY = ("imaps", "starttls", "plain")
@@ -153,14 +171,40 @@ def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     if env.get("TRIAGE_SECRET_KEY"):
         return env["TRIAGE_SECRET_KEY"]
     key_file = Path(env.get("TRIAGE_SECRET_KEY_FILE", instance_path / "secret_key"))
-    if key_file.exists():
-        return key_file.read_text().strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    try:
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot read or create the secret key file {key_file} ({exc.strerror}): set TRIAGE_SECRET_KEY, "
+            "or let the service write TRIAGE_INSTANCE_PATH"
+        ) from None
     return key
+
+
+def _database_url(url: str) -> str:
+    """The database URL, checked: SQLite or PostgreSQL through psycopg (the driver installed).
+
+    The message never repeats the URL: it may hold a password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "e.g. sqlite:////var/lib/triage/triage.sqlite3 or postgresql+psycopg://USER@HOST:5432/DB"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise SettingsError(f"TRIAGE_DATABASE_URL is not a database URL ({example})") from None
+    if parsed.drivername not in DATABASE_SCHEMES:
+        raise SettingsError(
+            f"TRIAGE_DATABASE_URL must be a SQLite or PostgreSQL (psycopg) URL, got {parsed.drivername}:// ({example})"
+        )
+    return url
 
 
 def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -189,7 +233,7 @@ def _imap_password(env: Mapping[str, str], spec: Mapping[str, Any], name: str) -
         try:
             return Path(path).read_text().strip()
         except OSError as exc:
-            raise ValueError(f"IMAP account {name!r}: cannot read password file {path}: {exc.strerror}") from None
+            raise SettingsError(f"IMAP account {name!r}: cannot read password file {path}: {exc.strerror}") from None
     return ""
 
 
@@ -198,56 +242,101 @@ def _imap_accounts(env: Mapping[str, str]) -> tuple[ImapAccount, ...]:
     raw = (env.get("TRIAGE_IMAP_ACCOUNTS") or "").strip()
     if not raw:
         return ()
-    if not raw.startswith("["):
+    source = "TRIAGE_IMAP_ACCOUNTS"
+    if not raw.startswith(("[", "{")):
         try:
-            raw = Path(raw).read_text()
+            raw, source = Path(raw).read_text(), f"TRIAGE_IMAP_ACCOUNTS file {raw}"
         except OSError as exc:
-            raise ValueError(f"TRIAGE_IMAP_ACCOUNTS: cannot read {raw}: {exc.strerror}") from None
+            raise SettingsError(
+                f"TRIAGE_IMAP_ACCOUNTS: cannot read {raw} ({exc.strerror}): give a JSON list or the path of a file holding one"
+            ) from None
     try:
         specs = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"TRIAGE_IMAP_ACCOUNTS is not valid JSON: {exc.msg}") from None
+        raise SettingsError(
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     if not isinstance(specs, list):
-        raise ValueError("TRIAGE_IMAP_ACCOUNTS must be a JSON list of accounts")
+        raise SettingsError(f"{source} must be a JSON list of accounts, e.g. [{{\"name\": ..., \"host\": ..., \"username\": ...}}]")
     default_support = tuple(a.strip().lower() for a in env.get("TRIAGE_IMAP_SUPPORT_ADDRESSES", "").split(",") if a.strip())
-    accounts = []
-    for spec in specs:
-        if not isinstance(spec, dict) or not all(spec.get(k) for k in ("name", "host", "username")):
-            raise ValueError("each IMAP account needs at least name, host and username")
-        if "password" in spec:
-            raise ValueError(f"IMAP account {spec['name']!r}: put the password in the environment or a file, not here")
-        security = spec.get("security", "imaps")
-        if security not in IMAP_SECURITY:
-            raise ValueError(f"IMAP account {spec['name']!r}: security must be one of {', '.join(IMAP_SECURITY)}")
-        folders = spec.get("folders", ["INBOX"])
-        support = tuple(a.lower() for a in spec.get("support_addresses", [])) or default_support
-        accounts.append(
-            ImapAccount(
-                name=str(spec["name"]),
-                host=str(spec["host"]),
-                username=str(spec["username"]),
-                password=_imap_password(env, spec, str(spec["name"])),
-                port=int(spec.get("port", 993 if security == "imaps" else 143)),
-                security=security,
-                folders=tuple(folders) if isinstance(folders, list) else (str(folders),),
-                ca_file=spec.get("ca_file"),
-                mark_seen=bool(spec.get("mark_seen", False)),
-                move_to=spec.get("move_to"),
-                backfill_days=spec.get("backfill_days"),
-                idle=bool(spec.get("idle", False)),
-                support_addresses=support,
-            )
-        )
+    accounts = [_imap_account(env, spec, number, default_support) for number, spec in enumerate(specs, 1)]
+    names = [a.name for a in accounts]
+    for name in names:
+        if names.count(name) > 1:
+            raise SettingsError(f"TRIAGE_IMAP_ACCOUNTS: two accounts are named {name!r}; each needs its own name")
     return tuple(accounts)
+
+
+def _imap_account(env: Mapping[str, str], spec: Any, number: int, default_support: tuple[str, ...]) -> ImapAccount:
+    """One account of TRIAGE_IMAP_ACCOUNTS, every field checked (the message names the account)."""
+    if not isinstance(spec, dict) or not all(isinstance(spec.get(k), str) and spec[k].strip() for k in ("name", "host", "username")):
+        raise SettingsError(f"TRIAGE_IMAP_ACCOUNTS account {number}: needs at least name, host and username (text)")
+    name = spec["name"]
+    where = f"IMAP account {name!r}"
+    if "password" in spec:
+        raise SettingsError(f"{where}: put the password in the environment or a file, not here")
+    security = spec.get("security", "imaps")
+    if security not in IMAP_SECURITY:
+        raise SettingsError(f"{where}: security must be one of {', '.join(IMAP_SECURITY)}")
+
+    def whole(key: str, default: Optional[int], low: int, high: Optional[int] = None) -> Optional[int]:
+        value = spec.get(key, default)
+        if value is None and default is None:
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            limit = f"{low}..{high}" if high is not None else f"at least {low}"
+            raise SettingsError(f"{where}: {key} must be a whole number ({limit}), got {value!r}")
+        return value
+
+    def flag(key: str) -> bool:
+        value = spec.get(key, False)
+        if not isinstance(value, bool):
+            raise SettingsError(f"{where}: {key} must be true or false, got {value!r}")
+        return value
+
+    def texts(key: str, default: list[str]) -> tuple[str, ...]:
+        value = spec.get(key, default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise SettingsError(f"{where}: {key} must be a list of names, got {value!r}")
+        return tuple(value)
+
+    def text(key: str) -> Optional[str]:
+        value = spec.get(key)
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise SettingsError(f"{where}: {key} must be text, got {value!r}")
+        return value
+
+    folders = texts("folders", ["INBOX"])
+    if not folders:
+        raise SettingsError(f"{where}: folders is empty; leave it out for INBOX")
+    return ImapAccount(
+        name=name,
+        host=spec["host"],
+        username=spec["username"],
+        password=_imap_password(env, spec, name),
+        port=whole("port", 993 if security == "imaps" else 143, 1, 65535),  # type: ignore[arg-type]
+        security=security,
+        folders=folders,
+        ca_file=text("ca_file"),
+        mark_seen=flag("mark_seen"),
+        move_to=text("move_to"),
+        backfill_days=whole("backfill_days", None, 0),
+        idle=flag("idle"),
+        support_addresses=tuple(a.lower() for a in texts("support_addresses", [])) or default_support,
+    )
 
 
 def _imap_options(env: Mapping[str, str]) -> ImapOptions:
     idle_minutes = _float(env, "TRIAGE_IMAP_IDLE_MINUTES", 25.0)
     if not 0 < idle_minutes < 29:
-        raise ValueError("TRIAGE_IMAP_IDLE_MINUTES must be above 0 and below 29 (RFC 2177)")
+        raise SettingsError("TRIAGE_IMAP_IDLE_MINUTES must be above 0 and below 29 (RFC 2177)")
     return ImapOptions(
-        fetch_chunk=max(1, _int(env, "TRIAGE_IMAP_FETCH_CHUNK", 500)),
-        max_message_bytes=_int(env, "TRIAGE_IMAP_MAX_MESSAGE_BYTES", 10 * 1024 * 1024),
+        fetch_chunk=_int(env, "TRIAGE_IMAP_FETCH_CHUNK", 500, minimum=1),
+        max_message_bytes=_int(env, "TRIAGE_IMAP_MAX_MESSAGE_BYTES", 10 * 1024 * 1024, minimum=1),
         idle_minutes=idle_minutes,
         poll_seconds=_float(env, "TRIAGE_IMAP_POLL_SECONDS", 60.0),
         backoff_initial_seconds=_float(env, "TRIAGE_IMAP_BACKOFF_INITIAL_SECONDS", 1.0),
@@ -260,48 +349,49 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables (TRIAGE_*)."""
     env = os.environ if env is None else env
     instance_path = Path(env.get("TRIAGE_INSTANCE_PATH", DEFAULT_INSTANCE))
-    database_url = env.get("TRIAGE_DATABASE_URL") or f"sqlite:///{instance_path / 'triage.sqlite3'}"
+    database_url = _database_url(env.get("TRIAGE_DATABASE_URL") or f"sqlite:///{instance_path / 'triage.sqlite3'}")
     own_account = (env.get("TRIAGE_INSTAGRAM_OWN_ACCOUNT") or "").strip().lstrip("@").lower()
     return Settings(
         database_url=database_url,
         secret_key=_secret_key(env, instance_path),
         instance_path=instance_path,
-        thread_window_hours=_int(env, "TRIAGE_THREAD_WINDOW_HOURS", 72),
-        import_batch_size=_int(env, "TRIAGE_IMPORT_BATCH_SIZE", 200),
+        thread_window_hours=_int(env, "TRIAGE_THREAD_WINDOW_HOURS", 72, minimum=0),
+        import_batch_size=_int(env, "TRIAGE_IMPORT_BATCH_SIZE", 200, minimum=1),
         model_dir=Path(env.get("TRIAGE_MODEL_DIR", PROJECT_ROOT / "models")),
-        max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 100_000),
-        log_level=env.get("TRIAGE_LOG_LEVEL", "INFO"),
+        max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 100_000, minimum=1),
+        log_level=_choice(env, "TRIAGE_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
         session_cookie_secure=_bool(env, "TRIAGE_SESSION_COOKIE_SECURE", True),
-        claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30),
+        claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30, minimum=1),
         auto_assign=_choice(env, "TRIAGE_AUTO_ASSIGN", AUTO_ASSIGN_MODES, "off"),
-        login_max_failures=_int(env, "TRIAGE_LOGIN_MAX_FAILURES", 5),
-        login_window_minutes=_int(env, "TRIAGE_LOGIN_WINDOW_MINUTES", 15),
-        ingest_interval_minutes=_int(env, "TRIAGE_INGEST_INTERVAL_MINUTES", 15),
+        login_max_failures=_int(env, "TRIAGE_LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_window_minutes=_int(env, "TRIAGE_LOGIN_WINDOW_MINUTES", 15, minimum=1),
+        ingest_interval_minutes=_int(env, "TRIAGE_INGEST_INTERVAL_MINUTES", 15, minimum=1),
         smtp_host=env.get("TRIAGE_SMTP_HOST", "127.0.0.1"),
-        smtp_port=_int(env, "TRIAGE_SMTP_PORT", 25),
+        smtp_port=_int(env, "TRIAGE_SMTP_PORT", 25, minimum=1),
         smtp_user=env.get("TRIAGE_SMTP_USER", ""),
         smtp_password=_secret(env, "TRIAGE_SMTP_PASSWORD"),
         smtp_from=env.get("TRIAGE_SMTP_FROM") or "Kartu Prakerja <bantuan@prakerja.example>",
         smtp_starttls=_bool(env, "TRIAGE_SMTP_STARTTLS", False),
         smtp_ssl=_bool(env, "TRIAGE_SMTP_SSL", False),
-        smtp_timeout_seconds=_int(env, "TRIAGE_SMTP_TIMEOUT_SECONDS", 20),
+        smtp_timeout_seconds=_int(env, "TRIAGE_SMTP_TIMEOUT_SECONDS", 20, minimum=1),
         instagram_profiles=_names(env, "TRIAGE_INSTAGRAM_PROFILES"),
         instagram_own_account=own_account,
         instagram_session_file=_session_file(env, own_account),
-        instagram_last_posts=_int(env, "TRIAGE_INSTAGRAM_LAST_POSTS", 12),
-        instagram_max_post_age_days=_int(env, "TRIAGE_INSTAGRAM_MAX_POST_AGE_DAYS", 0),
-        instagram_request_budget=_int(env, "TRIAGE_INSTAGRAM_REQUEST_BUDGET", 300),
-        lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60),
+        instagram_last_posts=_int(env, "TRIAGE_INSTAGRAM_LAST_POSTS", 12, minimum=1),
+        instagram_max_post_age_days=_int(env, "TRIAGE_INSTAGRAM_MAX_POST_AGE_DAYS", 0, minimum=0),
+        instagram_request_budget=_int(env, "TRIAGE_INSTAGRAM_REQUEST_BUDGET", 300, minimum=1),
+        lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60, minimum=3),
         demo_feed=_bool(env, "TRIAGE_DEMO_FEED", False),
         log_format=_choice(env, "TRIAGE_LOG_FORMAT", ("text", "json"), "text"),
-        scheduler_metrics_port=_int(env, "TRIAGE_SCHEDULER_METRICS_PORT", 0),
+        scheduler_metrics_port=_int(env, "TRIAGE_SCHEDULER_METRICS_PORT", 0, minimum=0),
         imap_accounts=_imap_accounts(env),
         imap=_imap_options(env),
     )
 
 
-def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str, upper: bool = False) -> str:
     raw = (env.get(name) or default).strip()
+    raw = raw.upper() if upper else raw
     if raw not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
     return raw

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Iterable, Optional, Sequence
 
 import sqlalchemy as sa
@@ -21,8 +22,15 @@ ROLE_SCOPES = {
     "supervisor": frozenset(API_SCOPES),
     "admin": frozenset(API_SCOPES),
 }
-# A dummy hash so that an unknown username costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check unknown usernames against, so they cost as much time as a wrong password.
+
+    Made on first use: hashing costs a quarter of a second that every command would pay at import.
+    """
+    return generate_password_hash("not-a-real-password")
 
 
 class UserError(ValueError):
@@ -144,7 +152,7 @@ def authenticate(session: so.Session, username: str, password: str, remote_addr:
     user = session.scalar(sa.select(User).where(User.username == username))
     ok = False
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
     else:
         ok = check_password_hash(user.password_hash, password) and user.active
     session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], succeeded=ok))

@@ -23,7 +23,7 @@ def test_three_failed_runs_make_the_source_stalled(app, client, auth, sessionmak
         s.add(IngestRun(source="instagram", status="ok", started_at=utcnow() - timedelta(minutes=20)))
         s.commit()
     job = next(j for j in build_schedule(settings) if j.name == "instagram")
-    scheduler = Scheduler(sessionmaker, app.extensions["triage.classifier"], settings, [job])
+    scheduler = Scheduler(sessionmaker, app.extensions["triage.model"].load(), settings, [job])
     for _ in range(3):
         assert scheduler.run_job(job)
     with sessionmaker() as s:

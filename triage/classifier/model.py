@@ -19,11 +19,9 @@ import sklearn
 import skops.io as sio
 
 from triage.classifier import Prediction
+from triage.classifier.card import CARD_FILE, MODEL_FILE, RETRAIN_HINT, ModelError, checked_model_file, read_card
 from triage.classifier.normalize import normalize
 from triage.taxonomy import LABELS, OTHER
-
-MODEL_FILE = "classifier.skops"
-CARD_FILE = "model_card.json"
 
 # Types the model file may contain besides scikit-learn's defaults. Review any change:
 # a type listed here can be instantiated by whoever can write the model file.
@@ -45,13 +43,6 @@ TRUSTED_TYPES = [
     "numpy.ndarray",
     "builtins.slice",
 ]
-
-RETRAIN_HINT = "run `triage train` to rebuild it from data/training/"
-
-
-class ModelError(RuntimeError):
-    """The model on disk cannot be used; the message says why and what to run."""
-
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -110,28 +101,12 @@ def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:
     return path
 
 
-def read_card(model_dir: Path) -> dict[str, Any]:
-    card_path = model_dir / CARD_FILE
-    if not card_path.exists():
-        raise ModelError(f"no model card at {card_path}: {RETRAIN_HINT}")
-    try:
-        return json.loads(card_path.read_text())
-    except ValueError as exc:
-        raise ModelError(f"model card {card_path} is not valid JSON ({exc}): {RETRAIN_HINT}") from None
-
-
 def load_model(model_dir: Path) -> TrainedClassifier:
     """Load and verify the model in model_dir, or raise ModelError saying what is wrong."""
     card = read_card(model_dir)
-    path = model_dir / card.get("model_file", MODEL_FILE)
-    if not path.exists():
-        raise ModelError(f"model file {path} is missing: {RETRAIN_HINT}")
+    path = checked_model_file(model_dir, card)
     if file_sha256(path) != card.get("model_sha256"):
         raise ModelError(f"model file {path} does not match the hash in its card (corrupt or replaced): {RETRAIN_HINT}")
-    if list(card.get("labels", [])) != list(LABELS):
-        raise ModelError(
-            f"model labels {card.get('labels')} differ from the taxonomy {list(LABELS)}: {RETRAIN_HINT}"
-        )
     trained_with = card.get("libraries", {}).get("scikit-learn")
     if trained_with != sklearn.__version__:
         raise ModelError(

@@ -11,11 +11,11 @@ bp = Blueprint("ops", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, the model is loaded and no scheduled source is stalled."""
+    """200 when the database answers, the model is usable and no scheduled source is stalled."""
     result = health.check(
         current_app.extensions["triage.sessionmaker"],
         current_app.config["SETTINGS"],
-        current_app.extensions.get("triage.classifier"),
+        current_app.extensions["triage.model"].state(),
     )
     return jsonify(result.report), 200 if result.ok else 503
 
