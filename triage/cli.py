@@ -30,7 +30,7 @@ def _settings() -> Settings:
 
 def job_context() -> JobContext:
     """What a job needs, from the app: database, classifier, settings."""
-    return JobContext(current_app.extensions["triage.sessionmaker"], _classifier(), _settings())
+    return JobContext(db.writer_sessions(), _classifier(), _settings())
 
 
 def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
@@ -163,7 +163,7 @@ def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
         raise click.UsageError("no IMAP account configured (TRIAGE_IMAP_ACCOUNTS) or none matches --account")
     email_only = settings.with_overrides(imap_accounts=accounts, instagram_profiles=(), demo_feed=False)
     schedule = [job for job in build_schedule(email_only) if job.name.startswith("imap:")]
-    scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), email_only, schedule)
+    scheduler = Scheduler(db.writer_sessions(), _classifier(), email_only, schedule)
     if mode == "idle":
         click.echo(f"watching {sum(1 for j in schedule if j.name.endswith(':idle'))} folder(s); SIGTERM or Ctrl-C stops")
         scheduler.serve_forever()
@@ -453,7 +453,7 @@ def scheduler_command(run_once: Optional[str]) -> None:
 
     settings = _settings()
     schedule = build_schedule(settings)
-    scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), settings, schedule)
+    scheduler = Scheduler(db.writer_sessions(), _classifier(), settings, schedule)
     if run_once is None:
         click.echo("jobs: " + ", ".join(f"{j.name} every {j.interval.total_seconds():.0f}s" for j in schedule))
         scheduler.serve_forever()

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from builders import PASSWORD, FixedClassifier, record, user
+from builders import PASSWORD, FixedClassifier, record, ticket, user
 from triage import cli, leases
 from triage.jobs import run_source
 from triage.models import AuditEvent, IngestRun, Lease, Message, QuarantinedInput
@@ -97,12 +97,13 @@ with app.app_context():
     ctx = cli.job_context()
     job = next(j for j in build_schedule(ctx.settings) if j.name == "upkeep:claims")
     scheduler = Scheduler(ctx.sessionmaker, ctx.classifier, ctx.settings, [job])
-    print("ready", flush=True)
     runs = 0
     while not stop.exists():
         if not scheduler.run_job(job):
             sys.exit("upkeep job skipped: its lease was held")
         runs += 1
+        if runs == 1:
+            print("ready", flush=True)
     print(f"runs {runs}", flush=True)
 """
 
@@ -115,6 +116,8 @@ def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, set
     monkeypatch.setattr(agent_views, "HOUSEKEEPING_SECONDS", 0)  # the web's claim upkeep on every page
     user(session, "agen1", "agent", capacity=100, on_shift=True)
     user(session, "agen2", "agent", capacity=100, on_shift=True)
+    for i in range(20):  # claimed and expired over and over by the upkeep job from the start
+        ticket(session, author=f"Lama {i} <lama{i}@example.com>")
     ctx = job_context(app)
     stop_file = tmp_path / "stop"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
@@ -176,7 +179,7 @@ def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, set
     assert "Error" not in err and int(out.split()[-1]) > 0, (out, err)
     assert web_errors == []
     with ctx.sessionmaker() as s:
-        assert count(s, Message) == 300 and count(s, QuarantinedInput) == 0
+        assert count(s, Message) == 20 + 300 and count(s, QuarantinedInput) == 0
         assert s.scalars(sa.select(IngestRun.status).where(IngestRun.source == "stress")).all() == ["ok"]
         assert s.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "ticket.claim_expired")) > 0
         assert s.get(Lease, "stress").holder is None  # released after the run
