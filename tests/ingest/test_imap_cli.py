@@ -102,3 +102,23 @@ def test_ingest_email_idle_ingests_and_exits_cleanly_on_sigterm(dovecot, mail_us
     with engine.connect() as conn:
         failed = conn.execute(sa.select(IngestRun.source, IngestRun.error).where(IngestRun.status == "failed")).all()
         assert failed == [], failed
+
+
+def test_ingest_email_once_with_a_short_lease_stores_every_mail(dovecot, mail_user, database_url, engine, tmp_path):
+    """The lease keeper renews every third of a second while many small batches are stored:
+    its commits must not make a batch fail ("database is locked" on SQLite) or quarantine mail."""
+    n = 600
+    dovecot.append(mail_user, *(complaint(f"Insentif bulan ke-{i} belum masuk.", sender=f"Peserta {i} <p{i}@example.com>") for i in range(n)))
+    env = _env(dovecot, mail_user, database_url, tmp_path)
+    env.update(TRIAGE_LEASE_SECONDS="1", TRIAGE_IMPORT_BATCH_SIZE="4", TRIAGE_IMAP_FETCH_CHUNK="20")
+    app = create_app(load_settings(env))
+    result = app.test_cli_runner().invoke(args=["ingest", "email", "--once"])
+    assert result.exit_code == 0, result.output
+    assert f"read:        {n}" in result.output and "quarantined: 0" in result.output, result.output
+    with app.app_context():
+        from triage.models import QuarantinedInput
+
+        with app.extensions["triage.sessionmaker"]() as s:
+            assert s.scalar(sa.select(sa.func.count()).select_from(Message)) == n
+            assert s.scalar(sa.select(sa.func.count()).select_from(QuarantinedInput)) == 0
+            assert s.scalars(sa.select(IngestRun.status)).all() == ["ok"]
