@@ -426,9 +426,9 @@ def claims_group() -> None:
 @with_appcontext
 def claims_expire() -> None:
     """Return claims idle longer than TRIAGE_CLAIM_IDLE_MINUTES to the queue."""
-    session = db.get_session()
-    n = claims.expire_idle_claims(session, timedelta(minutes=_settings().claim_idle_minutes))
-    session.commit()
+    with db.writer_sessions()() as session:  # upkeep writes beside ingestion and the web
+        n = claims.expire_idle_claims(session, timedelta(minutes=_settings().claim_idle_minutes))
+        session.commit()
     click.echo(f"expired claims: {n}")
 
 
@@ -436,11 +436,11 @@ def claims_expire() -> None:
 @with_appcontext
 def claims_assign() -> None:
     """Auto-assign open tickets round-robin when that mode is switched on."""
-    session = db.get_session()
-    if claims.auto_assign_mode(session, _settings().auto_assign) != "round_robin":
-        click.echo("auto-assignment is off")
-        return
-    click.echo(f"assigned: {claims.auto_assign(session)}")
+    with db.writer_sessions()() as session:
+        if claims.auto_assign_mode(session, _settings().auto_assign) != "round_robin":
+            click.echo("auto-assignment is off")
+            return
+        click.echo(f"assigned: {claims.auto_assign(session)}")
 
 
 @click.command("scheduler")
