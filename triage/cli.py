@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 import click
 import sqlalchemy as sa
@@ -19,6 +19,10 @@ from triage.ingest.runner import RunSummary
 from triage.jobs import JobContext, run_source
 from triage.models import ROLES, Ticket, User, utcnow
 from triage.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:  # imported where used: the scheduler's modules are not needed to start
+    from triage.schedule import Job
+    from triage.scheduler import JobRun
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "messages.jsonl"
 TRAINING_DIR = PROJECT_ROOT / "data" / "training"
@@ -36,6 +40,24 @@ def job_context() -> JobContext:
 def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
     """Run items through the pipeline with the app's settings, classifier and database."""
     return run_source(job_context(), source, items)
+
+
+# A job did not run because another process holds its lease: nothing failed, nothing was done;
+# try again later (sysexits' EX_TEMPFAIL, so cron and scripts can tell it from 1, a failed run).
+LEASE_HELD_EXIT = 75
+
+
+def echo_lease_held(job: Job, outcome: JobRun) -> None:
+    """Say which job did nothing, who holds its lease and until when (a dead holder's lasts that long)."""
+    if outcome.held_by is None or outcome.held_until is None:
+        click.echo(f"{job.name}: did nothing: its lease was held a moment ago and is free now; run again")
+        return
+    left = max(0, round((outcome.held_until - utcnow()).total_seconds()))
+    click.echo(
+        f"{job.name}: did nothing: its lease {job.lease_name!r} is held by {outcome.held_by} "
+        f"until {outcome.held_until:%Y-%m-%d %H:%M:%S} UTC (in {left} s); if that process is gone, "
+        "the lease expires then and the next run takes it"
+    )
 
 
 def echo_summary(summary: RunSummary) -> None:
@@ -131,10 +153,27 @@ def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     else:
         if not _settings().instagram_profiles:
             raise click.UsageError("TRIAGE_INSTAGRAM_PROFILES is empty: no profile to read")
-        summary = jobs.ingest_instagram(job_context())
+        from triage.schedule import find_job
+
+        summary = run_leased(find_job(_settings(), "instagram"))
     echo_summary(summary)
     if summary.status != "ok":
         raise SystemExit(1)
+
+
+def run_leased(job: Job) -> RunSummary:
+    """Run a scheduled ingest job once by hand, under its lease like the scheduler's runs;
+    exit LEASE_HELD_EXIT, saying who holds it, when that lease is held elsewhere."""
+    from triage.scheduler import Scheduler
+
+    ctx = job_context()
+    outcome = Scheduler(ctx.sessionmaker, ctx.classifier, ctx.settings, [job]).run_job(job)
+    if not outcome:
+        echo_lease_held(job, outcome)
+        raise SystemExit(LEASE_HELD_EXIT)
+    if outcome.result is None:  # the job raised; the log has the traceback
+        raise click.ClickException(f"{job.name}: the run failed, see the log above")
+    return outcome.result
 
 
 @ingest_group.command("email")
@@ -169,16 +208,23 @@ def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
         scheduler.serve_forever()
         click.echo("stopped")
         return
-    failed = False
+    failed = held = False
     for job in schedule:
         outcome = scheduler.run_job(job)
         if not outcome:
-            click.echo(f"{job.name}: skipped, a scheduled run holds its lease right now")
+            echo_lease_held(job, outcome)
+            held = True
+            continue
+        if outcome.result is None:  # the job raised; the log has the traceback
+            click.echo(f"{job.name}: the run failed, see the log above", err=True)
+            failed = True
             continue
         echo_summary(outcome.result)
         failed = failed or outcome.result.status != "ok"
     if failed:
         raise SystemExit(1)
+    if held:
+        raise SystemExit(LEASE_HELD_EXIT)
 
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
@@ -461,7 +507,11 @@ def scheduler_command(run_once: Optional[str]) -> None:
     job = next((j for j in schedule if j.name == run_once), None)
     if job is None:
         raise click.UsageError(f"no job {run_once!r}; scheduled: {', '.join(j.name for j in schedule)}")
-    click.echo(f"{job.name}: {'ran' if scheduler.run_job(job) else 'skipped (lease held elsewhere)'}")
+    outcome = scheduler.run_job(job)
+    if not outcome:
+        echo_lease_held(job, outcome)
+        raise SystemExit(LEASE_HELD_EXIT)
+    click.echo(f"{job.name}: ran")
 
 
 @click.command("runs")
