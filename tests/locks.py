@@ -39,10 +39,13 @@ def impatient_writers(url: str) -> tuple[sa.Engine, so.sessionmaker]:
 
 
 class HeldLock:
-    """The write lock (SQLite) or the tables' locks (PostgreSQL), held by a thread until released."""
+    """The write lock (SQLite) or the tables' locks (PostgreSQL), held by a thread until released.
 
-    def __init__(self, engine: sa.Engine, tables: Sequence[str]) -> None:
-        self.engine, self.tables = engine, tables
+    `mode`: PostgreSQL's lock mode; EXCLUSIVE blocks writers only, as SQLite's write lock does.
+    """
+
+    def __init__(self, engine: sa.Engine, tables: Sequence[str], mode: str = "ACCESS EXCLUSIVE") -> None:
+        self.engine, self.tables, self.mode = engine, tables, mode
         self.taken, self._release = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._hold, daemon=True)
 
@@ -52,7 +55,7 @@ class HeldLock:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 for table in self.tables:
-                    conn.exec_driver_sql(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                    conn.exec_driver_sql(f"LOCK TABLE {table} IN {self.mode} MODE")
             self.taken.set()
             self._release.wait(60)
             conn.rollback()
@@ -69,8 +72,8 @@ class HeldLock:
 
 
 @contextmanager
-def lock_held(engine: sa.Engine, tables: Sequence[str]) -> Iterator[HeldLock]:
-    held = HeldLock(engine, tables).start()
+def lock_held(engine: sa.Engine, tables: Sequence[str], mode: str = "ACCESS EXCLUSIVE") -> Iterator[HeldLock]:
+    held = HeldLock(engine, tables, mode).start()
     try:
         yield held
     finally:

@@ -183,3 +183,35 @@ def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, set
         assert s.scalars(sa.select(IngestRun.status).where(IngestRun.source == "stress")).all() == ["ok"]
         assert s.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "ticket.claim_expired")) > 0
         assert s.get(Lease, "stress").holder is None  # released after the run
+
+
+def test_web_pages_read_without_the_write_lock_while_a_writer_holds_it(app, engine, session):
+    """Only jobs begin as writers: a page still answers while a batch holds SQLite's write lock."""
+    from locks import lock_held
+
+    user(session, "agen1", "agent")
+    for i in range(3):
+        ticket(session, author=f"Peserta {i} <p{i}@example.com>")
+    session.commit()  # no transaction of ours left open on the tables
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "agen1", "password": PASSWORD, "csrf_token": token})
+    statements: list[str] = []
+    app_engine = app.extensions["triage.engine"]
+    record_statement = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    try:
+        with lock_held(app_engine, ["tickets", "messages"], mode="EXCLUSIVE"):
+            sa.event.listen(app_engine, "before_cursor_execute", record_statement)
+            started = time.monotonic()
+            page = client.get("/")
+            assert page.status_code == 200 and time.monotonic() - started < 5
+        assert statements and not any(s.startswith("BEGIN") for s in statements)
+        statements.clear()
+        with app.app_context():
+            with cli.job_context().sessionmaker() as s:
+                s.scalar(sa.select(sa.func.count()).select_from(Message))
+        if engine.dialect.name == "sqlite":
+            assert statements[0] == "BEGIN IMMEDIATE"
+    finally:
+        if sa.event.contains(app_engine, "before_cursor_execute", record_statement):
+            sa.event.remove(app_engine, "before_cursor_execute", record_statement)
