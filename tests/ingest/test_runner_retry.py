@@ -71,9 +71,9 @@ def test_a_batch_that_meets_a_held_lock_is_tried_again_and_stored(writers, caplo
 
 def test_a_lock_held_past_every_try_fails_the_run_and_stores_nothing(writers):
     plain, sessionmaker = writers
-    with sessionmaker() as s:  # an earlier run's commit: the cursor must stay here
-        s.add(QuarantinedInput(source="src", source_ref="old", reason="earlier", payload=""))
-        s.commit()
+    earlier = run_ingest(sessionmaker, "src", [Rejected("file.jsonl:1", "not JSON", "{x"), CursorMark("src", {"line": 1}, commit=True)],
+                         FixedClassifier(), PipelineConfig())
+    assert earlier.status == "ok"  # its commit is where the cursor must stay
     lock = HeldLock(plain, LOCKED_TABLES)
     # Two waits between the batch's three tries; on SQLite recording the failed run meets the lock too.
     sleeps = Sleeps(lock, release_at=3)
@@ -89,9 +89,9 @@ def test_a_lock_held_past_every_try_fails_the_run_and_stores_nothing(writers):
     assert (summary.read, summary.new_tickets, summary.quarantined) == (0, 0, 0)
     with sessionmaker() as s:
         assert count(s, Message) == 0
-        assert s.scalars(sa.select(QuarantinedInput.source_ref)).all() == ["old"]  # no good record quarantined
-        assert load_cursor(s, "src") == {}
-        assert s.scalars(sa.select(IngestRun.status)).all() == ["failed"]
+        assert s.scalars(sa.select(QuarantinedInput.source_ref)).all() == ["file.jsonl:1"]  # no good record quarantined
+        assert load_cursor(s, "src") == {"line": 1}
+        assert s.scalars(sa.select(IngestRun.status).order_by(IngestRun.id)).all() == ["ok", "failed"]
 
 
 def test_an_error_that_does_not_pass_on_its_own_is_not_retried(writers):
