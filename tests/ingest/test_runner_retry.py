@@ -106,3 +106,29 @@ def test_an_error_that_does_not_pass_on_its_own_is_not_retried(writers):
     assert waits == []
     with sessionmaker() as s:
         assert count(s, Message) == 0
+
+
+def test_a_retried_batch_starts_from_the_records_the_source_gave(writers):
+    """The pipeline notes a correction's derived id and meta on its record; a retry must see
+    the correction again, not a message under the derived id that nothing names."""
+    from triage.models import Message as Stored
+
+    plain, sessionmaker = writers
+    original = record(source_id="<same@mail.example>", text="Insentif saya belum masuk.")
+    assert run_ingest(sessionmaker, "src", [original], FixedClassifier(), PipelineConfig()).status == "ok"
+    correction = record(source_id="<same@mail.example>", text="Maaf, maksud saya insentif bulan kedua.")
+    # PostgreSQL: the batch is stored, then saving the cursor meets the lock (the records are
+    # already changed); SQLite: the batch's first statement meets it.
+    lock = HeldLock(plain, ["ingest_cursors"], mode="EXCLUSIVE")
+    sleeps = Sleeps(lock, release_at=1)
+    summary = run_ingest(sessionmaker, "src", locked_source(lock, [correction, CursorMark("src", {"n": 2}, commit=True)]),
+                         FixedClassifier("noise"), PipelineConfig(), retry=Retry(attempts=3, first_delay=0.25, sleep=sleeps))
+    lock.release()
+    assert summary.status == "ok", summary.error
+    assert sleeps.delays == [0.25]
+    with sessionmaker() as s:
+        rows = s.execute(sa.select(Stored.source_id, Stored.ticket_id, Stored.meta).order_by(Stored.id)).all()
+    assert len(rows) == 2
+    (first_id, first_ticket, _), (second_id, second_ticket, meta) = rows
+    assert first_id == "<same@mail.example>" and second_id != first_id
+    assert second_ticket == first_ticket and meta.get("revision") == "correction"

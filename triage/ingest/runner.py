@@ -5,6 +5,7 @@ resumes exactly where its last commit left it: nothing lost, nothing doubled.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Optional
 
@@ -74,6 +75,13 @@ def _save_cursor(session: so.Session, mark: CursorMark) -> None:
         cursor.position = mark.position
 
 
+def _copy(item: InboundRecord | Rejected) -> InboundRecord | Rejected:
+    clone = copy.copy(item)
+    if isinstance(clone, InboundRecord):
+        clone.meta = dict(clone.meta)
+    return clone
+
+
 def _record_counts(run: IngestRun, summary: RunSummary) -> None:
     run.fetched = summary.read
     run.new_tickets = summary.new_tickets
@@ -130,12 +138,15 @@ def run_ingest(
         marks: list[CursorMark] = []
 
         def store_batch() -> RunSummary:
-            outcomes = process_batch(session, batch, classifier, config, source=source, run_id=summary.run_id)
+            # The pipeline notes derived ids and meta on the records it stores: a retried batch
+            # starts again from the records as the source gave them.
+            given = [_copy(item) for item in batch]
+            outcomes = process_batch(session, given, classifier, config, source=source, run_id=summary.run_id)
             for mark in marks:
                 _save_cursor(session, mark)
             # Counted only once committed, so a failed batch is not reported as stored.
             pending = replace(summary, quarantine_reasons=list(summary.quarantine_reasons))
-            pending.add(batch, outcomes)
+            pending.add(given, outcomes)
             if requests_made is not None:
                 pending.requests = requests_made()
             _record_counts(run, pending)
