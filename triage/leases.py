@@ -97,11 +97,12 @@ class LeaseKeeper:
                 with self.sessionmaker() as session:
                     kept = renew(session, self.name, self.holder, self.ttl)
             except Exception as exc:  # the database refused: try again soon, while the lease lasts
+                reason = str(getattr(exc, "orig", None) or exc)[:200]
                 if time.monotonic() >= held_until:
-                    log.warning("lease %s not renewed before it expired (%s): the job stops", self.name, type(exc).__name__)
+                    log.warning("lease %s not renewed before it expired (%s): the job stops", self.name, reason)
                     self.lost.set()
                     return
-                log.warning("lease %s: renewal failed (%s), retrying", self.name, type(exc).__name__)
+                log.warning("lease %s: renewal failed (%s), retrying", self.name, reason)
                 wait = ttl / 15
                 continue
             if not kept:
@@ -118,4 +119,5 @@ class LeaseKeeper:
             with self.sessionmaker() as session:
                 release(session, self.name, self.holder)
         except Exception as error:  # noqa: BLE001 - not released: it expires on its own within the ttl
-            log.warning("lease %s not released (%s): it expires within %s", self.name, type(error).__name__, self.ttl)
+            reason = str(getattr(error, "orig", None) or error)[:200]
+            log.warning("lease %s not released (%s): it expires within %s", self.name, reason, self.ttl)
