@@ -108,7 +108,7 @@ def test_ingest_email_idle_ingests_and_exits_cleanly_on_sigterm(dovecot, mail_us
 def test_ingest_email_once_with_a_short_lease_stores_every_mail(dovecot, mail_user, database_url, engine, tmp_path):
     """The lease keeper renews every third of a second while many small batches are stored:
     its commits must not make a batch fail ("database is locked" on SQLite) or quarantine mail."""
-    n = 600
+    n = 2400
     dovecot.append(mail_user, *(complaint(f"Insentif bulan ke-{i} belum masuk.", sender=f"Peserta {i} <p{i}@example.com>") for i in range(n)))
     env = _env(dovecot, mail_user, database_url, tmp_path)
     env.update(TRIAGE_LEASE_SECONDS="1", TRIAGE_IMPORT_BATCH_SIZE="4", TRIAGE_IMAP_FETCH_CHUNK="20")
