@@ -96,7 +96,7 @@ def child(args: argparse.Namespace) -> None:
     import sqlalchemy.orm as so
 
     from triage.classifier import load_classifier
-    from triage.db import make_engine
+    from triage.db import make_engine, writer_engine
     from triage.ingest import email_message, imap
     from triage.models import Base
     from triage.pipeline import PipelineConfig
@@ -104,7 +104,7 @@ def child(args: argparse.Namespace) -> None:
 
     engine = make_engine(args.db)
     Base.metadata.create_all(engine)
-    sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
+    sessionmaker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     timers: dict[str, float] = defaultdict(float)
 
     real_parse, real_items = email_message.parse_email, imap.folder_items
@@ -303,7 +303,7 @@ def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
     import sqlalchemy.orm as so
 
     from triage.classifier import load_classifier
-    from triage.db import make_engine
+    from triage.db import make_engine, writer_engine
     from triage.ingest import imap
     from triage.models import Base, Message
     from triage.pipeline import PipelineConfig
@@ -312,7 +312,7 @@ def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
     tmp = tempfile.mkdtemp()
     engine = make_engine(f"sqlite:///{tmp}/idle.sqlite3")
     Base.metadata.create_all(engine)
-    sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
+    sessionmaker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     user = f"idle{uuid.uuid4().hex[:6]}@example.test"
     server.append(user, realistic_message(0, random.Random(0)))
     account = ImapAccount(name="idle", host="127.0.0.1", port=server.port, security="plain", username=user, password=server.password)

@@ -26,7 +26,7 @@ import sqlalchemy as sa  # noqa: E402
 import sqlalchemy.orm as so  # noqa: E402
 
 from triage.classifier import Prediction  # noqa: E402
-from triage.db import make_engine  # noqa: E402
+from triage.db import make_engine, writer_engine  # noqa: E402
 from triage.ingest.record import InboundRecord  # noqa: E402
 from triage.models import Base, Message, Ticket  # noqa: E402
 from triage.pipeline import PipelineConfig, process_batch  # noqa: E402
@@ -85,7 +85,7 @@ def main() -> None:
         url, drop = postgres_schema_url(url)
     engine = make_engine(url)
     Base.metadata.create_all(engine)
-    maker = so.sessionmaker(engine, expire_on_commit=False)
+    maker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     recs = records(args.n)
     profiler = cProfile.Profile() if args.profile else None
     kinds: dict[str, int] = {}

@@ -110,3 +110,24 @@ def test_auto_assign_mode_is_stored(session):
     assert session.get(AppOption, "auto_assign").value == {"mode": "round_robin"}
     with pytest.raises(ValueError):
         claims.set_auto_assign_mode(session, "random", boss)
+
+
+def test_claims_commands_wait_for_another_writer_and_then_do_their_upkeep(app, runner, session):
+    """`triage claims expire/assign` write beside ingestion: a lock held for a moment delays them."""
+    from locks import lock_held
+
+    t = ticket(session)
+    agent = user(session, on_shift=True)
+    t.status, t.assignee_id, t.claimed_at = "claimed", agent.id, utcnow() - timedelta(hours=2)
+    session.add(AppOption(key=claims.AUTO_ASSIGN_KEY, value={"mode": "round_robin"}))
+    session.commit()
+    engine = app.extensions["triage.engine"]
+    with lock_held(engine, ["tickets"]) as held:
+        threading.Timer(0.3, held.release).start()
+        expired = runner.invoke(args=["claims", "expire"])
+    assert expired.exit_code == 0 and "expired claims: 1" in expired.output, expired.output
+    with lock_held(engine, ["tickets"]) as held:
+        threading.Timer(0.3, held.release).start()
+        assigned = runner.invoke(args=["claims", "assign"])
+    assert assigned.exit_code == 0 and "assigned: 1" in assigned.output, assigned.output
+    assert session.get(Ticket, t.id, populate_existing=True).status == "claimed"

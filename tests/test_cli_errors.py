@@ -96,7 +96,7 @@ SETTINGS_CASES = [
     ({"TRIAGE_SMTP_PASSWORD_FILE": "/no/such/smtp-pw"}, ["TRIAGE_SMTP_PASSWORD_FILE: cannot read /no/such/smtp-pw"]),
     ({"TRIAGE_IMPORT_BATCH_SIZE": "two hundred"}, ["TRIAGE_IMPORT_BATCH_SIZE must be a whole number"]),
     ({"TRIAGE_IMPORT_BATCH_SIZE": "0"}, ["TRIAGE_IMPORT_BATCH_SIZE must be at least 1"]),
-    ({"TRIAGE_LEASE_SECONDS": "-5"}, ["TRIAGE_LEASE_SECONDS must be at least 3"]),
+    ({"TRIAGE_LEASE_SECONDS": "-5"}, ["TRIAGE_LEASE_SECONDS must be at least 1"]),
     ({"TRIAGE_IMAP_POLL_SECONDS": "nan"}, ["TRIAGE_IMAP_POLL_SECONDS must be a number above 0"]),
     ({"TRIAGE_IMAP_IDLE_MINUTES": "45"}, ["TRIAGE_IMAP_IDLE_MINUTES must be above 0 and below 29"]),
     ({"TRIAGE_SESSION_COOKIE_SECURE": "maybe"}, ["TRIAGE_SESSION_COOKIE_SECURE must be"]),

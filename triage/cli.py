@@ -16,12 +16,14 @@ from triage import claims, db, migrate, users
 from triage.models import ROLES, Ticket, User, utcnow
 from triage.settings import PROJECT_ROOT, Settings
 
-# The ingest machinery (pipeline, parsers, the model) is imported by the commands that
-# ingest, so that the others start in a fraction of a second.
+# The ingest machinery (pipeline, parsers, the model) and the scheduler's modules are
+# imported by the commands that use them, so that the others start in a fraction of a second.
 if TYPE_CHECKING:
     from triage.ingest.record import SourceItem
     from triage.ingest.runner import RunSummary
     from triage.jobs import JobContext
+    from triage.schedule import Job
+    from triage.scheduler import JobRun
 
 DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "messages.jsonl"
 TRAINING_DIR = PROJECT_ROOT / "data" / "training"
@@ -35,7 +37,7 @@ def job_context() -> JobContext:
     """What a job needs, from the app: database, classifier, settings."""
     from triage.jobs import JobContext
 
-    return JobContext(current_app.extensions["triage.sessionmaker"], _classifier(), _settings())
+    return JobContext(db.writer_sessions(), _classifier(), _settings())
 
 
 def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
@@ -43,6 +45,24 @@ def run_items(source: str, items: Iterable[SourceItem]) -> RunSummary:
     from triage.jobs import run_source
 
     return run_source(job_context(), source, items)
+
+
+# A job did not run because another process holds its lease: nothing failed, nothing was done;
+# try again later (sysexits' EX_TEMPFAIL, so cron and scripts can tell it from 1, a failed run).
+LEASE_HELD_EXIT = 75
+
+
+def echo_lease_held(job: Job, outcome: JobRun) -> None:
+    """Say which job did nothing, who holds its lease and until when (a dead holder's lasts that long)."""
+    if outcome.held_by is None or outcome.held_until is None:
+        click.echo(f"{job.name}: did nothing: its lease was held a moment ago and is free now; run again")
+        return
+    left = max(0, round((outcome.held_until - utcnow()).total_seconds()))
+    click.echo(
+        f"{job.name}: did nothing: its lease {job.lease_name!r} is held by {outcome.held_by} "
+        f"until {outcome.held_until:%Y-%m-%d %H:%M:%S} UTC (in {left} s); if that process is gone, "
+        "the lease expires then and the next run takes it"
+    )
 
 
 def echo_summary(summary: RunSummary) -> None:
@@ -142,10 +162,27 @@ def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     else:
         if not _settings().instagram_profiles:
             raise click.UsageError("TRIAGE_INSTAGRAM_PROFILES is empty: no profile to read")
-        summary = jobs.ingest_instagram(job_context())
+        from triage.schedule import find_job
+
+        summary = run_leased(find_job(_settings(), "instagram"))
     echo_summary(summary)
     if summary.status != "ok":
         raise SystemExit(1)
+
+
+def run_leased(job: Job) -> RunSummary:
+    """Run a scheduled ingest job once by hand, under its lease like the scheduler's runs;
+    exit LEASE_HELD_EXIT, saying who holds it, when that lease is held elsewhere."""
+    from triage.scheduler import Scheduler
+
+    ctx = job_context()
+    outcome = Scheduler(ctx.sessionmaker, ctx.classifier, ctx.settings, [job]).run_job(job)
+    if not outcome:
+        echo_lease_held(job, outcome)
+        raise SystemExit(LEASE_HELD_EXIT)
+    if outcome.result is None:  # the job raised; the log has the traceback
+        raise click.ClickException(f"{job.name}: the run failed, see the log above")
+    return outcome.result
 
 
 @ingest_group.command("email")
@@ -174,22 +211,29 @@ def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
         raise click.UsageError("no IMAP account configured (TRIAGE_IMAP_ACCOUNTS) or none matches --account")
     email_only = settings.with_overrides(imap_accounts=accounts, instagram_profiles=(), demo_feed=False)
     schedule = [job for job in build_schedule(email_only) if job.name.startswith("imap:")]
-    scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), email_only, schedule)
+    scheduler = Scheduler(db.writer_sessions(), _classifier(), email_only, schedule)
     if mode == "idle":
         click.echo(f"watching {sum(1 for j in schedule if j.name.endswith(':idle'))} folder(s); SIGTERM or Ctrl-C stops")
         scheduler.serve_forever()
         click.echo("stopped")
         return
-    failed = False
+    failed = held = False
     for job in schedule:
         outcome = scheduler.run_job(job)
         if not outcome:
-            click.echo(f"{job.name}: skipped, a scheduled run holds its lease right now")
+            echo_lease_held(job, outcome)
+            held = True
+            continue
+        if outcome.result is None:  # the job raised; the log has the traceback
+            click.echo(f"{job.name}: the run failed, see the log above", err=True)
+            failed = True
             continue
         echo_summary(outcome.result)
         failed = failed or outcome.result.status != "ok"
     if failed:
         raise SystemExit(1)
+    if held:
+        raise SystemExit(LEASE_HELD_EXIT)
 
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
@@ -444,9 +488,9 @@ def claims_group() -> None:
 @with_appcontext
 def claims_expire() -> None:
     """Return claims idle longer than TRIAGE_CLAIM_IDLE_MINUTES to the queue."""
-    session = db.get_session()
-    n = claims.expire_idle_claims(session, timedelta(minutes=_settings().claim_idle_minutes))
-    session.commit()
+    with db.writer_sessions()() as session:  # upkeep writes beside ingestion and the web
+        n = claims.expire_idle_claims(session, timedelta(minutes=_settings().claim_idle_minutes))
+        session.commit()
     click.echo(f"expired claims: {n}")
 
 
@@ -454,11 +498,11 @@ def claims_expire() -> None:
 @with_appcontext
 def claims_assign() -> None:
     """Auto-assign open tickets round-robin when that mode is switched on."""
-    session = db.get_session()
-    if claims.auto_assign_mode(session, _settings().auto_assign) != "round_robin":
-        click.echo("auto-assignment is off")
-        return
-    click.echo(f"assigned: {claims.auto_assign(session)}")
+    with db.writer_sessions()() as session:
+        if claims.auto_assign_mode(session, _settings().auto_assign) != "round_robin":
+            click.echo("auto-assignment is off")
+            return
+        click.echo(f"assigned: {claims.auto_assign(session)}")
 
 
 @click.command("scheduler")
@@ -473,7 +517,7 @@ def scheduler_command(run_once: Optional[str]) -> None:
     settings = _settings()
     check_database(db.get_engine())  # fail now, in one line, not in every job's log
     schedule = build_schedule(settings)
-    scheduler = Scheduler(current_app.extensions["triage.sessionmaker"], _classifier(), settings, schedule)
+    scheduler = Scheduler(db.writer_sessions(), _classifier(), settings, schedule)
     if run_once is None:
         click.echo("jobs: " + ", ".join(f"{j.name} every {j.interval.total_seconds():.0f}s" for j in schedule))
         scheduler.serve_forever()
@@ -481,7 +525,11 @@ def scheduler_command(run_once: Optional[str]) -> None:
     job = next((j for j in schedule if j.name == run_once), None)
     if job is None:
         raise click.UsageError(f"no job {run_once!r}; scheduled: {', '.join(j.name for j in schedule)}")
-    click.echo(f"{job.name}: {'ran' if scheduler.run_job(job) else 'skipped (lease held elsewhere)'}")
+    outcome = scheduler.run_job(job)
+    if not outcome:
+        echo_lease_held(job, outcome)
+        raise SystemExit(LEASE_HELD_EXIT)
+    click.echo(f"{job.name}: ran")
 
 
 @click.command("runs")

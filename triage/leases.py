@@ -5,7 +5,9 @@ processes racing for it cannot both win on SQLite or on PostgreSQL.
 """
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Callable, Optional
 
@@ -14,6 +16,8 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 
 from triage.models import Lease, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def acquire(session: so.Session, name: str, holder: str, ttl: timedelta) -> bool:
@@ -64,7 +68,13 @@ def release(session: so.Session, name: str, holder: str) -> None:
 
 
 class LeaseKeeper:
-    """Renew a lease in the background while a job runs; set `lost` if it slips away."""
+    """Renew a lease in the background while a job runs; set `lost` if it slips away.
+
+    Renews every third of the ttl, on a session of its own. A renewal the database refuses
+    (a lock held past the wait, a dropped connection) is tried again every fifteenth of the
+    ttl; once the lease may have expired unrenewed another holder may have taken it, so
+    `lost` is set and the job stops at its next batch boundary.
+    """
 
     def __init__(self, sessionmaker: Callable[[], so.Session], name: str, holder: str, ttl: timedelta) -> None:
         self.sessionmaker, self.name, self.holder, self.ttl = sessionmaker, name, holder, ttl
@@ -78,18 +88,36 @@ class LeaseKeeper:
         return self
 
     def _run(self) -> None:
-        while not self._stop.wait(self.ttl.total_seconds() / 3):
+        ttl = self.ttl.total_seconds()
+        held_until = time.monotonic() + ttl  # taken just before the keeper started
+        wait = ttl / 3
+        while not self._stop.wait(wait):
+            attempted = time.monotonic()
             try:
                 with self.sessionmaker() as session:
-                    if not renew(session, self.name, self.holder, self.ttl):
-                        self.lost.set()
-                        return
-            except Exception:  # a database hiccup: try again at the next tick
+                    kept = renew(session, self.name, self.holder, self.ttl)
+            except Exception as exc:  # the database refused: try again soon, while the lease lasts
+                reason = str(getattr(exc, "orig", None) or exc)[:200]
+                if time.monotonic() >= held_until:
+                    log.warning("lease %s not renewed before it expired (%s): the job stops", self.name, reason)
+                    self.lost.set()
+                    return
+                log.warning("lease %s: renewal failed (%s), retrying", self.name, reason)
+                wait = ttl / 15
                 continue
+            if not kept:
+                log.warning("lease %s was taken by another holder: the job stops", self.name)
+                self.lost.set()
+                return
+            held_until, wait = attempted + ttl, ttl / 3
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         if self._thread:
             self._thread.join()
-        with self.sessionmaker() as session:
-            release(session, self.name, self.holder)
+        try:
+            with self.sessionmaker() as session:
+                release(session, self.name, self.holder)
+        except Exception as error:  # noqa: BLE001 - not released: it expires on its own within the ttl
+            reason = str(getattr(error, "orig", None) or error)[:200]
+            log.warning("lease %s not released (%s): it expires within %s", self.name, reason, self.ttl)

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable, Optional, Sequence
 
 import sqlalchemy.orm as so
@@ -26,7 +26,7 @@ from triage import leases
 from triage.classifier import Classifier
 from triage.ingest.runner import close_interrupted_runs
 from triage.jobs import JobContext
-from triage.models import utcnow
+from triage.models import Lease, utcnow
 from triage.schedule import Job
 from triage.settings import Settings
 
@@ -35,10 +35,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class JobRun:
-    """Whether a job ran here (False: its lease was held elsewhere) and what it returned."""
+    """Whether a job ran here and what it returned; when it did not, who held its lease and
+    until when (None: it was free again by the time we looked)."""
 
     ran: bool
     result: object = None
+    held_by: Optional[str] = None
+    held_until: Optional[datetime] = None
 
     def __bool__(self) -> bool:
         return self.ran
@@ -74,7 +77,10 @@ class Scheduler:
         with self.sessionmaker() as session:
             if not leases.acquire(session, job.lease_name, holder, self.lease_ttl):
                 log.debug("job skipped, lease held elsewhere", extra={"job": job.name})
-                return JobRun(False)
+                held = session.get(Lease, job.lease_name)  # for the operator: who, and until when
+                if held is None or held.holder is None:
+                    return JobRun(False)
+                return JobRun(False, held_by=held.holder, held_until=held.expires_at)
             if job.ingest and close_interrupted_runs(session, job.name):
                 log.warning("runs of a dead holder marked interrupted", extra={"job": job.name})
         deadline = time.monotonic() + job.timeout.total_seconds() if job.timeout else float("inf")

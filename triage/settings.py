@@ -380,7 +380,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         instagram_last_posts=_int(env, "TRIAGE_INSTAGRAM_LAST_POSTS", 12, minimum=1),
         instagram_max_post_age_days=_int(env, "TRIAGE_INSTAGRAM_MAX_POST_AGE_DAYS", 0, minimum=0),
         instagram_request_budget=_int(env, "TRIAGE_INSTAGRAM_REQUEST_BUDGET", 300, minimum=1),
-        lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60, minimum=3),
+        lease_seconds=_int(env, "TRIAGE_LEASE_SECONDS", 60, minimum=1),
         demo_feed=_bool(env, "TRIAGE_DEMO_FEED", False),
         log_format=_choice(env, "TRIAGE_LOG_FORMAT", ("text", "json"), "text"),
         scheduler_metrics_port=_int(env, "TRIAGE_SCHEDULER_METRICS_PORT", 0, minimum=0),

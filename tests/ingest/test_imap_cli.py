@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -102,3 +103,72 @@ def test_ingest_email_idle_ingests_and_exits_cleanly_on_sigterm(dovecot, mail_us
     with engine.connect() as conn:
         failed = conn.execute(sa.select(IngestRun.source, IngestRun.error).where(IngestRun.status == "failed")).all()
         assert failed == [], failed
+
+
+def test_ingest_email_once_with_a_short_lease_stores_every_mail(dovecot, mail_user, database_url, engine, tmp_path):
+    """The lease keeper renews every third of a second while many small batches are stored:
+    its commits must not make a batch fail ("database is locked" on SQLite) or quarantine mail."""
+    n = 2400
+    dovecot.append(mail_user, *(complaint(f"Insentif bulan ke-{i} belum masuk.", sender=f"Peserta {i} <p{i}@example.com>") for i in range(n)))
+    env = _env(dovecot, mail_user, database_url, tmp_path)
+    env.update(TRIAGE_LEASE_SECONDS="1", TRIAGE_IMPORT_BATCH_SIZE="4", TRIAGE_IMAP_FETCH_CHUNK="20")
+    app = create_app(load_settings(env))
+    result = app.test_cli_runner().invoke(args=["ingest", "email", "--once"])
+    assert result.exit_code == 0, result.output
+    assert f"read:        {n}" in result.output and "quarantined: 0" in result.output, result.output
+    with app.app_context():
+        from triage.models import QuarantinedInput
+
+        with app.extensions["triage.sessionmaker"]() as s:
+            assert s.scalar(sa.select(sa.func.count()).select_from(Message)) == n
+            assert s.scalar(sa.select(sa.func.count()).select_from(QuarantinedInput)) == 0
+            assert s.scalars(sa.select(IngestRun.status)).all() == ["ok"]
+
+
+def _lease_of_pid(engine, pid: int, deadline: float):
+    """The lease row once the process `pid` holds it (holders are host:pid:nonce/job)."""
+    from triage.models import Lease
+
+    with engine.connect() as conn:
+        while True:
+            row = conn.execute(sa.select(Lease.holder, Lease.expires_at).where(Lease.holder.like(f"%:{pid}:%"))).first()
+            if row is not None:
+                return row
+            assert time.monotonic() < deadline, "the listener never took its lease"
+            time.sleep(0.1)
+            conn.rollback()
+
+
+def test_once_beside_a_killed_listeners_lease_says_who_holds_it_until_when_and_fails(dovecot, mail_user, database_url, engine, tmp_path):
+    """kill -9 leaves the lease until it expires: `--once` must not report that as a success."""
+    from triage.cli import LEASE_HELD_EXIT
+    from triage.models import Lease
+
+    env = _env(dovecot, mail_user, database_url, tmp_path)
+    env["TRIAGE_LEASE_SECONDS"] = "10"
+    listener = subprocess.Popen([sys.executable, "-m", "triage.cli", "ingest", "email", "--idle"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _lease_of_pid(engine, listener.pid, time.monotonic() + 60)
+        listener.send_signal(signal.SIGKILL)
+        listener.wait(10)
+    finally:
+        if listener.poll() is None:
+            listener.kill()
+            listener.wait()
+    with engine.connect() as conn:
+        holder, expires_at = conn.execute(sa.select(Lease.holder, Lease.expires_at).where(Lease.name == "imap:support/INBOX")).one()
+    assert f":{listener.pid}:" in holder
+    dovecot.append(mail_user, complaint())
+    app = create_app(load_settings(env))
+    skipped = app.test_cli_runner().invoke(args=["ingest", "email", "--once"])
+    assert skipped.exit_code == LEASE_HELD_EXIT not in (0, 1, 2), skipped.output
+    assert holder in skipped.output, skipped.output
+    assert f"until {expires_at:%Y-%m-%d %H:%M:%S} UTC (in " in skipped.output, skipped.output
+    assert "source:" not in skipped.output  # nothing ran
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
+    time.sleep(max(0.0, (expires_at - datetime.now(timezone.utc)).total_seconds()) + 0.2)
+    ran = app.test_cli_runner().invoke(args=["ingest", "email", "--once"])
+    assert ran.exit_code == 0, ran.output
+    assert "read:        1" in ran.output, ran.output

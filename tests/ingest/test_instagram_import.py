@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import lzma
 import shutil
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -132,3 +133,30 @@ def test_unrelated_json_is_still_unsupported(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     (item,) = read_path(tmp_path / "x.json")
     assert isinstance(item, Rejected) and "*_comments.json" in item.reason
+
+
+def test_cli_ingest_instagram_once_beside_a_held_lease_says_who_and_until_when_and_fails(runner, app, sessionmaker, tmp_path):
+    """A lease row as a scheduler killed mid-run leaves it: `--once` does nothing, says why, exits 75."""
+    from datetime import timedelta
+
+    from triage.cli import LEASE_HELD_EXIT
+    from triage.models import Lease, utcnow
+
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(
+        instagram_profiles=(PROFILE,), instagram_own_account="prakerja.ops",
+        instagram_session_file=tmp_path / "missing-session")
+    holder = "ops-host-2:48213:9f3a1c/instagram"
+    expires = utcnow() + timedelta(seconds=2)
+    with sessionmaker() as s:
+        s.add(Lease(name="instagram", holder=holder, expires_at=expires, acquired_at=utcnow() - timedelta(minutes=3)))
+        s.commit()
+    skipped = runner.invoke(args=["ingest", "instagram", "--once"])
+    assert skipped.exit_code == LEASE_HELD_EXIT, skipped.output
+    assert f"held by {holder} until {expires:%Y-%m-%d %H:%M:%S} UTC (in " in skipped.output, skipped.output
+    with sessionmaker() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(IngestRun)) == 0
+    time.sleep(max(0.0, (expires - utcnow()).total_seconds()) + 0.2)
+    ran = runner.invoke(args=["ingest", "instagram", "--once"])
+    assert ran.exit_code == 1 and "no Instagram session file" in ran.output, ran.output  # it ran: the session is missing
+    with sessionmaker() as s:
+        assert s.get(Lease, "instagram").holder is None  # taken, then released after the run

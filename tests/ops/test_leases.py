@@ -5,6 +5,7 @@ import threading
 import time
 from datetime import timedelta
 
+from locks import impatient_writers, lock_held
 from triage import leases
 from triage.models import Lease
 
@@ -71,3 +72,37 @@ def test_keeper_notices_a_lost_lease(sessionmaker):
             s.get(Lease, "job").holder = "thief"
             s.commit()
         assert keeper.lost.wait(2)
+
+
+def test_keeper_gives_the_lease_up_when_the_database_refuses_renewals_past_its_expiry(database_url, engine, caplog):
+    """A renewal that meets a lock held past the lock wait fails; once the lease may have
+    expired unrenewed, another holder may have it: the keeper must say so, not go on quietly."""
+    plain, writers = impatient_writers(database_url)
+    ttl = timedelta(milliseconds=600)
+    try:
+        with writers() as s:
+            assert leases.acquire(s, "job", "me", ttl)
+        with leases.LeaseKeeper(writers, "job", "me", ttl) as keeper:
+            with lock_held(plain, ["leases"]):
+                assert keeper.lost.wait(3), "the keeper kept the job running on a lease it could not renew"
+        assert "not renewed" in caplog.text
+    finally:
+        plain.dispose()
+
+
+def test_keeper_retries_a_refused_renewal_and_keeps_the_lease(database_url, engine):
+    plain, writers = impatient_writers(database_url)
+    ttl = timedelta(milliseconds=900)
+    try:
+        with writers() as s:
+            assert leases.acquire(s, "job", "me", ttl)
+        with leases.LeaseKeeper(writers, "job", "me", ttl) as keeper:
+            time.sleep(0.35)  # just after the first renewal
+            with lock_held(plain, ["leases"]):
+                time.sleep(0.4)  # the next renewal (at 0.6 s) meets the lock and fails
+            time.sleep(0.6)
+            assert not keeper.lost.is_set()
+            with writers() as s:
+                assert not leases.acquire(s, "job", "intruder", ttl)  # renewed after the lock went
+    finally:
+        plain.dispose()

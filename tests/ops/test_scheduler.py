@@ -1,6 +1,7 @@
 """The scheduler: jobs as data, leases around runs, graceful stop, run records and listing."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -137,3 +138,28 @@ def test_jobs_sharing_a_lease_exclude_each_other_inside_one_scheduler(sessionmak
     release.set()
     worker.join()
     assert scheduler.run_job(second).ran and seen == ["listener", "periodic"]
+
+
+def test_scheduler_run_once_beside_a_held_lease_says_who_and_until_when_and_fails(runner, engine, sessionmaker):
+    from alembic import command
+
+    from triage.cli import LEASE_HELD_EXIT
+    from triage.migrate import alembic_config
+    from triage.models import Lease, utcnow
+
+    with engine.begin() as connection:  # the scheduler starts only on a migrated database
+        command.stamp(alembic_config(connection), "head")
+
+    expires = utcnow() + timedelta(seconds=40)
+    with sessionmaker() as s:
+        s.add(Lease(name="upkeep:claims", holder="host-b:77:abc123/upkeep:claims", expires_at=expires))
+        s.commit()
+    skipped = runner.invoke(args=["scheduler", "--run", "upkeep:claims"])
+    assert skipped.exit_code == LEASE_HELD_EXIT, skipped.output
+    assert f"held by host-b:77:abc123/upkeep:claims until {expires:%Y-%m-%d %H:%M:%S} UTC (in " in skipped.output, skipped.output
+    assert 0 < int(re.search(r"UTC \(in (\d+) s\)", skipped.output).group(1)) <= 40
+    with sessionmaker() as s:
+        s.get(Lease, "upkeep:claims").expires_at = utcnow() - timedelta(seconds=1)  # the dead holder's lease ran out
+        s.commit()
+    ran = runner.invoke(args=["scheduler", "--run", "upkeep:claims"])
+    assert ran.exit_code == 0 and "upkeep:claims: ran" in ran.output, ran.output

@@ -5,6 +5,7 @@ resumes exactly where its last commit left it: nothing lost, nothing doubled.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Optional
 
@@ -15,6 +16,7 @@ from triage.classifier import Classifier
 from triage.ingest.record import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
 from triage.models import IngestCursor, IngestRun, utcnow
 from triage.pipeline import Outcome, PipelineConfig, process_batch
+from triage.retry import Retry, commit_with_retries
 
 
 @dataclass
@@ -73,6 +75,13 @@ def _save_cursor(session: so.Session, mark: CursorMark) -> None:
         cursor.position = mark.position
 
 
+def _copy(item: InboundRecord | Rejected) -> InboundRecord | Rejected:
+    clone = copy.copy(item)
+    if isinstance(clone, InboundRecord):
+        clone.meta = dict(clone.meta)
+    return clone
+
+
 def _record_counts(run: IngestRun, summary: RunSummary) -> None:
     run.fetched = summary.read
     run.new_tickets = summary.new_tickets
@@ -104,6 +113,7 @@ def run_ingest(
     batch_size: int = 200,
     requests_made: Optional[Callable[[], int]] = None,
     should_stop: Optional[Callable[[], bool]] = None,
+    retry: Retry = Retry(),
 ) -> RunSummary:
     """Feed a source's items through the pipeline in committed batches and record the run.
 
@@ -113,29 +123,38 @@ def run_ingest(
     as the reason; any other exception marks the run "failed". `should_stop` (a shutdown
     or a lost lease) is checked between items: the unfinished batch rolls back whole and
     the cursor stays where the last commit left it.
+    A write the database refuses for a passing reason (a lock held past the wait) is rolled
+    back and tried again as `retry` says; past its last try the run fails, and nothing of
+    the batch is stored, quarantined or moves the cursor.
     """
     with sessionmaker() as session:
         run = IngestRun(source=source, status="running")
-        session.add(run)
-        session.commit()
+        commit_with_retries(session, lambda: session.add(run), retry, f"run of {source}: record start")
         summary = RunSummary(run_id=run.id, source=source, status="running")
+        # Named by id from here: a rollback expires `run`, and reading it again would need the lock.
+        what = f"run {run.id} of {source}"
 
         batch: list[InboundRecord | Rejected] = []
         marks: list[CursorMark] = []
 
-        def flush() -> None:
-            nonlocal summary
-            outcomes = process_batch(session, batch, classifier, config, source=source, run_id=run.id)
+        def store_batch() -> RunSummary:
+            # The pipeline notes derived ids and meta on the records it stores: a retried batch
+            # starts again from the records as the source gave them.
+            given = [_copy(item) for item in batch]
+            outcomes = process_batch(session, given, classifier, config, source=source, run_id=summary.run_id)
             for mark in marks:
                 _save_cursor(session, mark)
             # Counted only once committed, so a failed batch is not reported as stored.
             pending = replace(summary, quarantine_reasons=list(summary.quarantine_reasons))
-            pending.add(batch, outcomes)
+            pending.add(given, outcomes)
             if requests_made is not None:
                 pending.requests = requests_made()
             _record_counts(run, pending)
-            session.commit()
-            summary = pending
+            return pending
+
+        def flush() -> None:
+            nonlocal summary
+            summary = commit_with_retries(session, store_batch, retry, f"{what}: batch not stored")
             batch.clear()
             marks.clear()
 
@@ -168,9 +187,12 @@ def run_ingest(
                 close()  # let a source's generator log out / close its connection now
         if requests_made is not None:
             summary.requests = requests_made()
-        run.status = summary.status
-        run.error = summary.error
-        run.finished_at = utcnow()
-        _record_counts(run, summary)
-        session.commit()
+
+        def record_end() -> None:
+            run.status = summary.status
+            run.error = summary.error
+            run.finished_at = utcnow()
+            _record_counts(run, summary)
+
+        commit_with_retries(session, record_end, retry, f"{what}: record end")
         return summary
