@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Sequence
 
 from triage.classifier import Prediction
@@ -64,3 +66,16 @@ def ticket(session, label: str = "missing_incentive", confidence: float = 0.9, *
     outcome = process_batch(session, [record(**record_overrides)], FixedClassifier(label, confidence), PipelineConfig())[0]
     session.commit()
     return session.get(Ticket, outcome.ticket_id)
+
+
+def process_env(database_url: str, tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `triage` process a test starts: this test's database and instance
+    folder, and no TRIAGE_ setting leaking in from the shell that runs the suite."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+    env.update(
+        TRIAGE_DATABASE_URL=database_url,
+        TRIAGE_INSTANCE_PATH=str(tmp_path / "instance"),
+        TRIAGE_SECRET_KEY="test-process-key",
+    )
+    env.update(settings)  # a test may override any of the above
+    return env

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 
+from builders import process_env
 from triage import migrate
 from triage.settings import PROJECT_ROOT
 
@@ -29,15 +30,7 @@ def triage(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.C
 
 
 def base_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
-    env.update(
-        TRIAGE_DATABASE_URL=database_url,
-        TRIAGE_INSTANCE_PATH=str(tmp_path / "instance"),
-        TRIAGE_SECRET_KEY="cli-errors-test-key",
-        TRIAGE_IMAP_PASSWORD_CS=SECRET,
-    )
-    env.update(extra)
-    return env
+    return process_env(database_url, tmp_path, **{"TRIAGE_IMAP_PASSWORD_CS": SECRET, **extra})
 
 
 def assert_one_line(done: subprocess.CompletedProcess, *expected: str) -> str:

@@ -76,7 +76,7 @@ def test_ids_that_differ_only_in_unstorable_characters_stay_apart_and_replies_st
 
 
 def test_a_record_that_fails_validation_is_quarantined_storably_with_the_whole_record(session):
-    empty = record(source_id=f"<e{HALF}@x>", author=f"x{LOW}@example.com", text=f" \x00 ", subject=f"s{HALF}")
+    empty = record(source_id=f"<e{HALF}@x>", author=f"x{LOW}@example.com", text=" \x00 ", subject=f"s{HALF}")
     outcome = process_batch(session, [empty, record()], FixedClassifier(), CONFIG, source="t")
     session.commit()
     assert [o.kind for o in outcome] == ["quarantined", "new"]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from builders import T0, FixedClassifier, record
 from triage.models import Contact, Message, Ticket
-from triage.pipeline import PipelineConfig, ingest_record, process_batch
+from triage.pipeline import PipelineConfig, process_batch
 from triage.tickets import merge
 
 CONFIG = PipelineConfig(thread_window=timedelta(hours=72))

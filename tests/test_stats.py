@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from builders import ticket, user
 from triage import stats
 from triage.history import WIB, history
-from triage.models import IngestRun, Ticket, utcnow
+from triage.models import IngestRun, utcnow
 from triage.quarantine import quarantine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 import click
 import sqlalchemy as sa
@@ -152,7 +152,6 @@ def ingest_group() -> None:
 @with_appcontext
 def ingest_instagram(once: bool, from_dir: Optional[Path]) -> None:
     """Ingest Instagram comments: live with --once, or offline with --from-dir DIR."""
-    from triage import jobs
     from triage.ingest.files import read_path
 
     if once == (from_dir is not None):

@@ -11,7 +11,6 @@ import json
 from datetime import datetime
 from typing import Optional
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
 from builders import FixedClassifier, record
 from triage.classifier.model import load_model

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,10 +11,11 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from builders import process_env
 from mail import complaint
 from triage import create_app
 from triage.models import IngestRun, Message
-from triage.settings import Settings, load_settings
+from triage.settings import load_settings
 
 
 def test_accounts_come_from_json_and_passwords_from_env_or_file(tmp_path):
@@ -58,15 +58,12 @@ def test_bad_imap_settings_say_what_is_wrong(tmp_path, env, message):
 
 def _env(dovecot, mail_user, database_url, tmp_path, password=None):
     accounts = [{"name": "support", "host": "127.0.0.1", "port": dovecot.port, "security": "plain", "username": mail_user}]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
-    env.update(
-        TRIAGE_DATABASE_URL=database_url,
-        TRIAGE_INSTANCE_PATH=str(tmp_path / "instance"),
-        TRIAGE_SECRET_KEY="k",
+    return process_env(
+        database_url,
+        tmp_path,
         TRIAGE_IMAP_ACCOUNTS=json.dumps(accounts),
         TRIAGE_IMAP_PASSWORD_SUPPORT=password or dovecot.password,
     )
-    return env
 
 
 def test_ingest_email_once_prints_a_summary_and_fails_on_a_failed_run(dovecot, mail_user, database_url, engine, tmp_path):

@@ -1,7 +1,6 @@
 """The reader that queues literals whole: same responses as stock imaplib2, fewer hand-offs."""
 from __future__ import annotations
 
-import imaplib
 import re
 
 import imaplib2

@@ -12,7 +12,7 @@ from builders import FixedClassifier
 from instagram_fake import BASE_TS, PROFILE
 from triage.ingest.files import read_path
 from triage.ingest.runner import run_ingest
-from triage.models import IngestRun, Message, QuarantinedInput, Ticket
+from triage.models import IngestRun, Message, QuarantinedInput
 from triage.pipeline import PipelineConfig
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from builders import PASSWORD, FixedClassifier, record, ticket, user
+from builders import PASSWORD, FixedClassifier, process_env, record, ticket, user
 from triage import cli, leases
 from triage.jobs import run_source
 from triage.models import AuditEvent, IngestRun, Lease, Message, QuarantinedInput
@@ -122,13 +122,8 @@ def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, set
         ticket(session, author=f"Lama {i} <lama{i}@example.com>")
     ctx = job_context(app)
     stop_file = tmp_path / "stop"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
-    env.update(
-        TRIAGE_DATABASE_URL=database_url,
-        TRIAGE_INSTANCE_PATH=str(tmp_path / "instance"),
-        TRIAGE_SECRET_KEY="k",
-        TRIAGE_AUTO_ASSIGN="round_robin",
-        PYTHONPATH=os.pathsep.join(sys.path),
+    env = process_env(
+        database_url, tmp_path, TRIAGE_AUTO_ASSIGN="round_robin", PYTHONPATH=os.pathsep.join(sys.path)
     )
     upkeep = subprocess.Popen(
         [sys.executable, "-c", UPKEEP_SCRIPT, str(stop_file)],

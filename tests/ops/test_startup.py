@@ -6,7 +6,6 @@ state from the model card without loading it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import process_env
 from triage.settings import PROJECT_ROOT
 
 MODELS = PROJECT_ROOT / "models"
@@ -28,15 +28,7 @@ REPORT_HEAVY = (
 )
 
 
-def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
-    env.update(
-        TRIAGE_DATABASE_URL=database_url,
-        TRIAGE_INSTANCE_PATH=str(tmp_path / "instance"),
-        TRIAGE_SECRET_KEY="startup-test",
-        **extra,
-    )
-    return env
+_env = process_env
 
 
 def _heavy_modules(stderr: str) -> list[str]:

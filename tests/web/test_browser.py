@@ -11,10 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from builders import PASSWORD, T0, ticket, user
+from builders import PASSWORD, ticket, user
 from triage import create_app
 from triage.models import IngestRun, Ticket, utcnow
 from triage.settings import PROJECT_ROOT
