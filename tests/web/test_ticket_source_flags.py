@@ -26,3 +26,14 @@ def test_an_instagram_comment_without_author_shows_an_unknown_author(client, aut
     auth.post("/language", {"lang": "en", "next": "/"})
     english = client.get(f"/tickets/{t.id}").get_data(as_text=True)
     assert "(no name)" in english and "import time" in english
+
+
+def test_a_mail_whose_subject_is_its_text_shows_it_once(client, auth, agent, session):
+    """An empty body under a subject is stored with the subject as its text (issue 13, item 6):
+    the conversation shows that line once, not as a subject and again as the text."""
+    line = "Sertifikat belum terbit padahal sudah kasih ulasan"
+    t = ticket(session, author="siti@example.com", subject=line, text=line, meta={"text_from_subject": True})
+    auth.login("agen1")
+    html = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    conversation = html[html.index("<h2"):]  # the title above it names the subject too
+    assert conversation.count(line) == 1
