@@ -395,7 +395,8 @@ def reclassify_command(needs_review_only: bool) -> None:
     """Relabel open tickets with the current model, keeping labels agents set by hand."""
     from triage.retraining import reclassify_tickets
 
-    summary = reclassify_tickets(db.get_session(), _classifier(), only_needs_review=needs_review_only)
+    with db.writer_sessions()() as session:  # writes beside ingestion, as the scheduler's reclassify job does
+        summary = reclassify_tickets(session, _classifier(), only_needs_review=needs_review_only)
     click.echo(
         f"examined {summary.examined}, relabeled {summary.changed}, "
         f"kept {summary.kept_agent_labels} labels set by agents"
