@@ -11,27 +11,10 @@ from typing import Callable, Iterator, TypeVar
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
+from triage.transactions import is_transient
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-# PostgreSQL: transaction rollback (serialization failure, deadlock), connection exceptions,
-# lock_not_available (lock_timeout), and the server shutting down or starting up.
-_PG_TRANSIENT_CLASSES = ("40", "08")
-_PG_TRANSIENT_STATES = {"55P03", "57P01", "57P02", "57P03"}
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Whether the database refused for a reason that may have passed a moment later."""
-    if not isinstance(exc, sqlalchemy.exc.DBAPIError):
-        return False
-    if exc.connection_invalidated:
-        return True
-    code = getattr(exc.orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes, e.g. BUSY_SNAPSHOT
-    state = getattr(exc.orig, "sqlstate", None) or ""
-    return state.startswith(_PG_TRANSIENT_CLASSES) or state in _PG_TRANSIENT_STATES
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Transactions of the ingest path: savepoints that nest on SQLite too, and which errors
-are the database's own rather than a record's.
+"""Transactions of the ingest path: savepoints that nest on SQLite too, which errors are
+the database's own rather than a record's, and which of those may pass on their own.
 
 pysqlite begins a transaction only at the first write, so a SAVEPOINT issued before any
 write starts a transaction of its own, which its RELEASE commits: a batch would commit
@@ -38,3 +38,23 @@ def savepoint(session: so.Session) -> Iterator[so.SessionTransaction]:
         connection.exec_driver_sql("BEGIN")
     with session.begin_nested() as nested:
         yield nested
+
+
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# PostgreSQL: transaction rollback (serialization failure, deadlock), connection exceptions,
+# lock_not_available (lock_timeout), and the server shutting down or starting up.
+_PG_TRANSIENT_CLASSES = ("40", "08")
+_PG_TRANSIENT_STATES = {"55P03", "57P01", "57P02", "57P03"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the database refused for a reason that may have passed a moment later."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes, e.g. BUSY_SNAPSHOT
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return state.startswith(_PG_TRANSIENT_CLASSES) or state in _PG_TRANSIENT_STATES

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from locks import impatient_writers, lock_held
@@ -74,35 +75,37 @@ def test_keeper_notices_a_lost_lease(sessionmaker):
         assert keeper.lost.wait(2)
 
 
+@contextmanager
+def kept_lease(database_url, ttl):
+    """Lease "job" taken by "me" on writer sessions that wait only briefly for a lock, with its
+    keeper running; yields (plain engine, writer sessions, keeper)."""
+    plain, writers = impatient_writers(database_url)
+    try:
+        with writers() as s:
+            assert leases.acquire(s, "job", "me", ttl)
+        with leases.LeaseKeeper(writers, "job", "me", ttl) as keeper:
+            yield plain, writers, keeper
+    finally:
+        plain.dispose()
+
+
 def test_keeper_gives_the_lease_up_when_the_database_refuses_renewals_past_its_expiry(database_url, engine, caplog):
     """A renewal that meets a lock held past the lock wait fails; once the lease may have
     expired unrenewed, another holder may have it: the keeper must say so, not go on quietly."""
-    plain, writers = impatient_writers(database_url)
     ttl = timedelta(milliseconds=600)
-    try:
-        with writers() as s:
-            assert leases.acquire(s, "job", "me", ttl)
-        with leases.LeaseKeeper(writers, "job", "me", ttl) as keeper:
-            with lock_held(plain, ["leases"]):
-                assert keeper.lost.wait(3), "the keeper kept the job running on a lease it could not renew"
-        assert "not renewed" in caplog.text
-    finally:
-        plain.dispose()
+    with kept_lease(database_url, ttl) as (plain, writers, keeper):
+        with lock_held(plain, ["leases"]):
+            assert keeper.lost.wait(3), "the keeper kept the job running on a lease it could not renew"
+    assert "not renewed" in caplog.text
 
 
 def test_keeper_retries_a_refused_renewal_and_keeps_the_lease(database_url, engine):
-    plain, writers = impatient_writers(database_url)
     ttl = timedelta(milliseconds=900)
-    try:
+    with kept_lease(database_url, ttl) as (plain, writers, keeper):
+        time.sleep(0.35)  # just after the first renewal
+        with lock_held(plain, ["leases"]):
+            time.sleep(0.4)  # the next renewal (at 0.6 s) meets the lock and fails
+        time.sleep(0.6)
+        assert not keeper.lost.is_set()
         with writers() as s:
-            assert leases.acquire(s, "job", "me", ttl)
-        with leases.LeaseKeeper(writers, "job", "me", ttl) as keeper:
-            time.sleep(0.35)  # just after the first renewal
-            with lock_held(plain, ["leases"]):
-                time.sleep(0.4)  # the next renewal (at 0.6 s) meets the lock and fails
-            time.sleep(0.6)
-            assert not keeper.lost.is_set()
-            with writers() as s:
-                assert not leases.acquire(s, "job", "intruder", ttl)  # renewed after the lock went
-    finally:
-        plain.dispose()
+            assert not leases.acquire(s, "job", "intruder", ttl)  # renewed after the lock went

@@ -57,13 +57,15 @@ def storable_json(value: Any) -> Any:
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, dict):
-        if all(storable_json(k) is k and storable_json(v) is v for k, v in value.items()):
+        pairs = [(storable_json(k), storable_json(v)) for k, v in value.items()]  # each cleaned once
+        if all(ck is k and cv is v for (ck, cv), (k, v) in zip(pairs, value.items())):
             return value
-        return {storable_json(k): storable_json(v) for k, v in value.items()}
+        return dict(pairs)
     if isinstance(value, (list, tuple)):
-        if all(storable_json(v) is v for v in value):
+        items = [storable_json(v) for v in value]
+        if all(new is old for new, old in zip(items, value)):
             return value
-        return type(value)(storable_json(v) for v in value)
+        return type(value)(items)
     return value
 
 
