@@ -62,21 +62,18 @@ class ModelSlot:
         self.model_dir = Path(model_dir)
         self._model: Optional[Classifier] = None
         self._error: Optional[str] = None
-        self._lock = threading.Lock()
 
     def load(self) -> Classifier:
         """The model, loaded once (thread-safe); ModelError says what to run when it cannot be."""
         from triage.classifier.card import ModelError
 
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    try:
-                        self._model = load_classifier(self.model_dir)
-                    except ModelError as exc:
-                        self._error = str(exc)
-                        raise
-                    self._error = None
+        if self._model is None:  # load_classifier holds the lock: threads asking at once get one load
+            try:
+                self._model = load_classifier(self.model_dir)
+            except ModelError as exc:
+                self._error = str(exc)
+                raise
+            self._error = None
         return self._model
 
     def state(self) -> dict[str, Any]:
