@@ -98,12 +98,12 @@ def child(args: argparse.Namespace) -> None:
     from triage.classifier import load_classifier
     from triage.db import make_engine, writer_engine
     from triage.ingest import email_message, imap
-    from triage.models import Base
+    from triage.schema import create_all
     from triage.pipeline import PipelineConfig
     from triage.settings import ImapAccount, ImapOptions
 
     engine = make_engine(args.db)
-    Base.metadata.create_all(engine)
+    create_all(engine)
     sessionmaker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     timers: dict[str, float] = defaultdict(float)
 
@@ -242,13 +242,14 @@ def restart_latency(server: Dovecot) -> list[tuple[float, int]]:
     from triage.classifier import load_classifier
     from triage.db import make_engine
     from triage.ingest import imap
-    from triage.models import Base, Message
+    from triage.models import Message
+    from triage.schema import create_all
     from triage.pipeline import PipelineConfig
     from triage.settings import ImapAccount, ImapOptions
 
     tmp = tempfile.mkdtemp()
     engine = make_engine(f"sqlite:///{tmp}/restart.sqlite3")
-    Base.metadata.create_all(engine)
+    create_all(engine)
     sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
     user = f"restart{uuid.uuid4().hex[:6]}@example.test"
     account = ImapAccount(name="restart", host="127.0.0.1", port=server.port, security="plain", username=user, password=server.password)
@@ -305,13 +306,14 @@ def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
     from triage.classifier import load_classifier
     from triage.db import make_engine, writer_engine
     from triage.ingest import imap
-    from triage.models import Base, Message
+    from triage.models import Message
+    from triage.schema import create_all
     from triage.pipeline import PipelineConfig
     from triage.settings import ImapAccount, ImapOptions
 
     tmp = tempfile.mkdtemp()
     engine = make_engine(f"sqlite:///{tmp}/idle.sqlite3")
-    Base.metadata.create_all(engine)
+    create_all(engine)
     sessionmaker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     user = f"idle{uuid.uuid4().hex[:6]}@example.test"
     server.append(user, realistic_message(0, random.Random(0)))

@@ -26,7 +26,8 @@ import sqlalchemy.orm as so  # noqa: E402
 from instagram_fake import BASE_TS, PROFILE, SESSION_USER, FakeComment, FakeInstagram, FakePost, run, write_session_file  # noqa: E402
 from triage.db import make_engine  # noqa: E402
 from triage.ingest.instagram import FrugalRateController  # noqa: E402
-from triage.models import Base, Message  # noqa: E402
+from triage.models import Message  # noqa: E402
+from triage.schema import create_all  # noqa: E402
 from triage.settings import Settings  # noqa: E402
 
 POSTS, TOP, REPLIES = 200, 200, 50
@@ -65,7 +66,7 @@ def add_new(rng: random.Random, posts: list[FakePost], n: int, spread: bool) -> 
 def one_scenario(name: str, spread: bool, work: Path) -> None:
     rng = random.Random(20261127)
     engine = make_engine(f"sqlite:///{work / (name + '.sqlite3')}")
-    Base.metadata.create_all(engine)
+    create_all(engine)
     sessionmaker = so.sessionmaker(engine, expire_on_commit=False)
     settings = Settings(database_url="unused", secret_key="k", instagram_profiles=(PROFILE,),
                         instagram_own_account=SESSION_USER, instagram_last_posts=POSTS,

@@ -27,8 +27,9 @@ import sqlalchemy.orm as so  # noqa: E402
 
 from triage.classifier import Prediction  # noqa: E402
 from triage.db import make_engine, writer_engine  # noqa: E402
-from triage.ingest.record import InboundRecord  # noqa: E402
-from triage.models import Base, Message, Ticket  # noqa: E402
+from triage.records import InboundRecord  # noqa: E402
+from triage.models import Message, Ticket  # noqa: E402
+from triage.schema import create_all  # noqa: E402
 from triage.pipeline import PipelineConfig, process_batch  # noqa: E402
 
 LABELS = ["missing_incentive", "unspent_voucher", "certificate_pending", "payment_account", "registration", "noise"]
@@ -84,7 +85,7 @@ def main() -> None:
 
         url, drop = postgres_schema_url(url)
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    create_all(engine)
     maker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     recs = records(args.n)
     profiler = cProfile.Profile() if args.profile else None

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from triage.classifier import Prediction
-from triage.ingest.record import InboundRecord
+from triage.records import InboundRecord
 from triage.models import Ticket, User
 from triage.pipeline import PipelineConfig, process_batch
 

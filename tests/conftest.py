@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from interrupts import sigterm_raises_keyboard_interrupt
 from triage import create_app
 from triage.db import make_engine
-from triage.models import Base
+from triage.schema import create_all
 from triage.settings import Settings
 
 POSTGRES_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL", "")
@@ -54,7 +54,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 def engine(database_url: str) -> Iterator[sa.Engine]:
     """An engine on the test's database with the models' schema created."""
     eng = make_engine(database_url)
-    Base.metadata.create_all(eng)
+    create_all(eng)
     yield eng
     eng.dispose()
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from builders import T0, FixedClassifier, record
-from triage.ingest.record import Rejected
+from triage.records import Rejected
 from triage.ingest.runner import run_ingest
 from triage.models import Contact, IngestRun, Message, QuarantinedInput, Ticket
 from triage.pipeline import PipelineConfig, process_batch
@@ -222,7 +222,7 @@ def test_every_field_of_a_record_is_checked():
     import dataclasses
 
     from triage.ingest import storable
-    from triage.ingest.record import InboundRecord
+    from triage.records import InboundRecord
 
     named = {*storable.TEXT_FIELDS, *storable.OPTIONAL_TEXT_FIELDS, *storable.CONTAINER_FIELDS}
     assert {f.name for f in dataclasses.fields(InboundRecord)} - named == {"sent_at"}

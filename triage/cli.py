@@ -19,7 +19,7 @@ from triage.settings import PROJECT_ROOT, Settings
 # The ingest machinery (pipeline, parsers, the model) and the scheduler's modules are
 # imported by the commands that use them, so that the others start in a fraction of a second.
 if TYPE_CHECKING:
-    from triage.ingest.record import SourceItem
+    from triage.records import SourceItem
     from triage.ingest.runner import RunSummary
     from triage.jobs import JobContext
     from triage.schedule import Job
@@ -237,7 +237,7 @@ def ingest_email_command(mode: str | None, names: tuple[str, ...]) -> None:
 
 def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
     """Move demo records in time so that the newest one is a few minutes old."""
-    from triage.ingest.record import InboundRecord
+    from triage.records import InboundRecord
 
     times = [r.sent_at for r in records if isinstance(r, InboundRecord) and r.sent_at]
     shift = (utcnow() - timedelta(minutes=5)) - max(times) if times else timedelta(0)

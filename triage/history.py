@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from triage.models import ClosedDayChange, HistoryDay, Ticket, utcnow
+from triage.models import Base, ClosedDayChange, HistoryDay, Ticket, utcnow
 
 WIB = timezone(timedelta(hours=7))
 CLOSED_GRACE = timedelta(minutes=10)
@@ -287,3 +287,10 @@ def closed_day_trigger_ddl(dialect: str) -> list[str]:
                 END"""
             )
     return statements
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _closed_day_triggers(target, connection, **kw) -> None:
+    """create_all (tests, benches) builds the counting triggers too."""
+    for statement in closed_day_trigger_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

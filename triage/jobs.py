@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from triage import claims
 from triage.classifier import Classifier
-from triage.ingest.record import SourceItem
+from triage.records import SourceItem
 from triage.ingest.runner import RunSummary, load_cursors, run_ingest
 from triage.models import AppOption
 from triage.pipeline import PipelineConfig

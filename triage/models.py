@@ -441,20 +441,3 @@ def include_object_for(dialect: str):
 def _pg_trgm(target, connection, **kw) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
-
-
-@sa.event.listens_for(Base.metadata, "after_create")
-def _sqlite_search(target, connection, **kw) -> None:
-    if connection.dialect.name == "sqlite":
-        from triage.search import SQLITE_SEARCH_DDL
-
-        for statement in SQLITE_SEARCH_DDL:
-            connection.exec_driver_sql(statement)
-
-
-@sa.event.listens_for(Base.metadata, "after_create")
-def _closed_day_triggers(target, connection, **kw) -> None:
-    from triage.history import closed_day_trigger_ddl
-
-    for statement in closed_day_trigger_ddl(connection.dialect.name):
-        connection.exec_driver_sql(statement)

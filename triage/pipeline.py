@@ -23,7 +23,7 @@ import sqlalchemy.orm as so
 from triage.classifier import Classifier, Prediction
 from triage.classifier.entities import extract_entities
 from triage.classifier.text import classification_text
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 from triage.ingest.storable import make_record_storable
 from triage.models import (
     CHANNELS,

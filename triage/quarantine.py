@@ -14,7 +14,7 @@ from typing import Optional
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from triage.ingest.record import InboundRecord
+from triage.records import InboundRecord
 from triage.ingest.storable import storable
 from triage.models import QuarantinedInput, utcnow
 from triage.transactions import savepoint

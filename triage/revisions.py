@@ -22,7 +22,7 @@ from typing import Optional, Sequence, Union
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.ingest.record import InboundRecord
+from triage.records import InboundRecord
 from triage.models import Message
 
 # Stored in Message.meta["content_hash"] as "<version>:<hex>": a hash of another version

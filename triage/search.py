@@ -12,7 +12,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from triage.models import Contact, Ticket, active_clause
+from triage.models import Base, Contact, Ticket, active_clause
 
 SQLITE_SEARCH_TABLE = "ticket_search"
 _ACTIVE_NEW = "new.status IN ('open', 'claimed') AND new.merged_into_id IS NULL"
@@ -86,3 +86,11 @@ def matching_ids(text: str, dialect: Optional[str]) -> sa.Select[tuple[int]]:
     if text.lstrip("#").isdigit() and len(text) < 10:
         ids.append(sa.select(Ticket.id).where(Ticket.id == int(text.lstrip("#"))))
     return sa.union(*ids) if len(ids) > 1 else ids[0]
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _sqlite_search(target, connection, **kw) -> None:
+    """create_all (tests, benches) builds the FTS5 table and its triggers too."""
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_DDL:
+            connection.exec_driver_sql(statement)

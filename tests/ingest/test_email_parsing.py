@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from triage.ingest.email_message import email_item, parse_email
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 
 HEAD = (
     "From: Sari <sari@example.com>\r\nTo: bantuan@prakerja.example\r\n"

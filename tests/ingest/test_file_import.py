@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from builders import FixedClassifier
 from triage.ingest.files import read_path
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 from triage.ingest.runner import run_ingest
 from triage.models import IngestRun, Message, QuarantinedInput, Ticket
 from triage.pipeline import PipelineConfig

@@ -13,7 +13,7 @@ from builders import FixedClassifier
 from instagram_fake import BASE_TS, PROFILE, FakeComment, FakeInstagram, FakePost, count, run
 from triage.ingest.files import read_path
 from triage.ingest.instagram_export import post_shortcode
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 from triage.ingest.runner import run_ingest
 from triage.models import IngestRun, Message, QuarantinedInput, Ticket
 from triage.pipeline import PipelineConfig

@@ -12,7 +12,7 @@ from builders import FixedClassifier
 from instagram_fake import BASE_TS, PROFILE, FakeComment, FakeInstagram, FakePost, run
 from triage.ingest.files import read_path
 from triage.ingest.instagram_comments import PostRef, comment_record
-from triage.ingest.record import InboundRecord
+from triage.records import InboundRecord
 from triage.ingest.runner import run_ingest
 from triage.models import Contact, Message
 from triage.pipeline import PipelineConfig

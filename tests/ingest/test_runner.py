@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from builders import FixedClassifier, record
-from triage.ingest.record import CursorMark
+from triage.records import CursorMark
 from triage.ingest.runner import load_cursor, run_ingest
 from triage.models import Message
 from triage.pipeline import PipelineConfig

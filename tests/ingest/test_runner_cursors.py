@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from builders import FixedClassifier, record
-from triage.ingest.record import CursorMark, SourceStopped
+from triage.records import CursorMark, SourceStopped
 from triage.ingest.runner import load_cursor, load_cursors, run_ingest
 from triage.models import IngestRun, Message
 from triage.pipeline import PipelineConfig

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from builders import FixedClassifier, record
 from locks import HeldLock, impatient_writers
-from triage.ingest.record import CursorMark, Rejected
+from triage.records import CursorMark, Rejected
 from triage.ingest.runner import load_cursor, run_ingest
 from triage.models import IngestRun, Message, QuarantinedInput
 from triage.pipeline import PipelineConfig

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from builders import FixedClassifier, record
 from triage import leases
-from triage.ingest.record import CursorMark
+from triage.records import CursorMark
 from triage.ingest.runner import run_ingest
 from triage.jobs import JobContext
 from triage.models import IngestCursor, IngestRun, Message

@@ -9,7 +9,7 @@ import uuid
 from typing import Iterator
 
 from triage.classifier.corpus_generator import sample_message
-from triage.ingest.record import InboundRecord
+from triage.records import InboundRecord
 from triage.models import utcnow
 
 LABEL_WEIGHTS = {

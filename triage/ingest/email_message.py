@@ -21,7 +21,7 @@ from typing import Optional
 import nh3
 
 from triage.ingest.mail_decode import Decoded, content_key, decode_bytes, decode_words
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 
 MAX_NESTING = 100  # deeper MIME nesting is an attack, not a complaint
 _MSGID = re.compile(r"<[^<>\s]+>")

@@ -14,7 +14,7 @@ from typing import Any, Collection, Iterator
 
 from triage.ingest.email_message import email_item
 from triage.ingest.instagram_export import is_comments_file, read_comments_file
-from triage.ingest.record import InboundRecord, Rejected, content_hash
+from triage.records import InboundRecord, Rejected, content_hash
 
 SourceItems = Iterator[InboundRecord | Rejected]
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}

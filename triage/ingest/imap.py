@@ -24,7 +24,7 @@ import sqlalchemy.orm as so
 from triage.classifier import Classifier
 from triage.ingest.email_message import email_item
 from triage.ingest.imap_reader import WholeLiterals
-from triage.ingest.record import CursorMark, Rejected, SourceItem
+from triage.records import CursorMark, Rejected, SourceItem
 from triage.ingest.runner import RunSummary, load_cursor, run_ingest
 from triage.pipeline import PipelineConfig
 from triage.settings import ImapAccount, ImapOptions

@@ -31,7 +31,7 @@ from instaloader.exceptions import (
 )
 
 from triage.ingest.instagram_comments import PostRef, comment_record, payload_of
-from triage.ingest.record import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
+from triage.records import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
 from triage.models import utcnow
 from triage.settings import Settings
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Collection, Optional
 
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 
 # Instagram launched on 2010-10-06: an earlier comment time is a broken value, not history.
 EARLIEST = datetime(2010, 10, 6, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Collection, Iterator, Optional
 
 from triage.ingest.instagram_comments import PostRef, comment_record, payload_of
-from triage.ingest.record import InboundRecord, Rejected
+from triage.records import InboundRecord, Rejected
 
 SUFFIX = "_comments.json"
 

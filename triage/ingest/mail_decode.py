@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from triage.ingest.record import content_hash
+from triage.records import content_hash
 
 # A text with at most this share of undecodable bytes, or with more valid non-ASCII characters
 # than undecodable bytes, is "mostly" in its charset: kept, with replacement characters, rather

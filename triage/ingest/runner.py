@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
-from triage.ingest.record import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
+from triage.records import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
 from triage.models import IngestCursor, IngestRun, utcnow
 from triage.pipeline import Outcome, PipelineConfig, process_batch
 from triage.retry import Retry, commit_with_retries

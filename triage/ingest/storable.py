@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from triage.ingest.record import InboundRecord
+from triage.records import InboundRecord
 
 NUL_REMOVED, SURROGATES_REPLACED = "nul_removed", "surrogates_replaced"
 # Where a record's meta says which fields were changed, and how.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from triage import db, users
 from triage.models import User
+from triage.web.locale import select_locale
 
-LANGUAGES = ("id", "en")
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
@@ -28,12 +28,6 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-
-
-def select_locale() -> str:
-    """Bahasa Indonesia unless the user picked English (kept in the session)."""
-    lang = session.get("lang")
-    return lang if lang in LANGUAGES else "id"
 
 
 @login_manager.user_loader

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from triage import db, users
-from triage.web import LANGUAGES
+from triage.web.locale import LANGUAGES
 
 bp = Blueprint("auth", __name__)
 

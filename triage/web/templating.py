@@ -21,7 +21,8 @@ from markupsafe import Markup
 
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
-from triage.web import LANGUAGES, display
+from triage.web import display
+from triage.web.locale import LANGUAGES
 from triage.web.access import is_supervisor
 from triage.models import utcnow
 

@@ -1,4 +1,4 @@
-"""The plain records every ingest source yields, whatever the channel."""
+"""The plain records every source yields, whatever the channel: the shape the pipeline takes."""
 from __future__ import annotations
 
 import hashlib
