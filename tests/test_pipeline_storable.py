@@ -221,7 +221,7 @@ def test_every_field_of_a_record_is_checked():
     """A field added to InboundRecord later must be named in the storable check, or this fails."""
     import dataclasses
 
-    from triage.ingest import storable
+    from triage import storable
     from triage.records import InboundRecord
 
     named = {*storable.TEXT_FIELDS, *storable.OPTIONAL_TEXT_FIELDS, *storable.CONTAINER_FIELDS}

@@ -1,7 +1,7 @@
 """The pipeline: turn inbound records into threaded, classified, prioritized tickets.
 
 `process_batch` runs inside the caller's transaction. Every record is first made storable
-(triage.ingest.storable). The batch is classified in one call and stored in one go:
+(triage.storable). The batch is classified in one call and stored in one go:
 contacts, thread candidates and replied-to messages are read in a few queries, threading
 is worked out in memory, and everything is written in one flush inside a savepoint. If
 that fails, the batch is stored again record by record, a savepoint each, so one bad
@@ -24,7 +24,7 @@ from triage.classifier import Classifier, Prediction
 from triage.classifier.entities import extract_entities
 from triage.classifier.text import classification_text
 from triage.records import InboundRecord, Rejected
-from triage.ingest.storable import make_record_storable
+from triage.storable import make_record_storable
 from triage.models import (
     CHANNELS,
     AuditEvent,

@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from triage.records import InboundRecord
-from triage.ingest.storable import storable
+from triage.storable import storable
 from triage.models import QuarantinedInput, utcnow
 from triage.transactions import savepoint
 
