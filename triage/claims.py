@@ -5,6 +5,7 @@ activity on the ticket, so an idle claim is one whose claimed_at is old.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Optional
@@ -195,3 +196,22 @@ def auto_assign(session: so.Session, now: Optional[datetime] = None, limit: int 
         session.commit()
         assigned += 1
     return assigned
+
+
+@dataclass(frozen=True)
+class Upkept:
+    expired: int
+    assigned: int
+
+
+def upkeep(session: so.Session, idle: timedelta, default_mode: str, now: Optional[datetime] = None) -> Upkept:
+    """The claim upkeep every caller runs (scheduler job, queue page, API, CLI): return claims
+    idle longer than `idle` to the queue, then auto-assign when a supervisor switched it on.
+
+    The expiry is committed before assigning, so the returned tickets are assignable at once.
+    """
+    expired = expire_idle_claims(session, idle, now)
+    session.commit()
+    assigned = auto_assign(session, now) if auto_assign_mode(session, default_mode) == "round_robin" else 0
+    session.commit()
+    return Upkept(expired, assigned)

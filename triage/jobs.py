@@ -125,11 +125,7 @@ def ingest_demo_feed(ctx: JobContext) -> RunSummary:
 def expire_and_assign(ctx: JobContext) -> None:
     """Return idle claims to the queue, then auto-assign when a supervisor switched it on."""
     with ctx.sessionmaker() as session:
-        claims.expire_idle_claims(session, timedelta(minutes=ctx.settings.claim_idle_minutes))
-        session.commit()
-        if claims.auto_assign_mode(session, ctx.settings.auto_assign) == "round_robin":
-            claims.auto_assign(session)
-        session.commit()
+        claims.upkeep(session, timedelta(minutes=ctx.settings.claim_idle_minutes), ctx.settings.auto_assign)
 
 
 RECLASSIFIED_OPTION = "reclassified_model_version"

@@ -34,10 +34,7 @@ def housekeeping(s) -> None:
     if not due("housekeeping", HOUSEKEEPING_SECONDS):
         return
     settings = current_app.config["SETTINGS"]
-    if claims.expire_idle_claims(s, timedelta(minutes=settings.claim_idle_minutes)):
-        s.commit()
-    if claims.auto_assign_mode(s, settings.auto_assign) == "round_robin":
-        claims.auto_assign(s)
+    claims.upkeep(s, timedelta(minutes=settings.claim_idle_minutes), settings.auto_assign)
 
 
 def _filters() -> QueueFilters:

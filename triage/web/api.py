@@ -140,8 +140,7 @@ def get_ticket(ticket_id: int):
 def take_next():
     s = db.get_session()
     settings = current_app.config["SETTINGS"]
-    if claims.expire_idle_claims(s, timedelta(minutes=settings.claim_idle_minutes)):
-        s.commit()
+    claims.upkeep(s, timedelta(minutes=settings.claim_idle_minutes), settings.auto_assign)
     try:
         ticket_id = claims.take_next_ticket(s, g.api_user)
     except claims.CapacityReached:
