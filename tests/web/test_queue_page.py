@@ -76,7 +76,12 @@ def test_queue_filters_by_needs_review_and_assignee(client, auth, agent, session
     assert "pesan yakin" in mine and "pesan ragu" not in mine
     nobody = client.get("/?assignee=none").get_data(as_text=True)
     assert "pesan ragu" in nobody and "pesan yakin" not in nobody
-    assert unsure.id
+    by_id = client.get(f"/?assignee={agent.id}").get_data(as_text=True)  # the supervisor's pick of an agent
+    assert "pesan yakin" in by_id and "pesan ragu" not in by_id
+    sure_only = client.get("/?review=0").get_data(as_text=True)
+    assert "pesan yakin" in sure_only and "pesan ragu" not in sure_only
+    both = client.get("/").get_data(as_text=True)
+    assert re.findall(r'data-ticket-id="(\d+)"', both) == [str(sure.id), str(unsure.id)]  # active: open and claimed alike, by due time
 
 
 def test_keyset_pages_cover_every_ticket_once(client, auth, agent, session, monkeypatch):

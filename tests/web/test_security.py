@@ -1,6 +1,8 @@
 """Login, roles, CSRF, rate limits, headers and error pages."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from builders import ticket
@@ -9,14 +11,23 @@ from triage.models import AuditEvent
 SUPERVISOR_PAGES = ["/supervisor/", "/supervisor/team", "/supervisor/review", "/supervisor/replies", "/supervisor/export/backlog.csv"]
 
 
-def test_only_login_and_healthz_are_open(client, app):
+def test_only_login_and_healthz_are_open(client, app, session):
     health = client.get("/healthz")
     assert health.status_code == 200 and health.get_json()["status"] == "ok"
     assert client.get("/login").status_code == 200
     for url in ["/", "/queue/rows", "/tickets/1", *SUPERVISOR_PAGES]:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
-    assert client.post("/take-next").status_code in (302, 400)
+    # A post needs the form's token before anything else; with the token a visitor without a
+    # session gets from the login page, it goes to the login page and takes nothing.
+    assert client.post("/take-next").status_code == 400
+    t = ticket(session)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    for url in ["/take-next", f"/tickets/{t.id}/resolve"]:
+        response = client.post(url, data={"csrf_token": token})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (url, response.status_code)
+    session.refresh(t)
+    assert (t.status, t.assignee_id) == ("open", None)
 
 
 def test_login_rejects_wrong_password_and_rate_limits(client, auth, agent, app):
