@@ -12,10 +12,11 @@ from flask import Flask, current_app, g
 def make_engine(url: str, busy_timeout: float = 30) -> sa.Engine:
     """Create an engine; SQLite gets the pragmas a shared file needs.
 
-    `busy_timeout`: how long a SQLite connection waits for another's write lock.
+    `busy_timeout`: how long a SQLite connection waits for another's write lock. A statement's
+    values stay out of its errors: they hold message bodies, and errors reach logs and run records.
     """
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout}, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -30,7 +31,7 @@ def make_engine(url: str, busy_timeout: float = 30) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def writer_engine(engine: sa.Engine) -> sa.Engine:
