@@ -116,7 +116,7 @@ class Scheduler:
                 next_run_time=utcnow(),
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=int(job.interval.total_seconds()),
+                misfire_grace_time=max(1, int(job.interval.total_seconds())),  # APScheduler: whole seconds, at least 1
             )
         self._aps.start()
         log.info("scheduler started", extra={"holder": self.holder, "jobs": [j.name for j in self.jobs]})
