@@ -1,11 +1,26 @@
-"""Email bytes to records: content keys, bodies that hide their text, charsets and encoded names."""
+"""The MIME parser (triage.ingest.email_message): content keys, bodies that hide their text,
+charsets and encoded names, the part chosen among alternatives, attachments as metadata,
+threading headers, mail that needs no agent, and mail that cannot be read."""
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta, timezone
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 
-from triage.ingest.email_message import email_item, parse_email
+from triage.ingest import email_message
+from triage.ingest.email_message import (
+    MAX_NESTING,
+    EmailParseError,
+    decode_payload,
+    email_item,
+    html_to_text,
+    not_complaint_reason,
+    parse_email,
+    subject_says_something,
+)
 from triage.records import InboundRecord, Rejected
 
 HEAD = (
@@ -318,3 +333,246 @@ def test_plain_mail_takes_the_fast_path_unchanged():
     got = parse_email(mail(headers="Message-ID: <fast@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n"), "x")
     assert got.text == "Insentif saya belum masuk." and got.author_name == "Sari"
     assert not {"decode_errors", "nul_stand_ins_removed", "charset_fallback", "parse_notes"} & set(got.meta)
+
+
+# -- which text: multipart/alternative, HTML, forwarded messages ---------------------------------
+
+
+def alternative(plain: str, html: str, boundary: str = "A") -> bytes:
+    return mail(
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{plain}\r\n"
+        f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--{boundary}--\r\n",
+        f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n",
+    )
+
+
+def test_multipart_alternative_takes_the_plain_text_and_not_the_html_as_well():
+    got = record(alternative("Insentif saya belum masuk.", "<p>Insentif saya <b>belum</b> masuk.</p><p>hanya di HTML</p>"))
+    assert got.text == "Insentif saya belum masuk."
+
+
+def test_multipart_alternative_with_an_empty_plain_part_takes_the_html():
+    got = record(alternative("  ", "<p>Saldo pelatihan <b>masih</b> sisa</p><p>tolong dibantu</p>"))
+    assert got.text == "Saldo pelatihan masih sisa\n\ntolong dibantu"
+
+
+def test_an_alternative_inside_mixed_keeps_its_plain_text_and_the_attachment():
+    inner = alternative("Bukti transfer terlampir.", "<p>Bukti transfer terlampir.</p>", "ALT").split(b"\r\n\r\n", 1)[1]
+    body = (
+        b"--MIX\r\nContent-Type: multipart/alternative; boundary=\"ALT\"\r\n\r\n" + inner + b"\r\n"
+        b"--MIX\r\nContent-Type: image/png; name=\"bukti.png\"\r\nContent-Disposition: attachment; filename=\"bukti.png\"\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"\x89PNG" + bytes(96)) + b"\r\n--MIX--\r\n"
+    )
+    got = record(mail(body, "Content-Type: multipart/mixed; boundary=\"MIX\"\r\n"))
+    assert got.text == "Bukti transfer terlampir."
+    assert got.meta["attachments"] == [{"name": "bukti.png", "type": "image/png", "size": 100}]
+
+
+def test_html_to_text_keeps_the_words_and_line_breaks_and_drops_what_is_not_text():
+    html = (
+        "<html><head><title>Judul surat</title><style>p {color: red}</style></head><body>"
+        "<h1>Keluhan</h1><p>Saldo &amp; insentif   sisa</p><ul><li>satu</li><li>dua</li></ul>"
+        "<a href='javascript:alert(1)'>tautan</a><script>alert('x')</script><noscript>aktifkan JS</noscript></body></html>"
+    )
+    assert html_to_text(html) == "Keluhan\n\nSaldo & insentif sisa\n\nsatu\n\ndua\n\ntautan"
+
+
+def test_a_forwarded_message_follows_the_senders_own_text_with_its_headers():
+    inner = (
+        b"From: Andi <andi@example.com>\r\nSubject: Sertifikat belum terbit\r\nDate: Thu, 19 Nov 2026 10:00:00 +0700\r\n"
+        b"Content-Type: multipart/mixed; boundary=\"IN\"\r\n\r\n"
+        b"--IN\r\nContent-Type: text/plain\r\n\r\nSertifikat saya belum terbit.\r\n"
+        b"--IN\r\nContent-Type: application/pdf; name=\"ulasan.pdf\"\r\n\r\n%PDF\r\n--IN--\r\n"
+    )
+    body = b"--FW\r\nContent-Type: text/plain\r\n\r\nTolong dibantu, ini dari teman saya.\r\n--FW\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--FW--\r\n"
+    got = record(mail(body, "Content-Type: multipart/mixed; boundary=\"FW\"\r\n"))
+    assert got.text == (
+        "Tolong dibantu, ini dari teman saya.\n\n---------- Forwarded message ----------\nFrom: Andi <andi@example.com>\n"
+        "Date: Thu, 19 Nov 2026 10:00:00 +0700\nSubject: Sertifikat belum terbit\n\nSertifikat saya belum terbit."
+    )
+    assert got.meta["forwarded"] == [{"from": "Andi <andi@example.com>", "subject": "Sertifikat belum terbit"}]
+    assert got.meta["attachments"] == [{"name": "ulasan.pdf", "type": "application/pdf", "size": 4}]  # the forwarded mail's own
+
+
+def test_nesting_deeper_than_the_limit_is_ignored_and_noted():
+    nested = b"Saldo pelatihan masih sisa.\r\n"
+    for level in range(MAX_NESTING + 5):
+        nested = f"Content-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\n".encode() + nested + f"\r\n--b{level}--\r\n".encode()
+    got = record(HEAD.encode() + nested)
+    assert got.text == "Insentif belum masuk" and got.meta["text_from_subject"]  # the text below the limit is not read
+    assert got.meta["parse_notes"] == ["nesting too deep: inner parts ignored"]
+
+
+# -- parts decoded one by one ------------------------------------------------------------------
+
+
+def part(raw: bytes):
+    return BytesParser(policy=policy.compat32).parsebytes(raw)
+
+
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        (b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\nQ2Fm6Q==\r\n", "Caf\u00e9"),
+        (b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nSar=C3=AD =E2=80=93 ok=\r\n", "Sar\u00ed \u2013 ok"),
+        (b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nSW5zZW50aWYgYmVsdW0g!!!bWFzdWs\r\n", "Insentif belum masuk"),
+        (b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: x-unknown\r\n\r\nteks apa adanya\r\n", "teks apa adanya\r\n"),
+    ],
+    ids=["base64-latin1", "quoted-printable", "broken-base64", "unknown-transfer-encoding"],
+)
+def test_decode_payload_undoes_the_transfer_encoding_and_never_raises(raw, text):
+    assert decode_payload(part(raw)).text == text
+
+
+def test_decode_payload_reports_what_it_had_to_guess():
+    got = decode_payload(part(b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "Caf\u00e9 \u2013 insentif".encode("cp1252")))
+    assert (got.text, got.fallback) == ("Caf\u00e9 \u2013 insentif", "cp1252")
+
+
+# -- subjects, threading headers, dates, sizes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject, says",
+    [("Insentif belum masuk", True), ("Re: Fwd: Insentif", True), ("AW: WG: Sertifikat", True), ("Re: Re: x", True),
+     ("Re:", False), ("Fwd: RE: ", False), ("Re[2]: ", False), ("Balas: Penerusan:", False), ("", False), (None, False)],
+)
+def test_a_subject_of_reply_prefixes_alone_says_nothing(subject, says):
+    assert subject_says_something(subject) is says
+
+
+def test_message_id_in_reply_to_and_references_are_read_as_ids():
+    got = record(mail(headers=(
+        "Message-ID: <m1@example.com> (Thunderbird)\r\n"
+        "In-Reply-To: <q1@prakerja.example> <q0@prakerja.example>\r\n"
+        "References: <q0@prakerja.example>\r\n <q1@prakerja.example> junk-without-brackets\r\n\t<q2@prakerja.example>\r\n"
+    )))
+    assert got.source_id == "<m1@example.com>"
+    assert got.in_reply_to == "<q1@prakerja.example>"
+    assert got.references == ("<q0@prakerja.example>", "<q1@prakerja.example>", "<q2@prakerja.example>")
+
+
+def test_threading_headers_without_ids_are_no_threading():
+    got = record(mail(headers="In-Reply-To: your mail of Friday\r\nReferences: none\r\n"))
+    assert got.in_reply_to is None and got.references == ()
+    assert got.source_id.startswith("sha256:")  # no Message-ID: the content key
+
+
+@pytest.mark.parametrize(
+    "date, sent_at",
+    [
+        ("Fri, 20 Nov 2026 08:00:00 +0700", datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)),
+        ("Fri, 20 Nov 2026 08:00:00", datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)),  # no zone: taken as UTC
+        ("20 Nov 2026 08:00 -0000", datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)),
+    ],
+)
+def test_the_date_header_becomes_an_aware_time(date, sent_at):
+    got = record(mail(head=HEAD.replace("Fri, 20 Nov 2026 08:00:00 +0700", date)))
+    assert got.sent_at == sent_at and got.sent_at.tzinfo is not None and "date_missing" not in got.meta
+
+
+def test_an_unreadable_date_is_kept_for_the_record_and_the_time_is_now():
+    before = datetime.now(timezone.utc)
+    got = record(mail(head=HEAD.replace("Fri, 20 Nov 2026 08:00:00 +0700", "kemarin sore")))
+    assert got.meta["date_missing"] is True and got.meta["date_unparsed"] == "kemarin sore"
+    assert before <= got.sent_at <= datetime.now(timezone.utc) + timedelta(seconds=1)
+
+
+def test_a_message_cut_at_a_size_cap_says_how_big_it_was():
+    raw = mail()
+    assert parse_email(raw, "x", full_size=len(raw) + 5_000_000).meta["truncated_from_bytes"] == len(raw) + 5_000_000
+    assert "truncated_from_bytes" not in parse_email(raw, "x", full_size=len(raw)).meta
+
+
+def test_attachment_metadata_has_the_decoded_size_and_a_bounded_name():
+    long_name = "bukti-" + "x" * 400 + ".pdf"
+    body = (
+        b"--N\r\nContent-Type: text/plain\r\n\r\nBukti terlampir.\r\n"
+        b"--N\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"" + long_name.encode() + b"\"\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"%PDF" * 256) + b"\r\n"
+        b"--N\r\nContent-Type: image/jpeg\r\nContent-Disposition: inline\r\n\r\njpeg\r\n--N--\r\n"
+    )
+    got = record(mail(body, "Content-Type: multipart/mixed; boundary=N\r\n"))
+    assert got.text == "Bukti terlampir."
+    assert got.meta["attachments"] == [
+        {"name": long_name[:300], "type": "application/pdf", "size": 1024},
+        {"name": "", "type": "image/jpeg", "size": 4},  # an inline image without a name is an attachment too
+    ]
+
+
+# -- mail that needs no agent -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers, reason",
+    [
+        ("Auto-Submitted: auto-replied\r\n", "auto-reply"),
+        ("Auto-Submitted: no\r\n", None),
+        ("X-Autoreply: yes\r\n", "auto-reply"),
+        ("Precedence: bulk\r\n", "bulk"),
+        ("Precedence: first-class\r\n", None),
+        ("List-Id: <pengumuman.prakerja.example>\r\n", "mailing-list"),
+        ("List-Unsubscribe: <mailto:keluar@prakerja.example>\r\n", "mailing-list"),
+        ("Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n", "bounce"),
+        ("", None),
+    ],
+)
+def test_not_complaint_reason_from_the_headers(headers, reason):
+    msg = part(mail(headers=headers))
+    assert not_complaint_reason(msg, "sari@example.com") == reason
+
+
+@pytest.mark.parametrize("subject", ["Out of Office: cuti", "Automatic reply: Insentif", "Balasan otomatis", "Sedang cuti sampai Senin"])
+def test_auto_reply_subjects_in_english_and_indonesian(subject):
+    got = record(mail(head=HEAD.replace("Subject: Insentif belum masuk", f"Subject: {subject}")))
+    assert got.meta["not_complaint"] == "auto-reply" and got.direction == "inbound"
+
+
+def test_a_bounce_from_the_mailer_daemon_without_text_is_kept_as_such():
+    got = record(mail("", head=HEAD.replace("Sari <sari@example.com>", "MAILER-DAEMON@mx.example.com").replace("Subject: Insentif belum masuk\r\n", "")))
+    assert got.meta["not_complaint"] == "bounce" and got.text == "(bounce: no text)"
+
+
+def test_mail_from_our_own_support_address_is_outbound():
+    got = email_item(mail(head=HEAD.replace("Sari <sari@example.com>", "Bantuan <Bantuan@Prakerja.example>")), "x",
+                     support_addresses=("bantuan@prakerja.example",))
+    assert got.direction == "outbound" and got.meta["not_complaint"] == "own-address"
+
+
+# -- mail that cannot be read: a Rejected input with a clear reason ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"", "empty file"),
+        (b" \r\n\t\r\n", "empty file"),
+        (b"\r\n\r\njust some bytes, not an email\r\n", "no email headers found"),
+        (b"To: bantuan@prakerja.example\r\nSubject: x\r\n\r\nInsentif belum masuk\r\n", "no sender address in From header"),
+        (b"From: Sari\r\nSubject: x\r\n\r\nInsentif belum masuk\r\n", "no sender address in From header"),
+        (b"From: <>\r\nSubject: x\r\n\r\nInsentif belum masuk\r\n", "no sender address in From header"),
+    ],
+    ids=["empty", "blank", "no-headers", "no-from", "from-without-address", "empty-address"],
+)
+def test_a_broken_message_is_rejected_with_its_reason_and_its_start(raw, reason):
+    with pytest.raises(EmailParseError, match=f"^{reason}$"):
+        parse_email(raw, "imap://support/INBOX;UID=7")
+    item = email_item(raw, "imap://support/INBOX;UID=7")
+    assert isinstance(item, Rejected)
+    assert (item.source_ref, item.reason) == ("imap://support/INBOX;UID=7", f"unparseable email: {reason}")
+    assert item.payload == raw.decode("utf-8")
+
+
+def test_the_rejected_payload_is_the_start_of_the_raw_text():
+    raw = b"To: bantuan@prakerja.example\r\n\r\n" + "Sar\u00ed ".encode() * 10_000 + b"\xff"
+    item = email_item(raw, "x")
+    assert isinstance(item, Rejected) and item.payload == raw[:20_000].decode("utf-8", "replace")
+
+
+def test_a_surprise_inside_the_parser_rejects_that_message_only(monkeypatch):
+    def broken_codec(*args, **kwargs):
+        raise LookupError("unknown encoding: x-broken")
+
+    monkeypatch.setattr(email_message, "decode_bytes", broken_codec)
+    item = email_item(mail(), "x")
+    assert isinstance(item, Rejected) and item.reason == "unparseable email: LookupError: unknown encoding: x-broken"
