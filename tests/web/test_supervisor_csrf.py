@@ -13,7 +13,7 @@ from typing import Callable
 import pytest
 import sqlalchemy as sa
 
-from builders import PASSWORD, ticket, user
+from builders import PASSWORD, ticket
 from triage import claims, replies
 from triage.models import Ticket, User
 
