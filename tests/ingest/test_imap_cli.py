@@ -138,7 +138,7 @@ def _lease_of_pid(engine, pid: int, deadline: float):
 
 def test_once_beside_a_killed_listeners_lease_says_who_holds_it_until_when_and_fails(dovecot, mail_user, database_url, engine, tmp_path):
     """kill -9 leaves the lease until it expires: `--once` must not report that as a success."""
-    from triage.cli import LEASE_HELD_EXIT
+    from triage.cli.scheduler import LEASE_HELD_EXIT
     from triage.models import Lease
 
     env = _env(dovecot, mail_user, database_url, tmp_path)

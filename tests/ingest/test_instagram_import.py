@@ -139,7 +139,7 @@ def test_cli_ingest_instagram_once_beside_a_held_lease_says_who_and_until_when_a
     """A lease row as a scheduler killed mid-run leaves it: `--once` does nothing, says why, exits 75."""
     from datetime import timedelta
 
-    from triage.cli import LEASE_HELD_EXIT
+    from triage.cli.scheduler import LEASE_HELD_EXIT
     from triage.models import Lease, utcnow
 
     app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(

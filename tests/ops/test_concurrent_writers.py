@@ -19,7 +19,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import PASSWORD, FixedClassifier, process_env, record, ticket, user
-from triage import cli, leases
+from triage import leases
+from triage.cli import context
 from triage.jobs import run_source
 from triage.models import AuditEvent, IngestRun, Lease, Message, QuarantinedInput
 from triage.schedule import Job
@@ -29,7 +30,7 @@ from triage.scheduler import Scheduler
 def job_context(app):
     """The context the scheduler and `triage ingest` give a job (with a fixed classifier)."""
     with app.app_context():
-        return replace(cli.job_context(), classifier=FixedClassifier())
+        return replace(context.job_context(), classifier=FixedClassifier())
 
 
 def csrf_token(html: str) -> str:
@@ -85,7 +86,8 @@ def test_a_commit_between_a_batch_reads_and_its_writes_keeps_the_batch(app):
 UPKEEP_SCRIPT = """
 import dataclasses, sys, time
 from pathlib import Path
-from triage import cli, create_app
+from triage import create_app
+from triage.cli.context import job_context
 from triage.schedule import build_schedule
 from triage.scheduler import Scheduler
 from triage.settings import load_settings
@@ -94,7 +96,7 @@ import os
 app = create_app(load_settings(os.environ))
 stop = Path(sys.argv[1])
 with app.app_context():
-    ctx = cli.job_context()
+    ctx = job_context()
     # Every claim is idle: the job returns them all, then assigns again (no setting allows 0).
     settings = dataclasses.replace(ctx.settings, claim_idle_minutes=0)
     job = next(j for j in build_schedule(settings) if j.name == "upkeep:claims")
@@ -204,7 +206,7 @@ def test_web_pages_read_without_the_write_lock_while_a_writer_holds_it(app, engi
         assert statements and not any(s.startswith("BEGIN") for s in statements)
         statements.clear()
         with app.app_context():
-            with cli.job_context().sessionmaker() as s:
+            with context.job_context().sessionmaker() as s:
                 s.scalar(sa.select(sa.func.count()).select_from(Message))
         if engine.dialect.name == "sqlite":
             assert statements[0] == "BEGIN IMMEDIATE"

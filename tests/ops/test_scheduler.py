@@ -143,7 +143,7 @@ def test_jobs_sharing_a_lease_exclude_each_other_inside_one_scheduler(sessionmak
 def test_scheduler_run_once_beside_a_held_lease_says_who_and_until_when_and_fails(runner, engine, sessionmaker):
     from alembic import command
 
-    from triage.cli import LEASE_HELD_EXIT
+    from triage.cli.scheduler import LEASE_HELD_EXIT
     from triage.migrate import alembic_config
     from triage.models import Lease, utcnow
 

@@ -45,7 +45,7 @@ def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_importing_the_cli_and_creating_the_app_import_no_scikit_learn(database_url, tmp_path):
     code = (
         "import json\n"
-        "import triage.cli\n"
+        "import triage.cli.console\n"
         "from triage import create_app\n"
         "app = create_app()\n"
         "print(json.dumps(app.test_client().get('/healthz').get_json()))\n"
@@ -62,7 +62,7 @@ def test_importing_the_cli_and_creating_the_app_import_no_scikit_learn(database_
 def test_commands_that_classify_nothing_import_no_scikit_learn(database_url, tmp_path, argv):
     env = _env(database_url, tmp_path)
     subprocess.run([TRIAGE, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-    done = _run_python(f"import sys\nsys.argv = ['triage', *{argv!r}]\nfrom triage.cli import main\nmain()\n", env)
+    done = _run_python(f"import sys\nsys.argv = ['triage', *{argv!r}]\nfrom triage.cli.console import main\nmain()\n", env)
     assert done.returncode == 0, done.stderr
     assert _heavy_modules(done.stderr) == []
 

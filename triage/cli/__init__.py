@@ -1,0 +1,35 @@
+"""The `triage` commands (the same as `flask --app triage ...`), one module per group.
+
+The app factory registers them with init_app; the console entry point is triage/cli/console.py.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from triage.cli.claims import claims_group
+from triage.cli.classifier import classify_command, evaluate_command, reclassify_command, train_command
+from triage.cli.database import db_group
+from triage.cli.demo import demo_command
+from triage.cli.ingest import import_command, ingest_group, runs_command
+from triage.cli.scheduler import scheduler_command
+from triage.cli.users import users_group
+
+COMMANDS = (
+    scheduler_command,
+    runs_command,
+    db_group,
+    import_command,
+    demo_command,
+    ingest_group,
+    users_group,
+    claims_group,
+    train_command,
+    evaluate_command,
+    classify_command,
+    reclassify_command,
+)
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
