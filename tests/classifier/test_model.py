@@ -9,10 +9,12 @@ import pytest
 
 from triage.classifier import load_classifier
 from triage.classifier.model import CARD_FILE, MODEL_FILE, ModelError, load_model
+from triage.classifier.training import classifier_texts, read_examples
 from triage.settings import PROJECT_ROOT
 from triage.taxonomy import LABELS
 
 MODELS = PROJECT_ROOT / "models"
+TRAINING = PROJECT_ROOT / "data" / "training"
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +65,21 @@ def test_hostile_input_gets_a_label_never_an_exception(model, text):
     assert prediction.label in LABELS and 0.0 <= prediction.confidence <= 1.0
 
 
-def test_low_confidence_is_flagged_for_review(model):
-    predictions = model.predict(["insentif saldo sertifikat rekening daftar", "ok"])
-    for p in predictions:
-        assert p.needs_review == (p.confidence < model.threshold) or p.needs_review
+def test_review_flag_is_set_below_the_threshold_and_only_there(model):
+    unsure, sure = model.predict(["tolong min", "ok"])  # a plea with no topic; a plain "ok"
+    assert unsure.confidence < model.threshold <= sure.confidence  # one message on each side
+    assert unsure.needs_review and not sure.needs_review
+
+
+def test_most_clear_messages_are_labeled_without_review(model):
+    """The model exists so agents need not confirm every label: the hand-written messages it
+    learned from must nearly all come back labeled right and unflagged."""
+    examples = read_examples(TRAINING / "written.jsonl")
+    predictions = model.predict(classifier_texts(examples))
+    auto = [(e, p) for e, p in zip(examples, predictions) if not p.needs_review]
+    assert len(auto) >= 0.9 * len(examples)
+    assert sum(e.label == p.label for e, p in auto) >= 0.98 * len(auto)
+    assert all(p.confidence >= model.threshold for _, p in auto)
 
 
 def _copy_models(tmp_path: Path) -> Path:

@@ -1,4 +1,5 @@
-"""The classifier interface the pipeline calls, whatever model stands behind it.
+"""The classifier the pipeline calls, whatever model stands behind it: its interface
+(defined in prediction.py) and the process's model, loaded once.
 
 This package never imports Flask; importing it (not triage.classifier.model) costs no
 scikit-learn, so processes that classify nothing start fast.
@@ -6,28 +7,12 @@ scikit-learn, so processes that classify nothing start fast.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Protocol, Sequence
+from typing import Any, Optional
 
+from triage.classifier.prediction import Classifier, Prediction
 
-@dataclass(frozen=True)
-class Prediction:
-    label: str
-    confidence: float
-    top: tuple[tuple[str, float], ...]
-    needs_review: bool
-
-
-class Classifier(Protocol):
-    name: str
-    version: str
-    threshold: float
-
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Label a batch of texts (one call per batch keeps ingestion fast)."""
-        ...
-
+__all__ = ["Classifier", "ModelSlot", "Prediction", "load_classifier"]
 
 _loaded: dict[tuple[str, int], Classifier] = {}
 _loading = threading.Lock()

@@ -10,7 +10,7 @@ import math
 import re
 from typing import Sequence
 
-from triage.classifier import Prediction
+from triage.classifier.prediction import Prediction
 from triage.classifier.normalize import normalize
 from triage.taxonomy import LABELS, NOISE, OTHER
 

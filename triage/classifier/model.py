@@ -18,7 +18,7 @@ import numpy as np
 import sklearn
 import skops.io as sio
 
-from triage.classifier import Prediction
+from triage.classifier.prediction import Prediction
 from triage.classifier.card import CARD_FILE, MODEL_FILE, RETRAIN_HINT, ModelError, checked_model_file, read_card
 from triage.classifier.normalize import normalize
 from triage.taxonomy import LABELS, OTHER

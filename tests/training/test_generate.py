@@ -1,13 +1,19 @@
-"""Tests for the synthetic training corpus generator."""
+"""Tests for the synthetic training corpus generator (data/training/generate.py, a script)."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
-from triage.classifier import corpus_generator as cg
+from triage.settings import PROJECT_ROOT
 from triage.taxonomy import LABELS
+
+TRAINING = PROJECT_ROOT / "data" / "training"
+_spec = importlib.util.spec_from_file_location("training_corpus_generator", TRAINING / "generate.py")
+cg = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cg)
 
 SLANG = {"blm", "udh", "udah", "gk", "ga", "gak", "nggak", "sy", "tp", "krn", "dgn", "knp", "gmn",
          "bgt", "lg", "aja", "min", "kak", "yg", "sdh", "dr", "utk"}
@@ -87,3 +93,10 @@ def test_main_writes_json_lines(tmp_path):
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(cg.generate(7))
     assert all(json.loads(line)["source"] == "generated" for line in lines)
+
+
+def test_the_committed_corpus_is_what_the_generator_writes(tmp_path):
+    out = tmp_path / "generated.jsonl"
+    assert cg.DEFAULT_OUTPUT == TRAINING / "generated.jsonl"
+    assert cg.main(["--output", str(out)]) == 0
+    assert out.read_bytes() == cg.DEFAULT_OUTPUT.read_bytes()

@@ -1,5 +1,11 @@
 """Deterministic synthetic training corpus: there is no labeled ticket history yet, so this writes
-varied, noisy, labeled emails and Instagram comments (DESIGN.md labeling rules) to bootstrap the model."""
+varied, noisy, labeled emails and Instagram comments (DESIGN.md labeling rules) to bootstrap the model.
+
+Training tooling, not part of the shipped package: `triage train` reads the committed
+``generated.jsonl`` beside this file, which this script rewrites (fixed seed, stdlib only).
+
+Run from the repository root:  .venv/bin/python data/training/generate.py
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 DEFAULT_SEED = 20261127
-DEFAULT_OUTPUT = Path("data/training/generated.jsonl")
+DEFAULT_OUTPUT = Path(__file__).with_name("generated.jsonl")
 
 # How many records to aim for per label, and the share of them that are Instagram comments.
 TARGETS: dict[str, int] = {
