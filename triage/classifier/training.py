@@ -112,7 +112,7 @@ CANDIDATES: dict[str, Callable[[], Pipeline]] = {
     "tfidf_linearsvc_sigmoid": lambda: Pipeline(
         [
             ("features", _features()),
-            ("model", CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3)),
+            ("model", CalibratedClassifierCV(LinearSVC(C=0.5, random_state=SEED), method="sigmoid", cv=3)),
         ]
     ),
     "tfidf_complement_nb": lambda: Pipeline([("features", _features()), ("model", ComplementNB(alpha=0.3))]),
