@@ -58,10 +58,10 @@ def test_due_time_counts_the_messages_stored_before_the_batch(session):
 
 
 def test_a_bad_record_in_a_batch_costs_only_itself(session, monkeypatch):
-    import triage.pipeline as pipeline
+    from triage.pipeline import batch
 
-    real = pipeline.extract_entities
-    monkeypatch.setattr(pipeline, "extract_entities", lambda text: real(text) if "BOOM" not in text else 1 / 0)
+    real = batch.preview  # any error while a record is stored
+    monkeypatch.setattr(batch, "preview", lambda text: real(text) if "BOOM" not in text else 1 / 0)
     parent = record(source_id="<p@x>", author="a@example.com", sent_at=T0)
     bad = record(source_id="<bad@x>", author="b@example.com", text="BOOM", sent_at=T0 + timedelta(minutes=1))
     reply = record(source_id="<r@x>", author="c@example.com", in_reply_to="<p@x>", sent_at=T0 + timedelta(minutes=2))

@@ -170,19 +170,19 @@ def test_bad_records_are_quarantined_and_the_rest_go_on(session):
 
 
 def test_a_record_that_fails_inside_the_pipeline_is_quarantined_not_lost(session, monkeypatch):
-    import triage.pipeline as pipeline
+    from triage.pipeline import batch
 
-    real = pipeline.extract_entities
+    real = batch.preview
 
-    def explode(text):
+    def explode(text):  # any error while a record is stored
         if "BOOM" in text:
-            raise RuntimeError("entity extractor exploded")
+            raise RuntimeError("preview exploded")
         return real(text)
 
-    monkeypatch.setattr(pipeline, "extract_entities", explode)
+    monkeypatch.setattr(batch, "preview", explode)
     outcomes = process_batch(session, [record(text="BOOM"), record()], FixedClassifier(), CONFIG)
     assert [o.kind for o in outcomes] == ["quarantined", "new"]
-    assert "entity extractor exploded" in outcomes[0].reason
+    assert outcomes[0].reason == "pipeline error: RuntimeError: preview exploded"
     assert count(session, Message) == 1
 
 
