@@ -29,7 +29,6 @@ class Batch:
     """The rows one batch adds, worked out in memory before anything is written."""
 
     def __init__(self, session: so.Session, items: Sequence[Item], config: PipelineConfig) -> None:
-        self.session = session
         self.contacts = Contacts(session, [item.record for item in items])
         self.threads = Threads(session, items, self.contacts, config.thread_window)
         self.due_texts: dict[AnyTicket, list[str]] = {}  # tickets whose due time changes -> new inbound texts

@@ -104,13 +104,12 @@ class Threads:
         revision's kind), or (None, ""). A message under another sender's id threads by its
         own contact only: the id is no proof it belongs to that conversation."""
         record, revision = item.record, item.revision
-        same_sender = revision is not None and revision.same_sender
-        if not (is_complaint(record) or same_sender):  # an auto-reply or bounce never reopens or boosts a ticket
-            return None, ""
-        if same_sender:
-            found = self.messages.get((record.channel, revision.of))  # type: ignore[union-attr]
+        if revision is not None and revision.same_sender:
+            found = self.messages.get((record.channel, revision.of))
             if found is not None:
-                return self._resolve_merges(found[1]), revision.kind  # type: ignore[union-attr]
+                return self._resolve_merges(found[1]), revision.kind
+        elif not is_complaint(record):  # an auto-reply or bounce gets a noise ticket of its own
+            return None, ""
         answered = self.answered(record) if revision is None else None
         if answered is not None:
             return answered, "reply"
