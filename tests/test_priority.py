@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from babel.support import Translations
+
 from builders import T0
-from triage.priority import compute_due, describe_due
+from triage.priority import LATE_MONEY_BOOST_HOURS, compute_due, describe_due
+from triage.settings import PROJECT_ROOT
+from triage.taxonomy import CATEGORIES
+
+# What the participant is owed: a complaint about it that says the money is late is due sooner.
+MONEY = {"missing_incentive", "payment_account", "unspent_voucher"}
 
 
 def test_base_due_is_created_plus_category_sla():
@@ -34,6 +42,15 @@ def test_late_money_boost_only_applies_to_money_categories():
     assert due.at == T0 + timedelta(hours=48)
 
 
+@pytest.mark.parametrize("cat", CATEGORIES, ids=lambda cat: cat.label)
+def test_late_money_moves_the_due_time_of_every_money_category_and_no_other(cat):
+    due = compute_due(cat.label, T0, ["dananya belum masuk, sudah 3 bulan saya tunggu"])
+    money = cat.label in MONEY
+    assert cat.money is money
+    assert due.at == T0 + timedelta(hours=cat.sla_hours - (LATE_MONEY_BOOST_HOURS if money else 0))
+    assert due.explanation == f"{cat.name_id}: SLA {cat.sla_hours} jam" + ("; uang sudah terlambat −12 jam" if money else "")
+
+
 def test_shouting_counts_as_urgency():
     due = compute_due("unspent_voucher", T0, ["SALDO SAYA HILANG KEMANA INI"])
     assert due.at == T0 + timedelta(hours=48 - 6)
@@ -43,6 +60,14 @@ def test_describe_due_reads_for_the_agent():
     assert describe_due(T0 + timedelta(hours=2, minutes=5), T0) == "2 jam lagi"
     assert describe_due(T0 - timedelta(minutes=30), T0) == "lewat 30 menit"
     assert describe_due(T0 + timedelta(days=3), T0) == "3 hari lagi"
+
+
+def test_describe_due_speaks_the_language_of_the_catalog_it_is_given():
+    english = Translations.load(str(PROJECT_ROOT / "triage" / "translations"), ["en"]).gettext
+    assert describe_due(T0 + timedelta(hours=2, minutes=5), T0, english) == "in 2 h"
+    assert describe_due(T0 - timedelta(minutes=30), T0, english) == "overdue 30 min"
+    assert describe_due(T0 + timedelta(days=3), T0, english) == "in 3 d"
+    assert describe_due(T0 - timedelta(hours=50), T0, english) == "overdue 2 d"
 
 
 def test_word_prefilters_and_counting_give_the_patterns_own_answers(monkeypatch):

@@ -1,22 +1,23 @@
 """Priority as a due time: created time plus the category's SLA, moved earlier by boosts.
 
 A deadline needs no recomputation as tickets age and sorts on a plain index; the
-explanation tells the agent why the ticket sits where it does.
+explanation tells the agent why the ticket sits where it does. The pipeline sets it as
+messages arrive, the ticket actions when a label or the messages change.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Callable, Protocol, Sequence
 
+from triage.models import Ticket
 from triage.taxonomy import category
 
 REPEAT_BOOST_HOURS = 6  # per extra message from the same person
 REPEAT_BOOST_CAP_HOURS = 18
 URGENCY_BOOST_HOURS = 6
-LATE_MONEY_BOOST_HOURS = 12
-MONEY_LABELS = frozenset({"missing_incentive", "payment_account", "unspent_voucher"})
+LATE_MONEY_BOOST_HOURS = 12  # for a category about money (taxonomy: Category.money)
 
 _URGENT = re.compile(
     r"\b(tolong|tlg|segera|secepatnya|urgent|darurat|kecewa|marah|parah|kesal|"
@@ -85,20 +86,48 @@ def compute_due(label: str, created_at: datetime, inbound_texts: Sequence[str]) 
     if any(map(_urgent, inbound_texts)):
         boost += URGENCY_BOOST_HOURS
         parts.append(f"kata marah/mendesak −{URGENCY_BOOST_HOURS} jam")
-    if label in MONEY_LABELS and any(map(_late, inbound_texts)):
+    if cat.money and any(map(_late, inbound_texts)):
         boost += LATE_MONEY_BOOST_HOURS
         parts.append(f"uang sudah terlambat −{LATE_MONEY_BOOST_HOURS} jam")
     return Due(created_at + timedelta(hours=cat.sla_hours - boost), "; ".join(parts))
 
 
-def describe_due(due_at: datetime, now: datetime) -> str:
-    """Say how far the deadline is, in the agent's words ("2 jam lagi", "lewat 3 jam")."""
+class Dated(Protocol):
+    """A ticket, stored or about to be (the pipeline writes new tickets as plain rows)."""
+
+    label: str
+    created_at: datetime
+    due_at: datetime
+    due_explanation: str
+
+
+def set_due(ticket: Dated, inbound_texts: Sequence[str]) -> None:
+    """Give a ticket the due time and explanation its inbound messages earn."""
+    due = compute_due(ticket.label, ticket.created_at, inbound_texts)
+    ticket.due_at, ticket.due_explanation = due.at, due.explanation
+
+
+def refresh_due(ticket: Ticket) -> None:
+    """Recompute a stored ticket's due time from its label and inbound messages."""
+    set_due(ticket, [m.text for m in ticket.messages if m.direction == "inbound"])
+
+
+def _untranslated(message: str) -> str:
+    return message  # the message ids are Indonesian, the default interface language
+
+
+def describe_due(due_at: datetime, now: datetime, gettext: Callable[[str], str] = _untranslated) -> str:
+    """Say how far the deadline is, in the agent's words ("2 jam lagi", "lewat 3 jam").
+
+    `gettext` looks the words up in the interface language's catalog ("in 2 h", "overdue 3 h").
+    """
     delta = due_at - now
-    seconds = abs(delta.total_seconds())
+    seconds = int(abs(delta.total_seconds()))
     if seconds < 3600:
-        amount = f"{int(seconds // 60)} menit"
+        amount = gettext("%(n)d menit") % {"n": seconds // 60}
     elif seconds < 48 * 3600:
-        amount = f"{int(seconds // 3600)} jam"
+        amount = gettext("%(n)d jam") % {"n": seconds // 3600}
     else:
-        amount = f"{int(seconds // 86400)} hari"
-    return f"{amount} lagi" if delta.total_seconds() >= 0 else f"lewat {amount}"
+        amount = gettext("%(n)d hari") % {"n": seconds // 86400}
+    phrase = gettext("%(amount)s lagi") if delta.total_seconds() >= 0 else gettext("lewat %(amount)s")
+    return phrase % {"amount": amount}

@@ -11,7 +11,8 @@ import sqlalchemy.orm as so
 from triage.classifier import Classifier
 from triage.classifier.text import classification_text
 from triage.models import AuditEvent, LabelChange, Message, Ticket
-from triage.pipeline import refresh_due, status_for
+from triage.pipeline.classify import status_for
+from triage.priority import refresh_due
 
 
 def feedback_examples(session: so.Session) -> list[dict]:

@@ -156,7 +156,6 @@ def sort_replays(
     for channel in sorted({r.channel for r in records}):
         ids = sorted({r.source_id[:MAX_ID] for r in records if r.channel == channel})
         stored.update(((channel, sid), seen) for sid, seen in _stored(session, channel, ids).items())
-
     verdicts: list[Verdict] = []
     derived: dict[int, tuple[str, Revision]] = {}
     for k, (record, handle, digest) in enumerate(zip(records, handles, digests)):
@@ -174,9 +173,15 @@ def sort_replays(
         else:
             derived[k] = (reused_id(key[1], handle, digest), Revision(key[1], "id_reused"))
             verdicts.append(None)
-    if not derived:
-        return verdicts
+    if derived:
+        _settle_derived(session, records, derived, verdicts)
+    return verdicts
 
+
+def _settle_derived(
+    session: so.Session, records: Sequence[InboundRecord], derived: dict[int, tuple[str, Revision]], verdicts: list[Verdict]
+) -> None:
+    """Give each revision its derived id and notes, unless that id is stored already (a replayed revision)."""
     taken = _existing(session, {(records[k].channel, new_id) for k, (new_id, _) in derived.items()})
     for k, (new_id, revision) in derived.items():
         record = records[k]
@@ -190,4 +195,3 @@ def sort_replays(
         else:
             record.meta["id_reused_from"] = revision.of
         verdicts[k] = revision
-    return verdicts

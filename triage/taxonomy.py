@@ -1,4 +1,4 @@
-"""The complaint categories: label ids, display names, SLA hours and ready replies.
+"""The complaint categories: label ids, display names, SLA hours, money or not, ready replies.
 
 This is the one place that knows the taxonomy; everything else imports it.
 Label ids are stable (they are stored in the database and in the model card).
@@ -17,6 +17,7 @@ class Category:
     covers: str
     ready_reply: str
     needs_action: bool = True
+    money: bool = False  # money owed to the participant: once late, it is due sooner (triage.priority)
 
 
 CATEGORIES: tuple[Category, ...] = (
@@ -25,6 +26,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_id="Insentif belum masuk",
         name_en="Incentive not received",
         sla_hours=24,
+        money=True,
         covers="monthly or survey incentive not received, late, partial, stopped",
         ready_reply=(
             "Halo {name}, terima kasih sudah menghubungi Kartu Prakerja. "
@@ -39,6 +41,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_id="Saldo pelatihan",
         name_en="Training balance",
         sla_hours=48,
+        money=True,
         covers="leftover training balance, cash-out, expiry, failed purchase, refund to balance",
         ready_reply=(
             "Halo {name}, terima kasih atas pertanyaannya. Saldo pelatihan hanya dapat "
@@ -64,6 +67,7 @@ CATEGORIES: tuple[Category, ...] = (
         name_id="Rekening / e-wallet",
         name_en="Bank account / e-wallet",
         sla_hours=24,
+        money=True,
         covers="BNI account inactive, change or connect e-wallet/bank account, changed e-wallet phone number",
         ready_reply=(
             "Halo {name}, mohon pastikan rekening BNI Anda dalam status aktif dan akun "

@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from triage import reads
 from triage.classifier.entities import mask_number, masked
 from triage.models import AuditEvent, LabelChange, Message, Note, Ticket, User, utcnow
-from triage.pipeline import refresh_due
+from triage.priority import refresh_due
 from triage.taxonomy import LABELS, NOISE
 
 # Runs of 8+ digits (with the usual separators) are phone, account or NIK numbers.

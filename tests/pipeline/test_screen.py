@@ -1,18 +1,16 @@
-"""Records enter the store whatever characters they carry, and one record that the database
-refuses costs only itself; a database that fails costs the run, never a record."""
+"""Screening: records enter the store whatever characters they carry; what cannot enter
+(a rejected input, a record without text, author or time) is quarantined, once per input."""
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from builders import T0, FixedClassifier, record
-from triage.records import Rejected
-from triage.ingest.runner import run_ingest
 from triage.models import Contact, IngestRun, Message, QuarantinedInput, Ticket
-from triage.pipeline import PipelineConfig, process_batch
+from triage.pipeline import PipelineConfig, ingest_record, process_batch
+from triage.records import Rejected
 
 CONFIG = PipelineConfig()
 HALF = "\ud83d"  # the first half of an emoji's UTF-16 pair, alone (as a JSON escape "\ud83d" reads)
@@ -21,6 +19,40 @@ LOW = "\udce9"  # a lone low surrogate: what Python's surrogateescape makes of a
 
 def count(session, model, *where) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_bad_records_are_quarantined_and_the_rest_go_on(session):
+    items = [
+        record(text="   "),
+        record(channel="whatsapp"),
+        record(author=""),
+        record(sent_at=None),
+        record(text="Saldo pelatihan saya masih sisa, bisa dicairkan?"),
+    ]
+    outcomes = process_batch(session, items, FixedClassifier("unspent_voucher"), CONFIG, source="t")
+    assert [o.kind for o in outcomes] == ["quarantined"] * 4 + ["new"]
+    reasons = session.scalars(sa.select(QuarantinedInput.reason).order_by(QuarantinedInput.id)).all()
+    assert reasons[0] == "empty text"
+    assert reasons[1].startswith("unknown channel 'whatsapp'")
+    assert reasons[2] == "missing author"
+    assert reasons[3] == "missing or invalid time"
+
+
+def test_future_timestamp_is_clamped_and_noted(session):
+    now = T0 + timedelta(days=1)
+    future = record(sent_at=now + timedelta(days=30))
+    outcome = process_batch(session, [future], FixedClassifier(), CONFIG, now=now)[0]
+    message = session.get(Ticket, outcome.ticket_id).messages[0]
+    assert message.sent_at == now
+    assert message.meta["claimed_sent_at"].startswith("2026-12-21")
+
+
+def test_nul_bytes_are_removed_and_noted(session):
+    outcome = ingest_record(session, record(text="insentif\x00 belum", subject="a\x00b"), FixedClassifier(), CONFIG)
+    session.commit()
+    message = session.get(Ticket, outcome.ticket_id).messages[0]
+    assert message.text == "insentif belum" and message.subject == "ab"
+    assert message.meta["unstorable_characters"] == {"nul_removed": ["subject", "text"]}
 
 
 def test_every_field_of_a_record_is_made_storable_and_the_change_noted(session):
@@ -100,100 +132,6 @@ def test_rejected_items_with_unstorable_reference_reason_and_payload_are_quarant
     assert rows[0].payload == '{"text": "\ufffd"}'
     assert len(rows[1].payload) == 20_000
     assert count(session, Message) == 1
-
-
-# -- the second wall: a record the database refuses inside the flush --------------------------
-
-POISON = {
-    # table, marker column, the SQL test that picks the poisoned row
-    "messages": "text LIKE '%RACUN%'",
-    "tickets": "subject LIKE '%RACUN%'",
-    "contacts": "handle LIKE '%racun%'",
-}
-
-
-def _poison(session, table: str) -> None:
-    """A trigger that refuses one marked row, as a database refuses a value it cannot hold."""
-    when = POISON[table]
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text(
-            f"CREATE FUNCTION poison_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF NEW.{when} THEN RAISE EXCEPTION 'poisoned row in {table}' USING ERRCODE = 'check_violation'; END IF; "
-            "RETURN NEW; END $$"
-        ))
-        session.execute(sa.text(f"CREATE TRIGGER poison BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION poison_{table}()"))
-    else:
-        session.execute(sa.text(
-            f"CREATE TRIGGER poison BEFORE INSERT ON {table} WHEN NEW.{when} "
-            f"BEGIN SELECT RAISE(ABORT, 'poisoned row in {table}'); END"
-        ))
-    session.commit()
-
-
-@pytest.mark.parametrize("table", sorted(POISON))
-def test_a_record_refused_inside_the_flush_alone_is_quarantined_with_its_payload(session, table):
-    _poison(session, table)
-    batch = [record(author=f"p{n}@example.com", sent_at=T0 + timedelta(minutes=n)) for n in range(6)]
-    k = 3
-    batch[k] = record(author="racun@example.com", subject="RACUN di subjek", text="RACUN insentif belum masuk",
-                      sent_at=T0 + timedelta(minutes=k))
-    batch.append(Rejected("/tmp/broken.jsonl:9", "invalid JSON", "{broken"))
-    batch.append(record(in_reply_to=batch[2].source_id, author="p2@example.com", sent_at=T0 + timedelta(minutes=9)))
-    outcomes = process_batch(session, batch, FixedClassifier(), CONFIG, source="t", run_id=None)
-    session.commit()
-    kinds = [o.kind for o in outcomes]
-    assert kinds == ["new", "new", "new", "quarantined", "new", "new", "quarantined", "threaded"]
-    assert outcomes[k].reason.startswith("pipeline error: IntegrityError: ")
-    assert f"poisoned row in {table}" in outcomes[k].reason and "[SQL:" not in outcomes[k].reason
-    stored = set(session.scalars(sa.select(Message.source_id)))
-    assert stored == {r.source_id for i, r in enumerate(batch) if i not in (k, 6)}
-    assert outcomes[7].ticket_id == outcomes[2].ticket_id
-    rows = {row.source_ref: row for row in session.scalars(sa.select(QuarantinedInput))}
-    assert set(rows) == {"email:" + batch[k].source_id, "/tmp/broken.jsonl:9"}
-    payload = json.loads(rows["email:" + batch[k].source_id].payload)
-    assert payload["text"] == "RACUN insentif belum masuk" and payload["author"] == "racun@example.com"
-    assert payload["source_id"] == batch[k].source_id and payload["sent_at"].startswith("2026-11-20")
-    assert count(session, Ticket) == 5 and count(session, Contact) == 5
-
-
-# -- infrastructure errors fail the run; they never quarantine a record -----------------------
-
-
-@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
-def test_an_infrastructure_error_fails_the_run_quarantines_nothing_and_a_rerun_stores_all(sessionmaker, engine, session, error):
-    failing = {"on": True}
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def lose_the_database(conn, cursor, statement, parameters, context, executemany):
-        if failing["on"] and statement.lstrip().upper().startswith("INSERT INTO MESSAGES"):
-            raise getattr(engine.dialect.dbapi, error)("database is locked")
-
-    items = [record(author=f"r{n}@example.com") for n in range(4)] + [Rejected("/tmp/bad.jsonl:1", "invalid JSON", "{")]
-    first = run_ingest(sessionmaker, "import", iter(items), FixedClassifier(), CONFIG, batch_size=10)
-    assert first.status == "failed" and "database is locked" in first.error
-    assert count(session, QuarantinedInput) == 0 and count(session, Message) == 0
-    assert session.get(IngestRun, first.run_id).status == "failed"
-
-    failing["on"] = False
-    second = run_ingest(sessionmaker, "import", iter(items), FixedClassifier(), CONFIG, batch_size=10)
-    assert second.status == "ok" and (second.new_tickets, second.quarantined) == (4, 1)
-    assert count(session, Message) == 4
-    assert session.scalars(sa.select(QuarantinedInput.reason)).all() == ["invalid JSON"]
-
-
-def test_an_infrastructure_error_in_a_batch_of_one_is_not_quarantined(session, engine):
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def lose_the_database(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT INTO MESSAGES"):
-            raise engine.dialect.dbapi.OperationalError("server closed the connection unexpectedly")
-
-    with pytest.raises(sa.exc.OperationalError):
-        process_batch(session, [record()], FixedClassifier(), CONFIG, source="t")
-    session.rollback()
-    assert count(session, QuarantinedInput) == 0
-
-
-# -- one row per bad input ---------------------------------------------------------------------
 
 
 def test_the_same_bad_input_seen_again_is_one_row_with_a_count_and_the_last_sighting(session):

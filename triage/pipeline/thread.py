@@ -1,0 +1,168 @@
+"""Threading: which ticket a record continues, and what continuing does to that ticket.
+
+A record continues, in this order: the ticket its sender's original is in (a correction or
+an edit); the ticket of the newest known message it answers (email In-Reply-To and
+References, the parent of an Instagram reply); its sender's ticket of the same category
+within the window. A reply that needs a person reopens a resolved ticket.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable, Optional, Sequence
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.models import Contact, Message, Ticket
+from triage.pipeline.classify import is_complaint
+from triage.pipeline.contacts import Contacts
+from triage.pipeline.item import Item
+from triage.pipeline.new_ticket import AnyTicket
+from triage.pipeline.queries import FRESH, LAZY_MESSAGES, chunks
+from triage.records import InboundRecord
+from triage.taxonomy import NOISE
+
+
+def in_thread_order(items: Iterable[Item]) -> list[Item]:
+    """Oldest first, so a reply finds the message it answers in the same batch; a sender's
+    corrections last, after the original they revise, whatever their dates say."""
+    return sorted(items, key=lambda item: (item.revision is not None and item.revision.same_sender, item.record.sent_at))
+
+
+class Threads:
+    """The threads a batch may join: the stored messages its thread hints and revisions name,
+    and its contacts' recent tickets, read in a few queries up front, then kept current as
+    records are added in thread order, so a record finds the ticket of one added before it."""
+
+    def __init__(self, session: so.Session, items: Sequence[Item], contacts: Contacts, window: timedelta) -> None:
+        self.session, self.contacts, self.window = session, contacts, window
+        self.messages: dict[tuple[str, str], tuple[datetime, AnyTicket]] = {}  # (channel, source id) -> sent, ticket
+        self.recent: dict[Contact, dict[AnyTicket, None]] = {}  # a contact's tickets that may still take a message
+        hinted = [item.record for item in items if item.prediction is None or is_complaint(item.record)]
+        revised = [(item.record.channel, item.revision.of) for item in items if item.revision and item.revision.same_sender]
+        self._load_messages(hinted, revised)
+        self._load_recent(min(item.record.sent_at for item in items))  # type: ignore[type-var]
+
+    def _load_messages(self, records: list[InboundRecord], revised: list[tuple[str, str]]) -> None:
+        """The stored messages the batch's thread hints and revisions name, with their tickets."""
+        wanted: dict[str, set[str]] = {}
+        for record in records:
+            wanted.setdefault(record.channel, set()).update(record.thread_hints())
+        for channel, source_id in revised:
+            wanted.setdefault(channel, set()).add(source_id)
+        rows = []
+        for channel, hints in wanted.items():
+            for chunk in chunks(sorted(hints)):
+                rows += self.session.execute(
+                    sa.select(Message.source, Message.source_id, Message.sent_at, Message.ticket_id).where(
+                        Message.source == channel, Message.source_id.in_(chunk)
+                    )
+                ).all()
+        tickets = self._tickets(Ticket.id, sorted({row.ticket_id for row in rows}))
+        for row in rows:
+            self.messages[(row.source, row.source_id)] = (row.sent_at, tickets[row.ticket_id])
+
+    def _load_recent(self, earliest: datetime) -> None:
+        """The tickets of the batch's contacts that the thread window may still reach."""
+        tickets = self._tickets(
+            Ticket.contact_id,
+            sorted(self.contacts.by_id),
+            Ticket.merged_into_id.is_(None),
+            Ticket.last_message_at >= earliest - self.window,
+        )
+        for ticket in tickets.values():
+            self.remember(ticket)
+
+    def _tickets(self, column: sa.ColumnElement, values: list, *where: sa.ColumnElement) -> dict[int, Ticket]:
+        found: dict[int, Ticket] = {}
+        for chunk in chunks(values):
+            query = sa.select(Ticket).where(column.in_(chunk), *where).options(LAZY_MESSAGES)
+            found.update((t.id, t) for t in self.session.scalars(query.execution_options(**FRESH)))
+        return found
+
+    def remember(self, ticket: AnyTicket, contact: Optional[Contact] = None) -> None:
+        """Make a ticket a window candidate for its contact (if that contact is in the batch)."""
+        contact = contact or self.contacts.by_id.get(ticket.contact_id)  # type: ignore[arg-type]
+        if contact is not None:
+            self.recent.setdefault(contact, {})[ticket] = None
+
+    def add_message(self, record: InboundRecord, source_id: str, ticket: AnyTicket) -> None:
+        """Make a message stored on a ticket findable by the replies after it."""
+        self.messages[(record.channel, source_id)] = (record.sent_at, ticket)  # type: ignore[assignment]
+
+    def answered(self, record: InboundRecord) -> Optional[AnyTicket]:
+        """The ticket of the newest known message this record's thread hints name, if any."""
+        best: Optional[tuple[datetime, AnyTicket]] = None
+        for hint in record.thread_hints():
+            found = self.messages.get((record.channel, hint))
+            if found is not None and (best is None or found[0] > best[0]):
+                best = found
+        return self._resolve_merges(best[1]) if best is not None else None
+
+    def find(self, item: Item, contact: Contact, label: str) -> tuple[Optional[AnyTicket], str]:
+        """The ticket a record continues and why ("reply", "same contact and category", a
+        revision's kind), or (None, ""). A message under another sender's id threads by its
+        own contact only: the id is no proof it belongs to that conversation."""
+        record, revision = item.record, item.revision
+        if revision is not None and revision.same_sender:
+            found = self.messages.get((record.channel, revision.of))
+            if found is not None:
+                return self._resolve_merges(found[1]), revision.kind
+        elif not is_complaint(record):  # an auto-reply or bounce gets a noise ticket of its own
+            return None, ""
+        answered = self.answered(record) if revision is None else None
+        if answered is not None:
+            return answered, "reply"
+        recent = self._recent(record, contact, label)
+        return (recent, "same contact and category") if recent is not None else (None, "")
+
+    def _recent(self, record: InboundRecord, contact: Contact, label: str) -> Optional[AnyTicket]:
+        """The contact's ticket of this category last written to within the window, if any."""
+        assert record.sent_at is not None
+        since, recent = record.sent_at - self.window, None
+        for ticket in self.recent.get(contact, ()):
+            if (
+                ticket.label == label
+                and ticket.merged_into_id is None
+                and since <= ticket.last_message_at
+                and ticket.created_at <= record.sent_at
+                and (recent is None or ticket.last_message_at > recent.last_message_at)
+            ):
+                recent = ticket
+        return recent
+
+    def _resolve_merges(self, ticket: AnyTicket) -> AnyTicket:
+        seen = set()
+        while ticket.merged_into_id is not None and ticket.id not in seen:
+            seen.add(ticket.id)
+            ticket = self.session.get(Ticket, ticket.merged_into_id, options=[LAZY_MESSAGES])  # type: ignore[assignment]
+        return ticket
+
+
+def continue_ticket(ticket: AnyTicket, item: Item) -> bool:
+    """Add what a record says to the ticket it continues; True when it reopens a resolved ticket.
+
+    A noise ticket the model filed takes the label of a message that needs a person."""
+    record, prediction = item.record, item.prediction
+    assert record.sent_at is not None and prediction is not None
+    ticket.entities = merge_entities(ticket.entities or {}, item.entities)
+    ticket.last_message_at = max(ticket.last_message_at, record.sent_at)
+    actionable = is_complaint(record) and (prediction.label != NOISE or prediction.needs_review)
+    if ticket.status == "noise" and actionable and ticket.label_source == "model":
+        ticket.label, ticket.confidence = prediction.label, prediction.confidence
+        ticket.needs_review = prediction.needs_review
+        ticket.status = "open"
+    elif ticket.status == "resolved" and actionable:
+        ticket.status, ticket.resolved_at, ticket.assignee_id = "open", None, None
+        return True
+    return False
+
+
+def merge_entities(old: dict, new: dict) -> dict:
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, list):
+            merged[key] = list(dict.fromkeys([*merged.get(key, []), *value]))
+        elif value is not None:
+            merged[key] = value
+    return merged
