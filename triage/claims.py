@@ -1,6 +1,6 @@
 """Who works on which ticket: take next, idle claims returning to the queue, auto-assignment.
 
-A claim is `status='claimed'` with `assignee_id` set; `claimed_at` is the holder's last
+A claim is `TicketStatus.CLAIMED` with `assignee_id` set; `claimed_at` is the holder's last
 activity on the ticket, so an idle claim is one whose claimed_at is old.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage import reads
-from triage.models import AppOption, AuditEvent, Ticket, User, utcnow
+from triage.models import ACTIVE_STATUSES, AppOption, AuditEvent, Ticket, TicketStatus, User, utcnow
 
 AUTO_ASSIGN_KEY = "auto_assign"
 SQLITE_CANDIDATES = 10
@@ -24,8 +24,18 @@ class CapacityReached(Exception):
     """The agent already holds as many tickets as their capacity allows."""
 
 
+class NotClaimable(Exception):
+    """The ticket is no longer open and free to take."""
+
+
+def held_by_another(ticket: Ticket, user: User) -> bool:
+    """Whether another agent's claim keeps `user` off the ticket: a claimed ticket is its
+    holder's to work on, and only supervisors and admins may step in."""
+    return ticket.status == TicketStatus.CLAIMED and ticket.assignee_id not in (None, user.id) and not user.is_supervisor
+
+
 # Built once: every queue page and take-next asks, and building a select costs more than running it.
-_HELD = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == sa.bindparam("user_id"), Ticket.status == "claimed")
+_HELD = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == sa.bindparam("user_id"), Ticket.status == TicketStatus.CLAIMED)
 
 
 def held_count(session: so.Session, user_id: int) -> int:
@@ -41,7 +51,7 @@ def _claimable(skilled: bool, locking: bool) -> sa.Select[tuple[int]]:
     """
     query = (
         sa.select(Ticket.id)
-        .where(Ticket.status == "open", Ticket.assignee_id.is_(None), Ticket.merged_into_id.is_(None))
+        .where(Ticket.status == TicketStatus.OPEN, Ticket.assignee_id.is_(None), Ticket.merged_into_id.is_(None))
         .order_by(Ticket.due_at, Ticket.id)
     )
     if skilled:
@@ -58,10 +68,10 @@ def _claimable(skilled: bool, locking: bool) -> sa.Select[tuple[int]]:
 _CLAIM = (
     sa.update(Ticket)
     .where(Ticket.id == sa.bindparam("ticket_id"))
-    .values(status="claimed", assignee_id=sa.bindparam("claimant"), claimed_at=sa.bindparam("at"), updated_at=sa.bindparam("at"))
+    .values(status=TicketStatus.CLAIMED, assignee_id=sa.bindparam("claimant"), claimed_at=sa.bindparam("at"), updated_at=sa.bindparam("at"))
     .execution_options(synchronize_session=False)
 )
-_CLAIM_IF_FREE = _CLAIM.where(Ticket.status == "open", Ticket.assignee_id.is_(None))
+_CLAIM_IF_FREE = _CLAIM.where(Ticket.status == TicketStatus.OPEN, Ticket.assignee_id.is_(None))
 
 
 def claim_first(session: so.Session, user: User, now: datetime) -> Optional[int]:
@@ -104,7 +114,7 @@ def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = 
 
 def touch_claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> bool:
     """Record the holder's activity so the claim does not expire while they work; whether it did."""
-    if ticket.status == "claimed" and ticket.assignee_id == user.id:
+    if ticket.status == TicketStatus.CLAIMED and ticket.assignee_id == user.id:
         ticket.claimed_at = now or utcnow()
         return True
     return False
@@ -114,14 +124,14 @@ def expire_idle_claims(session: so.Session, idle: timedelta, now: Optional[datet
     """Return claims idle longer than `idle` to the queue; how many (caller commits)."""
     cutoff = (now or utcnow()) - idle
     expired = session.scalars(
-        sa.select(Ticket.id).where(Ticket.status == "claimed", Ticket.claimed_at < cutoff)
+        sa.select(Ticket.id).where(Ticket.status == TicketStatus.CLAIMED, Ticket.claimed_at < cutoff)
     ).all()
     if not expired:
         return 0
     session.execute(
         sa.update(Ticket)
-        .where(Ticket.id.in_(expired), Ticket.status == "claimed", Ticket.claimed_at < cutoff)
-        .values(status="open", assignee_id=None, claimed_at=None)
+        .where(Ticket.id.in_(expired), Ticket.status == TicketStatus.CLAIMED, Ticket.claimed_at < cutoff)
+        .values(status=TicketStatus.OPEN, assignee_id=None, claimed_at=None)
     )
     for ticket_id in expired:
         session.add(AuditEvent(action="ticket.claim_expired", ticket_id=ticket_id, detail={"idle_minutes": int(idle.total_seconds() // 60)}))
@@ -131,17 +141,27 @@ def expire_idle_claims(session: so.Session, idle: timedelta, now: Optional[datet
 def assign(session: so.Session, ticket: Ticket, user: User, actor: Optional[User], now: Optional[datetime] = None) -> None:
     """Give a ticket to an agent by hand (a supervisor) regardless of the queue order."""
     now = now or utcnow()
-    if ticket.status not in ("open", "claimed"):
+    if ticket.status not in ACTIVE_STATUSES:
         raise ValueError("only open tickets can be assigned")
-    ticket.status, ticket.assignee_id, ticket.claimed_at = "claimed", user.id, now
+    ticket.status, ticket.assignee_id, ticket.claimed_at = TicketStatus.CLAIMED, user.id, now
     user.last_assigned_at = now
     session.add(AuditEvent(actor_id=actor.id if actor else None, action="ticket.assigned", ticket_id=ticket.id, detail={"to": user.username}))
 
 
+def claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:
+    """Take one ticket by hand (from its page): only while it is open and free, and within
+    the user's capacity (caller commits)."""
+    if ticket.status != TicketStatus.OPEN or ticket.assignee_id is not None:
+        raise NotClaimable()
+    if held_count(session, user.id) >= user.capacity:
+        raise CapacityReached()
+    assign(session, ticket, user, user, now)
+
+
 def release(session: so.Session, ticket: Ticket, actor: User) -> None:
     """Put a claimed ticket back in the queue."""
-    if ticket.status == "claimed":
-        ticket.status, ticket.assignee_id, ticket.claimed_at = "open", None, None
+    if ticket.status == TicketStatus.CLAIMED:
+        ticket.status, ticket.assignee_id, ticket.claimed_at = TicketStatus.OPEN, None, None
         session.add(AuditEvent(actor_id=actor.id, action="ticket.released", ticket_id=ticket.id))
 
 
@@ -171,7 +191,7 @@ def auto_assign(session: so.Session, now: Optional[datetime] = None, limit: int 
     held = (
         sa.select(sa.func.count())
         .select_from(Ticket)
-        .where(Ticket.assignee_id == User.id, Ticket.status == "claimed")
+        .where(Ticket.assignee_id == User.id, Ticket.status == TicketStatus.CLAIMED)
         .scalar_subquery()
     )
     assigned = 0
@@ -205,8 +225,9 @@ class Upkept:
 
 
 def upkeep(session: so.Session, idle: timedelta, default_mode: str, now: Optional[datetime] = None) -> Upkept:
-    """The claim upkeep every caller runs (scheduler job, queue page, API, CLI): return claims
-    idle longer than `idle` to the queue, then auto-assign when a supervisor switched it on.
+    """The claim upkeep every caller runs (scheduler job, take-next on the web and the API, CLI):
+    return claims idle longer than `idle` to the queue, then auto-assign when a supervisor
+    switched it on.
 
     The expiry is committed before assigning, so the returned tickets are assignable at once.
     """

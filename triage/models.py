@@ -7,6 +7,7 @@ SQLite and PostgreSQL behave alike. The schema itself is owned by Alembic
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -14,9 +15,22 @@ import sqlalchemy.orm as so
 from sqlalchemy.types import TypeDecorator
 
 CHANNELS = ("email", "instagram")
-TICKET_STATUSES = ("open", "claimed", "resolved", "noise")
-ACTIVE_STATUSES = ("open", "claimed")
 ROLES = ("agent", "supervisor", "admin")
+SUPERVISOR_ROLES = ("supervisor", "admin")  # see the dashboard and the team, may step in on any ticket
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket stands; a member equals its text, so rows read back compare equal."""
+
+    OPEN = "open"  # in the queue, nobody holds it
+    CLAIMED = "claimed"  # an agent holds it (assignee_id, claimed_at)
+    RESOLVED = "resolved"  # answered, or merged into another ticket
+    NOISE = "noise"  # not a complaint: kept, out of the queue
+
+
+# The active backlog: what the queue shows and agents work on.
+ACTIVE_STATUSES: tuple[TicketStatus, ...] = (TicketStatus.OPEN, TicketStatus.CLAIMED)
+CLOSED_STATUSES: tuple[TicketStatus, ...] = tuple(s for s in TicketStatus if s not in ACTIVE_STATUSES)
 
 
 def utcnow() -> datetime:
@@ -42,9 +56,16 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+def active_where(table: str = "") -> str:
+    """The active backlog as SQL text with literal statuses, for DDL (index predicates, triggers)
+    that takes no parameters; `table` qualifies the columns ("new.", "t.")."""
+    statuses = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+    return f"{table}status IN ({statuses}) AND {table}merged_into_id IS NULL"
+
+
 # The active backlog as partial indexes spell it; queries use active_clause(), which renders
 # the same literals, so that SQLite and PostgreSQL can match the index predicate.
-ACTIVE_WHERE = "status IN ('open', 'claimed') AND merged_into_id IS NULL"
+ACTIVE_WHERE = active_where()
 
 
 class Base(so.DeclarativeBase):
@@ -116,7 +137,7 @@ class User(Base):
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role in ("supervisor", "admin")
+        return self.role in SUPERVISOR_ROLES
 
 
 class Ticket(Base):
@@ -177,7 +198,7 @@ class Ticket(Base):
     needs_review: so.Mapped[bool] = so.mapped_column(default=False)
     # "model" or "agent": a label an agent set by hand is never overwritten by a model.
     label_source: so.Mapped[str] = so.mapped_column(sa.String(16), default="model")
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="open")
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=TicketStatus.OPEN)
     due_at: so.Mapped[datetime]
     due_explanation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     entities: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage import search
-from triage.models import ACTIVE_STATUSES, TICKET_STATUSES, Contact, Ticket, User, UTCDateTime, active_clause
+from triage.models import ACTIVE_STATUSES, Contact, Ticket, TicketStatus, User, UTCDateTime, active_clause
 
-STATUS_FILTERS = ("active", *TICKET_STATUSES)
+# What a queue shows: the active backlog (open or claimed), or the tickets of one status.
+ACTIVE_FILTER = "active"
+STATUS_FILTERS = (ACTIVE_FILTER, *TicketStatus)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -21,7 +23,7 @@ _MICROSECOND = timedelta(microseconds=1)
 class QueueFilters:
     label: Optional[str] = None
     channel: Optional[str] = None
-    status: str = "active"  # "active" = open or claimed
+    status: str = ACTIVE_FILTER
     needs_review: Optional[bool] = None
     assignee: Optional[str] = None  # a user id, "none" (unassigned) or None (anyone)
     text: Optional[str] = None
@@ -147,9 +149,9 @@ def _listing(shape: _Shape, dialect: Optional[str], limit: Optional[int]) -> sa.
 
 def _filtered(query: sa.Select, shape: _Shape, dialect: Optional[str]) -> sa.Select:
     query = query.where(Ticket.merged_into_id.is_(None)).order_by(Ticket.due_at, Ticket.id)
-    if shape.status == "active":
+    if shape.status == ACTIVE_FILTER:
         query = query.where(active_clause())
-    elif shape.status in TICKET_STATUSES:
+    elif shape.status in STATUS_FILTERS:
         query = query.where(Ticket.status == shape.status)
     if shape.label:
         query = query.where(Ticket.label == sa.bindparam("label"))
@@ -162,7 +164,7 @@ def _filtered(query: sa.Select, shape: _Shape, dialect: Optional[str]) -> sa.Sel
     elif shape.assignee == "id":
         query = query.where(Ticket.assignee_id == sa.bindparam("assignee_id"))
     if shape.text:
-        if shape.status in ("active", *ACTIVE_STATUSES):
+        if shape.status in (ACTIVE_FILTER, *ACTIVE_STATUSES):
             query = query.where(Ticket.id.in_(search.matching_ids(shape.text, dialect)))
         else:
             query = query.where(search.scan_condition(shape.text))
@@ -173,7 +175,7 @@ def _filtered(query: sa.Select, shape: _Shape, dialect: Optional[str]) -> sa.Sel
     return query
 
 
-def count_by_status(statuses: tuple[str, ...] = TICKET_STATUSES) -> sa.Select[tuple[str, int]]:
+def count_by_status(statuses: tuple[str, ...] = tuple(TicketStatus)) -> sa.Select[tuple[str, int]]:
     """Tickets per status; the active ones count from the partial index, the closed ones scan."""
     query = sa.select(Ticket.status, sa.func.count()).group_by(Ticket.status)
     if set(statuses) == set(ACTIVE_STATUSES):

@@ -12,10 +12,10 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from triage.models import Base, Contact, Ticket, active_clause
+from triage.models import Base, Contact, Ticket, active_clause, active_where
 
 SQLITE_SEARCH_TABLE = "ticket_search"
-_ACTIVE_NEW = "new.status IN ('open', 'claimed') AND new.merged_into_id IS NULL"
+_ACTIVE_NEW = active_where("new.")
 _CONTACT_TEXT = "(SELECT handle || ' ' || coalesce(display_name, '') FROM contacts WHERE id = new.contact_id)"
 
 # Also in migration 0004 (frozen there); the tests' create_all runs these.
@@ -37,7 +37,7 @@ SQLITE_SEARCH_DDL = (
 SQLITE_SEARCH_FILL = f"""INSERT INTO {SQLITE_SEARCH_TABLE}(rowid, subject, preview, contact)
 SELECT t.id, t.subject, t.preview, c.handle || ' ' || coalesce(c.display_name, '')
 FROM tickets t JOIN contacts c ON c.id = t.contact_id
-WHERE t.status IN ('open', 'claimed') AND t.merged_into_id IS NULL"""
+WHERE {active_where("t.")}"""
 
 _search = sa.table(SQLITE_SEARCH_TABLE, sa.column("rowid"), sa.column("subject"), sa.column("preview"), sa.column("contact"))
 

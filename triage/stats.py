@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.history import DayFigures, history, wib_midnight
-from triage.models import IngestRun, QuarantinedInput, Ticket, User, active_clause, utcnow
+from triage.models import IngestRun, QuarantinedInput, Ticket, TicketStatus, User, active_clause, utcnow
 
 AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
 CONFIDENCE_BINS = 10
@@ -101,7 +101,7 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
     now = now or utcnow()
     held = dict(
         session.execute(
-            sa.select(Ticket.assignee_id, sa.func.count()).where(Ticket.status == "claimed").group_by(Ticket.assignee_id)
+            sa.select(Ticket.assignee_id, sa.func.count()).where(Ticket.status == TicketStatus.CLAIMED).group_by(Ticket.assignee_id)
         ).all()
     )
     # Grouped on coalesce(assignee_id, 0), which no index is ordered by: a plain GROUP BY
@@ -114,7 +114,7 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
         .where(Ticket.resolved_at >= wib_midnight(now), Ticket.merged_into_id.is_(None))
         .group_by(assignee, Ticket.status)
     ):
-        if status == "resolved":
+        if status == TicketStatus.RESOLVED:
             resolved[assignee_id] = resolved.get(assignee_id, 0) + count
     users = session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.username)).all()
     return [

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from triage import reads
 from triage.classifier.entities import mask_number, masked
-from triage.models import AuditEvent, LabelChange, Message, Note, Ticket, User, utcnow
+from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, AuditEvent, LabelChange, Message, Note, Ticket, TicketStatus, User, utcnow
 from triage.priority import refresh_due
 from triage.taxonomy import LABELS, NOISE
 
@@ -71,10 +71,10 @@ def relabel(session: so.Session, ticket: Ticket, label: str, user: User) -> Opti
     session.add(change)
     ticket.label = label
     refresh_due(ticket)
-    if label == NOISE and ticket.status in ("open", "claimed"):
-        ticket.status, ticket.assignee_id, ticket.claimed_at = "noise", None, None
-    elif label != NOISE and ticket.status == "noise":
-        ticket.status = "open"
+    if label == NOISE and ticket.status in ACTIVE_STATUSES:
+        ticket.status, ticket.assignee_id, ticket.claimed_at = TicketStatus.NOISE, None, None
+    elif label != NOISE and ticket.status == TicketStatus.NOISE:
+        ticket.status = TicketStatus.OPEN
     _audit(session, user, "ticket.relabelled", ticket, from_label=change.from_label, to_label=label)
     return change
 
@@ -90,33 +90,33 @@ def add_note(session: so.Session, ticket: Ticket, user: User, text: str) -> Note
 
 
 def resolve(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:
-    if ticket.status not in ("open", "claimed"):
+    if ticket.status not in ACTIVE_STATUSES:
         raise TicketError("only an open ticket can be resolved")
-    ticket.status, ticket.resolved_at, ticket.claimed_at = "resolved", now or utcnow(), None
+    ticket.status, ticket.resolved_at, ticket.claimed_at = TicketStatus.RESOLVED, now or utcnow(), None
     ticket.assignee_id = ticket.assignee_id or user.id
     _audit(session, user, "ticket.resolved", ticket)
 
 
 def reopen(session: so.Session, ticket: Ticket, user: User) -> None:
-    if ticket.status not in ("resolved", "noise"):
+    if ticket.status not in CLOSED_STATUSES:
         raise TicketError("only a resolved ticket or noise can be reopened")
     if ticket.merged_into_id is not None:
         raise TicketError("a merged ticket cannot be reopened; open the ticket it was merged into")
     if ticket.label == NOISE:
         raise TicketError("give the ticket a category before reopening it")
-    ticket.status, ticket.resolved_at, ticket.assignee_id, ticket.claimed_at = "open", None, None, None
+    ticket.status, ticket.resolved_at, ticket.assignee_id, ticket.claimed_at = TicketStatus.OPEN, None, None, None
     _audit(session, user, "ticket.reopened", ticket)
 
 
 def mark_noise(session: so.Session, ticket: Ticket, user: User) -> None:
     """Move a ticket to the noise bin (it is kept, never deleted); records the label feedback."""
-    if ticket.status not in ("open", "claimed"):
+    if ticket.status not in ACTIVE_STATUSES:
         raise TicketError("only an open ticket can be marked as noise")
     if ticket.label != NOISE:
         relabel(session, ticket, NOISE, user)
     else:
         ticket.needs_review, ticket.label_source = False, "agent"
-        ticket.status, ticket.assignee_id, ticket.claimed_at = "noise", None, None
+        ticket.status, ticket.assignee_id, ticket.claimed_at = TicketStatus.NOISE, None, None
         _audit(session, user, "ticket.marked_noise", ticket)
 
 
@@ -140,10 +140,10 @@ def merge(session: so.Session, ticket: Ticket, target: Ticket, user: User, now: 
         elif value is not None and entities.get(key) is None:
             entities[key] = value
     target.entities = entities
-    if target.status in ("resolved", "noise") and ticket.status in ("open", "claimed"):
-        target.status, target.resolved_at = "open", None
+    if target.status in CLOSED_STATUSES and ticket.status in ACTIVE_STATUSES:
+        target.status, target.resolved_at = TicketStatus.OPEN, None
     ticket.merged_into_id = target.id
-    ticket.status, ticket.resolved_at, ticket.claimed_at = "resolved", now or utcnow(), None
+    ticket.status, ticket.resolved_at, ticket.claimed_at = TicketStatus.RESOLVED, now or utcnow(), None
     ticket.message_count = 0
     session.flush()
     session.expire(target, ["messages"])

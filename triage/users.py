@@ -16,9 +16,10 @@ from triage.taxonomy import LABELS
 
 MIN_PASSWORD_CHARS = 10
 # What each role may do through the API; a token never gets more than its user's role.
-API_SCOPES = ("tickets:read", "tickets:write", "stats:read")
+TICKETS_READ, TICKETS_WRITE, STATS_READ = "tickets:read", "tickets:write", "stats:read"
+API_SCOPES = (TICKETS_READ, TICKETS_WRITE, STATS_READ)
 ROLE_SCOPES = {
-    "agent": frozenset({"tickets:read", "tickets:write"}),
+    "agent": frozenset({TICKETS_READ, TICKETS_WRITE}),
     "supervisor": frozenset(API_SCOPES),
     "admin": frozenset(API_SCOPES),
 }

@@ -112,12 +112,9 @@ with app.app_context():
 """
 
 
-def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, settings, database_url, session, tmp_path, monkeypatch):
+def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, settings, database_url, session, tmp_path):
     """An ingest run of many small batches while its keeper renews every 50 ms, another process
     runs the claim upkeep job back to back and an agent takes and releases tickets on the web."""
-    from triage.web import agent as agent_views
-
-    monkeypatch.setattr(agent_views, "HOUSEKEEPING_SECONDS", 0)  # the web's claim upkeep on every page
     user(session, "agen1", "agent", capacity=100, on_shift=True)
     user(session, "agen2", "agent", capacity=100, on_shift=True)
     for i in range(20):  # claimed and expired over and over by the upkeep job from the start

@@ -74,17 +74,30 @@ def test_review_queue_lists_unsure_tickets(client, auth, supervisor, session):
     assert "ini apa ya" in html and "jelas sekali" not in html
 
 
-def test_auto_assign_round_robin_from_the_team_page(client, auth, supervisor, session):
+def test_auto_assign_round_robin_from_the_team_page(client, auth, supervisor, session, runner, engine):
+    """Switched on from the team page, done by the scheduler's claim upkeep; a page view writes nothing."""
+    from alembic import command
+
+    from triage.migrate import alembic_config
+    from triage.models import Ticket
+
+    with engine.begin() as connection:  # the scheduler starts only on a migrated database
+        command.stamp(alembic_config(connection), "head")
+
     agent = user(session, "agen9", on_shift=True, capacity=2)
     for i in range(3):
         ticket(session, author=f"p{i}@example.com")
     auth.login("supervisor1")
     auth.post("/supervisor/team/auto-assign", {"mode": "round_robin"})
-    client.get("/")  # the queue runs the housekeeping
-    from triage.models import Ticket
 
-    held = session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == agent.id, Ticket.status == "claimed"))
-    assert held == 2
+    def held() -> int:
+        session.expire_all()
+        return session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == agent.id, Ticket.status == "claimed"))
+
+    assert client.get("/").status_code == 200 and held() == 0
+    ran = runner.invoke(args=["scheduler", "--run", "upkeep:claims"])
+    assert ran.exit_code == 0, ran.output
+    assert held() == 2
 
 
 def test_dashboard_lists_quarantined_inputs_with_count_and_last_sighting(client, auth, supervisor, session):

@@ -7,9 +7,9 @@ from typing import Callable, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-F = TypeVar("F", bound=Callable)
+from triage.models import SUPERVISOR_ROLES
 
-SUPERVISOR_ROLES = ("supervisor", "admin")
+F = TypeVar("F", bound=Callable)
 
 
 def supervisor_required(view: F) -> F:

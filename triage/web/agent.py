@@ -1,47 +1,43 @@
-"""The agents' pages: the queue, take next, and the ticket page with its actions."""
+"""The agents' pages: the queue, take next, and the ticket page with one route per action.
+
+Each action is a POST on /tickets/<id>/<action> that calls one service (triage.claims,
+triage.tickets, triage.replies) and redirects back to the ticket with what happened.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from triage import claims, db, reads, replies, tickets, users
-from triage.models import ACTIVE_STATUSES, CHANNELS, Ticket, User
-from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
+from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, User
+from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
 from triage.web import display
-from triage.web.cache import due, memo
+from triage.web.cache import memo
 from triage.web.templating import page_context
 
 bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
 CLOSED_COUNTS_SECONDS = 60
 ACTIVE_COUNTS_SECONDS = 5
-HOUSEKEEPING_SECONDS = 5
 REVEALED_KEY = "revealed_tickets"
-
-
-def housekeeping(s) -> None:
-    """Return idle claims to the queue and, when switched on, auto-assign open tickets.
-
-    At most every HOUSEKEEPING_SECONDS per process: claims go idle after minutes, and the
-    scheduler does the same upkeep, so every page view need not ask again.
-    """
-    if not due("housekeeping", HOUSEKEEPING_SECONDS):
-        return
-    settings = current_app.config["SETTINGS"]
-    claims.upkeep(s, timedelta(minutes=settings.claim_idle_minutes), settings.auto_assign)
+# What an action refused by its service raises: shown to the agent, nothing is changed.
+REFUSALS = (tickets.TicketError, replies.ReplyError, ValueError)
 
 
 def _filters() -> QueueFilters:
     args = request.args
     label = args.get("label") if args.get("label") in LABELS else None
     channel = args.get("channel") if args.get("channel") in CHANNELS else None
-    status = args.get("status") if args.get("status") in STATUS_FILTERS else "active"
+    status = args.get("status") if args.get("status") in STATUS_FILTERS else ACTIVE_FILTER
     review = {"1": True, "0": False}.get(args.get("review", ""))
     assignee = args.get("assignee") or None
     if assignee == "me":
@@ -59,8 +55,8 @@ def _page(filters: QueueFilters, after: Cursor | None):
 
 
 def _status_counts(s) -> dict[str, int]:
-    """Counts for the queue header: open and claimed at most 5 s old, resolved and noise a minute."""
-    closed = memo("closed_counts", CLOSED_COUNTS_SECONDS, lambda: dict(s.execute(count_by_status(("resolved", "noise"))).all()))
+    """Counts for the queue header: the active statuses at most 5 s old, the closed ones a minute."""
+    closed = memo("closed_counts", CLOSED_COUNTS_SECONDS, lambda: dict(s.execute(count_by_status(CLOSED_STATUSES)).all()))
     active = memo("active_counts", ACTIVE_COUNTS_SECONDS, lambda: dict(s.execute(count_by_status(ACTIVE_STATUSES)).all()))
     return {**closed, **active}
 
@@ -73,7 +69,6 @@ def _filter_args() -> dict[str, str]:
 @login_required
 def queue():
     s = db.get_session()
-    housekeeping(s)
     filters = _filters()
     after = Cursor.decode(request.args.get("after"))
     rows, next_cursor = _page(filters, after)
@@ -95,7 +90,6 @@ def queue():
 @login_required
 def queue_rows():
     """The first page's rows alone, polled by htmx so new tickets appear without a reload."""
-    housekeeping(db.get_session())
     rows, next_cursor = _page(_filters(), None)
     rows = display.queue_rows(rows, page_context(), reveal=is_supervisor())
     return render_template("_queue_rows.html", rows=rows, filter_args=_filter_args(), poll=True)
@@ -104,8 +98,11 @@ def queue_rows():
 @bp.post("/take-next")
 @login_required
 def take_next():
+    """The claim upkeep first (idle claims back to the queue, auto-assignment), then the most
+    urgent ticket this agent may take."""
     s = db.get_session()
-    housekeeping(s)
+    settings = current_app.config["SETTINGS"]
+    claims.upkeep(s, timedelta(minutes=settings.claim_idle_minutes), settings.auto_assign)
     try:
         ticket_id = claims.take_next_ticket(s, current_user)
     except claims.CapacityReached:
@@ -156,85 +153,151 @@ def ticket(ticket_id: int):
     )
 
 
-def _guard(t: Ticket) -> None:
-    """Another agent's claimed ticket is theirs to work on (supervisors may step in)."""
-    if t.status == "claimed" and t.assignee_id not in (None, current_user.id) and not is_supervisor():
+def _ticket_to_act_on(ticket_id: int) -> Ticket:
+    """The ticket, unless another agent's claim keeps the current user off it (409)."""
+    t = _ticket_or_404(ticket_id)
+    if claims.held_by_another(t, current_user):
         abort(409, description=_("Tiket ini sedang ditangani %(name)s.", name=t.assignee.display_name if t.assignee else "-"))
+    return t
 
 
-def _done(t: Ticket, message: str | None = None, category: str = "success"):
-    if message:
-        flash(message, category)
+def _done(t: Ticket, message: str, category: str = "success") -> Response:
+    flash(message, category)
     return redirect(url_for("agent.ticket", ticket_id=t.id))
 
 
-@bp.post("/tickets/<int:ticket_id>/<action>")
-@login_required
-def ticket_action(ticket_id: int, action: str):
-    s = db.get_session()
-    t = _ticket_or_404(ticket_id)
-    form = request.form
-    try:
-        if action == "reveal":
-            tickets.record_reveal(s, t, current_user)
-            s.commit()
-            session[REVEALED_KEY] = [*session.get(REVEALED_KEY, [])[-49:], t.id]
-            return _done(t, _("Nomor ditampilkan. Tindakan ini dicatat."), "info")
-        _guard(t)
-        if action == "claim":
-            if t.status != "open" or t.assignee_id is not None:
-                abort(409, description=_("Tiket ini tidak lagi terbuka."))
-            if claims.held_count(s, current_user.id) >= current_user.capacity:
-                return _done(t, _("Kapasitas Anda sudah penuh."), "warning")
-            claims.assign(s, t, current_user, current_user)
-            message = _("Tiket diambil.")
-        elif action == "release":
-            claims.release(s, t, current_user)
-            message = _("Tiket dikembalikan ke antrean.")
-        elif action == "relabel":
-            tickets.relabel(s, t, form.get("label", ""), current_user)
-            message = _("Kategori diperbarui.")
-        elif action == "note":
-            tickets.add_note(s, t, current_user, form.get("text", ""))
-            message = _("Catatan internal disimpan.")
-        elif action == "resolve":
-            tickets.resolve(s, t, current_user)
-            message = _("Tiket diselesaikan.")
-        elif action == "reopen":
-            tickets.reopen(s, t, current_user)
-            message = _("Tiket dibuka kembali.")
-        elif action == "noise":
-            tickets.mark_noise(s, t, current_user)
-            message = _("Tiket dipindahkan ke tempat bukan keluhan.")
-        elif action == "merge":
-            target_id = form.get("target", "").strip().lstrip("#")
-            target = s.get(Ticket, int(target_id)) if target_id.isdigit() else None
-            if target is None:
-                return _done(t, _("Tiket tujuan tidak ditemukan."), "error")
-            tickets.merge(s, t, target, current_user)
-            s.commit()
-            flash(_("Tiket #%(a)d digabung ke #%(b)d.", a=t.id, b=target.id), "success")
-            return redirect(url_for("agent.ticket", ticket_id=target.id))
-        elif action == "reply":
-            settings = current_app.config["SETTINGS"]
-            replies.send_email_reply(s, t, current_user, form.get("text", ""), settings)
-            message = _("Balasan email terkirim.")
-        elif action == "answered":
-            replies.mark_instagram_answered(s, t, current_user, form.get("text", ""))
-            message = _("Tiket ditandai sudah dibalas di Instagram.")
-        elif action == "assign":
-            if not is_supervisor():
-                abort(403)
-            agent = s.get(User, int(form.get("user_id", "0") or 0))
-            if agent is None or not agent.active:
-                return _done(t, _("Agen tidak ditemukan."), "error")
-            claims.assign(s, t, agent, current_user)
-            message = _("Tiket diberikan ke %(name)s.", name=agent.display_name)
-        else:
-            abort(404)
-    except (tickets.TicketError, replies.ReplyError, ValueError) as exc:
-        s.rollback()
-        return _done(t, _("Tidak bisa: %(reason)s", reason=str(exc)), "error")
+def _refused(s: so.Session, t: Ticket, exc: Exception) -> Response:
+    s.rollback()
+    return _done(t, _("Tidak bisa: %(reason)s", reason=str(exc)), "error")
+
+
+def _committed(s: so.Session, t: Ticket, message: str) -> Response:
+    """Commit the action with the holder's activity on the ticket (their claim stays fresh)."""
     claims.touch_claim(s, t, current_user)
     s.commit()
     return _done(t, message)
+
+
+def _apply(ticket_id: int, change: Callable[[so.Session, Ticket], object], message: str) -> Response:
+    """Run one service call on the ticket and commit it, or roll back and say why it was refused."""
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    try:
+        change(s, t)
+    except REFUSALS as exc:
+        return _refused(s, t, exc)
+    return _committed(s, t, message)
+
+
+@bp.post("/tickets/<int:ticket_id>/reveal")
+@login_required
+def reveal(ticket_id: int):
+    """Show this ticket's numbers unmasked to this agent for the session; the look is audited."""
+    s, t = db.get_session(), _ticket_or_404(ticket_id)
+    tickets.record_reveal(s, t, current_user)
+    s.commit()
+    session[REVEALED_KEY] = [*session.get(REVEALED_KEY, [])[-49:], t.id]
+    return _done(t, _("Nomor ditampilkan. Tindakan ini dicatat."), "info")
+
+
+@bp.post("/tickets/<int:ticket_id>/claim")
+@login_required
+def claim(ticket_id: int):
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    try:
+        claims.claim(s, t, current_user)
+    except claims.NotClaimable:
+        abort(409, description=_("Tiket ini tidak lagi terbuka."))
+    except claims.CapacityReached:
+        return _done(t, _("Kapasitas Anda sudah penuh."), "warning")
+    except REFUSALS as exc:
+        return _refused(s, t, exc)
+    return _committed(s, t, _("Tiket diambil."))
+
+
+@bp.post("/tickets/<int:ticket_id>/release")
+@login_required
+def release(ticket_id: int):
+    return _apply(ticket_id, lambda s, t: claims.release(s, t, current_user), _("Tiket dikembalikan ke antrean."))
+
+
+@bp.post("/tickets/<int:ticket_id>/relabel")
+@login_required
+def relabel(ticket_id: int):
+    label = request.form.get("label", "")
+    return _apply(ticket_id, lambda s, t: tickets.relabel(s, t, label, current_user), _("Kategori diperbarui."))
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+@login_required
+def note(ticket_id: int):
+    text = request.form.get("text", "")
+    return _apply(ticket_id, lambda s, t: tickets.add_note(s, t, current_user, text), _("Catatan internal disimpan."))
+
+
+@bp.post("/tickets/<int:ticket_id>/resolve")
+@login_required
+def resolve(ticket_id: int):
+    return _apply(ticket_id, lambda s, t: tickets.resolve(s, t, current_user), _("Tiket diselesaikan."))
+
+
+@bp.post("/tickets/<int:ticket_id>/reopen")
+@login_required
+def reopen(ticket_id: int):
+    return _apply(ticket_id, lambda s, t: tickets.reopen(s, t, current_user), _("Tiket dibuka kembali."))
+
+
+@bp.post("/tickets/<int:ticket_id>/noise")
+@login_required
+def noise(ticket_id: int):
+    return _apply(ticket_id, lambda s, t: tickets.mark_noise(s, t, current_user), _("Tiket dipindahkan ke tempat bukan keluhan."))
+
+
+@bp.post("/tickets/<int:ticket_id>/reply")
+@login_required
+def reply(ticket_id: int):
+    """Send the agent's text as an email reply in the participant's thread."""
+    text, settings = request.form.get("text", ""), current_app.config["SETTINGS"]
+    return _apply(ticket_id, lambda s, t: replies.send_email_reply(s, t, current_user, text, settings), _("Balasan email terkirim."))
+
+
+@bp.post("/tickets/<int:ticket_id>/answered")
+@login_required
+def answered(ticket_id: int):
+    """The agent answered the comment on Instagram by hand: record the text they pasted."""
+    text = request.form.get("text", "")
+    return _apply(ticket_id, lambda s, t: replies.mark_instagram_answered(s, t, current_user, text), _("Tiket ditandai sudah dibalas di Instagram."))
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+@login_required
+def merge(ticket_id: int):
+    """Fold this ticket into the one named in the form, then show that one."""
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    target_id = request.form.get("target", "").strip().lstrip("#")
+    try:
+        target = s.get(Ticket, int(target_id)) if target_id.isdigit() else None
+        if target is None:
+            return _done(t, _("Tiket tujuan tidak ditemukan."), "error")
+        tickets.merge(s, t, target, current_user)
+    except REFUSALS as exc:
+        return _refused(s, t, exc)
+    s.commit()
+    flash(_("Tiket #%(a)d digabung ke #%(b)d.", a=t.id, b=target.id), "success")
+    return redirect(url_for("agent.ticket", ticket_id=target.id))
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+@login_required
+def assign(ticket_id: int):
+    """A supervisor gives the ticket to an active agent, whoever holds it."""
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    if not is_supervisor():
+        abort(403)
+    try:
+        agent = s.get(User, int(request.form.get("user_id", "0") or 0))
+        if agent is None or not agent.active:
+            return _done(t, _("Agen tidak ditemukan."), "error")
+        claims.assign(s, t, agent, current_user)
+    except REFUSALS as exc:
+        return _refused(s, t, exc)
+    return _committed(s, t, _("Tiket diberikan ke %(name)s.", name=agent.display_name))

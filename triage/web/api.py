@@ -9,13 +9,13 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from triage import claims, db, stats, tickets
 from triage.web.cache import kept_days
 from triage.models import CHANNELS, Ticket
-from triage.queue import STATUS_FILTERS, Cursor, QueueFilters, queue_page
+from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, queue_page
 from triage.schedule import ingest_intervals
 from triage.taxonomy import LABELS
-from triage.users import token_user
+from triage.users import STATS_READ, TICKETS_READ, TICKETS_WRITE, token_user
+from triage.web.openapi import DEFAULT_LIMIT, MAX_LIMIT, openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_LIMIT = 200
 
 
 def scope_required(scope: str):
@@ -95,14 +95,14 @@ def _bad(message: str):
 
 
 @bp.get("/tickets")
-@scope_required("tickets:read")
+@scope_required(TICKETS_READ)
 def list_tickets():
     args = request.args
     for name, allowed in (("label", LABELS), ("channel", CHANNELS), ("status", STATUS_FILTERS)):
         if args.get(name) and args[name] not in allowed:
             return _bad(f"{name} must be one of {', '.join(allowed)}")
     try:
-        limit = min(max(int(args.get("limit", 50)), 1), MAX_LIMIT)
+        limit = min(max(int(args.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
     except ValueError:
         return _bad("limit must be a whole number")
     after = Cursor.decode(args.get("after"))
@@ -111,7 +111,7 @@ def list_tickets():
     filters = QueueFilters(
         label=args.get("label"),
         channel=args.get("channel"),
-        status=args.get("status", "active"),
+        status=args.get("status", ACTIVE_FILTER),
         needs_review={"true": True, "false": False}.get(args.get("needs_review", "")),
         assignee=args.get("assignee"),
         text=args.get("q"),
@@ -127,7 +127,7 @@ def list_tickets():
 
 
 @bp.get("/tickets/<int:ticket_id>")
-@scope_required("tickets:read")
+@scope_required(TICKETS_READ)
 def get_ticket(ticket_id: int):
     t = db.get_session().get(Ticket, ticket_id)
     if t is None:
@@ -136,7 +136,7 @@ def get_ticket(ticket_id: int):
 
 
 @bp.post("/take-next")
-@scope_required("tickets:write")
+@scope_required(TICKETS_WRITE)
 def take_next():
     s = db.get_session()
     settings = current_app.config["SETTINGS"]
@@ -151,13 +151,13 @@ def take_next():
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")
-@scope_required("tickets:write")
+@scope_required(TICKETS_WRITE)
 def resolve(ticket_id: int):
     s = db.get_session()
     t = s.get(Ticket, ticket_id)
     if t is None:
         abort(404)
-    if t.status == "claimed" and t.assignee_id not in (None, g.api_user.id) and g.api_user.role == "agent":
+    if claims.held_by_another(t, g.api_user):
         return jsonify(error="ticket is held by another agent", status=409), 409
     try:
         tickets.resolve(s, t, g.api_user)
@@ -169,7 +169,7 @@ def resolve(ticket_id: int):
 
 
 @bp.get("/stats")
-@scope_required("stats:read")
+@scope_required(STATS_READ)
 def get_stats():
     s = db.get_session()
     figures = stats.api_stats(s, ingest_intervals(current_app.config["SETTINGS"]), kept=kept_days())
@@ -178,113 +178,7 @@ def get_stats():
 
 
 @bp.get("/openapi.json")
-@scope_required("tickets:read")
+@scope_required(TICKETS_READ)
 def openapi():
     return jsonify(openapi_document())
 
-
-def openapi_document() -> dict:
-    """The OpenAPI 3.1 description of this API."""
-    ticket = {
-        "type": "object",
-        "required": ["id", "channel", "label", "status", "due_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "channel": {"type": "string", "enum": list(CHANNELS)},
-            "label": {"type": "string", "enum": list(LABELS)},
-            "confidence": {"type": "number"},
-            "needs_review": {"type": "boolean"},
-            "label_source": {"type": "string", "enum": ["model", "agent"]},
-            "status": {"type": "string", "enum": ["open", "claimed", "resolved", "noise"]},
-            "due_at": {"type": "string", "format": "date-time"},
-            "due_explanation": {"type": "string"},
-            "subject": {"type": ["string", "null"]},
-            "preview": {"type": "string", "description": "numbers masked for agents"},
-            "contact": {"type": "string", "description": "masked for agents"},
-            "assignee": {"type": ["string", "null"]},
-            "created_at": {"type": "string", "format": "date-time"},
-            "last_message_at": {"type": "string", "format": "date-time"},
-            "message_count": {"type": "integer"},
-        },
-    }
-    detail = {
-        "allOf": [
-            {"$ref": "#/components/schemas/Ticket"},
-            {
-                "type": "object",
-                "properties": {
-                    "entities": {"type": "object"},
-                    "merged_into": {"type": ["integer", "null"]},
-                    "first_response_at": {"type": ["string", "null"], "format": "date-time"},
-                    "resolved_at": {"type": ["string", "null"], "format": "date-time"},
-                    "messages": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "direction": {"type": "string", "enum": ["inbound", "outbound"]},
-                                "author": {"type": "string"},
-                                "subject": {"type": ["string", "null"]},
-                                "text": {"type": "string"},
-                                "sent_at": {"type": "string", "format": "date-time"},
-                            },
-                        },
-                    },
-                },
-            },
-        ]
-    }
-    error = {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
-    errors = {
-        "401": {"description": "missing, invalid or revoked token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-        "403": {"description": "the token or its user's role lacks the scope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    }
-
-    def op(summary: str, scope: str, response: dict, **extra) -> dict:
-        return {"summary": summary, "security": [{"bearer": [scope]}], "responses": {**response, **errors}, **extra}
-
-    def json_response(description: str, schema: dict) -> dict:
-        return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
-
-    query = lambda name, schema, description: {"name": name, "in": "query", "required": False, "schema": schema, "description": description}  # noqa: E731
-    ticket_id = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "prakerja-triage API", "version": "1", "description": "Tickets, take-next, resolve and dashboard figures. Authenticate with `Authorization: Bearer <token>` (`triage users token`)."},
-        "servers": [{"url": "/api/v1"}],
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "scopes: tickets:read, tickets:write, stats:read (stats for supervisors and admins only)"}},
-            "schemas": {"Ticket": ticket, "TicketDetail": detail, "Error": error},
-        },
-        "paths": {
-            "/tickets": {
-                "get": op(
-                    "List tickets in due-time order (keyset pages)",
-                    "tickets:read",
-                    json_response("a page of tickets", {"type": "object", "properties": {"tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}, "next_cursor": {"type": ["string", "null"]}}}),
-                    parameters=[
-                        query("label", {"type": "string", "enum": list(LABELS)}, "category"),
-                        query("channel", {"type": "string", "enum": list(CHANNELS)}, "channel"),
-                        query("status", {"type": "string", "enum": list(STATUS_FILTERS)}, "default active (open or claimed)"),
-                        query("needs_review", {"type": "boolean"}, "only flagged (true) or unflagged (false)"),
-                        query("assignee", {"type": "string"}, "a user id, or none"),
-                        query("q", {"type": "string"}, "text search in subject, first line and contact"),
-                        query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size (default 50)"),
-                        query("after", {"type": "string"}, "next_cursor of the previous page"),
-                    ],
-                )
-            },
-            "/tickets/{ticket_id}": {"get": op("One ticket with its messages", "tickets:read", json_response("the ticket", {"$ref": "#/components/schemas/TicketDetail"}), parameters=[ticket_id])},
-            "/take-next": {
-                "post": op(
-                    "Claim the most urgent open ticket matching the token user's skills",
-                    "tickets:write",
-                    {**json_response("the claimed ticket", {"$ref": "#/components/schemas/TicketDetail"}), "204": {"description": "nothing to take"}, "409": {"description": "capacity reached"}},
-                )
-            },
-            "/tickets/{ticket_id}/resolve": {"post": op("Resolve a ticket", "tickets:write", {**json_response("the resolved ticket", {"$ref": "#/components/schemas/Ticket"}), "409": {"description": "not open, or held by another agent"}}, parameters=[ticket_id])},
-            "/stats": {"get": op("Dashboard figures", "stats:read", json_response("backlog, SLA, flow, medians, agents, confidence, ingest health", {"type": "object"}))},
-            "/openapi.json": {"get": op("This document", "tickets:read", json_response("OpenAPI document", {"type": "object"}))},
-        },
-    }

@@ -18,6 +18,7 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.support import Translations
 
+from triage.models import TicketStatus
 from triage.priority import describe_due
 from triage.queue import QueueItem
 from triage.taxonomy import display_name
@@ -124,7 +125,7 @@ def _contact(ticket: QueueItem, reveal: bool) -> str:
 
 
 def _status(ticket: QueueItem, ctx: PageContext) -> str:
-    if ticket.status == "claimed":
+    if ticket.status == TicketStatus.CLAIMED:
         return ticket.assignee_name or ""
     return ctx.status_names.get(ticket.status, ticket.status)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from triage import health, metrics
+from triage.users import STATS_READ
 from triage.web.api import scope_required
 
 bp = Blueprint("ops", __name__)
@@ -21,7 +22,7 @@ def healthz():
 
 
 @bp.get("/metrics")
-@scope_required("stats:read")
+@scope_required(STATS_READ)
 def metrics_endpoint():
     """Prometheus exposition; scrape with a bearer token that has the stats:read scope."""
     body = metrics.render(current_app.extensions["triage.sessionmaker"])

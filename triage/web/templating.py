@@ -24,10 +24,10 @@ from triage.tickets import mask_handle, mask_text
 from triage.web import display
 from triage.web.locale import LANGUAGES
 from triage.web.access import is_supervisor
-from triage.models import utcnow
+from triage.models import ACTIVE_STATUSES, TicketStatus, utcnow
 
 
-STATUS_NAMES: dict[str, LazyString] = {"open": _l("terbuka"), "claimed": _l("diklaim"), "resolved": _l("selesai"), "noise": _l("bukan keluhan")}
+STATUS_NAMES: dict[str, LazyString] = {TicketStatus.OPEN: _l("terbuka"), TicketStatus.CLAIMED: _l("diklaim"), TicketStatus.RESOLVED: _l("selesai"), TicketStatus.NOISE: _l("bukan keluhan")}
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
         mask_text=mask_text,
         mask_handle=mask_handle,
     )
-    app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang)
+    app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
     # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
