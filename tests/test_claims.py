@@ -131,3 +131,29 @@ def test_claims_commands_wait_for_another_writer_and_then_do_their_upkeep(app, r
         assigned = runner.invoke(args=["claims", "assign"])
     assert assigned.exit_code == 0 and "assigned: 1" in assigned.output, assigned.output
     assert session.get(Ticket, t.id, populate_existing=True).status == "claimed"
+
+
+def test_a_claimed_ticket_is_its_holders_and_supervisors_may_step_in(session):
+    holder, other = user(session, "agen1"), user(session, "agen2")
+    boss, admin = user(session, "boss", "supervisor"), user(session, "root", "admin")
+    t = ticket(session)
+    assert not any(claims.held_by_another(t, u) for u in (holder, other, boss, admin))  # open: anyone may act
+    claims.assign(session, t, holder, holder)
+    session.commit()
+    assert claims.held_by_another(t, other)
+    assert not any(claims.held_by_another(t, u) for u in (holder, boss, admin))
+
+
+def test_claiming_by_hand_needs_an_open_free_ticket_and_spare_capacity(session):
+    first, second = ticket(session, author="a@example.com"), ticket(session, author="b@example.com")
+    agent, other = user(session, "agen1", capacity=1), user(session, "agen2")
+    claims.claim(session, first, agent)
+    session.commit()
+    assert (first.status, first.assignee_id) == ("claimed", agent.id)
+    with pytest.raises(claims.NotClaimable):
+        claims.claim(session, first, other)  # held
+    with pytest.raises(claims.CapacityReached):
+        claims.claim(session, second, agent)
+    second.status = "resolved"
+    with pytest.raises(claims.NotClaimable):
+        claims.claim(session, second, other)  # closed

@@ -6,7 +6,10 @@ import sqlalchemy as sa
 
 from builders import ticket, user
 from triage import users
-from triage.models import ApiToken, Ticket
+from triage.models import CHANNELS, ApiToken, Ticket, TicketStatus
+from triage.queue import STATUS_FILTERS
+from triage.taxonomy import LABELS
+from triage.web.openapi import MAX_LIMIT
 
 
 @pytest.fixture
@@ -81,6 +84,32 @@ def test_stats_and_openapi(client, session, tokens):
     doc = client.get("/api/v1/openapi.json", headers=_h(tokens["agent"])).get_json()
     assert doc["openapi"].startswith("3.") and {"/tickets", "/tickets/{ticket_id}", "/take-next", "/tickets/{ticket_id}/resolve", "/stats"} <= set(doc["paths"])
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_openapi_lists_the_values_the_api_checks(client, tokens):
+    doc = client.get("/api/v1/openapi.json", headers=_h(tokens["agent"])).get_json()
+    fields = doc["components"]["schemas"]["Ticket"]["properties"]
+    assert fields["status"]["enum"] == list(TicketStatus)
+    assert (fields["label"]["enum"], fields["channel"]["enum"]) == (list(LABELS), list(CHANNELS))
+    listing = {p["name"]: p["schema"] for p in doc["paths"]["/tickets"]["get"]["parameters"]}
+    assert listing["status"]["enum"] == list(STATUS_FILTERS)
+    assert (listing["label"]["enum"], listing["channel"]["enum"]) == (list(LABELS), list(CHANNELS))
+    assert listing["limit"]["maximum"] == MAX_LIMIT
+
+
+def test_openapi_names_the_scope_each_operation_needs(client, session, tokens):
+    doc = client.get("/api/v1/openapi.json", headers=_h(tokens["agent"])).get_json()
+    t = ticket(session)
+    admin = user(session, "root", "admin")
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            [scope] = operation["security"][0]["bearer"]
+            without = users.create_api_token(session, admin, [s for s in users.API_SCOPES if s != scope])
+            only = users.create_api_token(session, admin, [scope])
+            session.commit()
+            url = "/api/v1" + path.replace("{ticket_id}", str(t.id))
+            assert client.open(url, method=method.upper(), headers=_h(without)).status_code == 403, (method, path)
+            assert client.open(url, method=method.upper(), headers=_h(only)).status_code in (200, 204), (method, path)
 
 
 def test_api_ignores_the_session_cookie(client, auth, tokens):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import T0, ticket, user
+from triage import claims
 from triage.models import LabelChange, Message, Note, Ticket, utcnow
 
 
@@ -19,6 +20,50 @@ def test_take_next_opens_the_claimed_ticket(client, auth, agent, session):
     assert t.status == "claimed" and t.assignee_id == agent.id
     again = auth.post("/take-next", follow_redirects=True).get_data(as_text=True)
     assert "Tidak ada tiket terbuka" in again
+
+
+def test_take_next_first_returns_idle_claims_to_the_queue_and_a_page_view_does_not(client, auth, agent, session, app):
+    t = ticket(session)
+    other = user(session, "agen2")
+    idle = utcnow() - timedelta(minutes=app.config["SETTINGS"].claim_idle_minutes + 1)
+    session.execute(sa.update(Ticket).where(Ticket.id == t.id).values(status="claimed", assignee_id=other.id, claimed_at=idle))
+    session.commit()
+    auth.login("agen1")
+    assert client.get("/").status_code == 200 and client.get(f"/tickets/{t.id}").status_code == 200
+    session.expire_all()
+    assert session.get(Ticket, t.id).assignee_id == other.id  # GETs write nothing
+    assert auth.post("/take-next").headers["Location"] == f"/tickets/{t.id}"
+    session.expire_all()
+    assert session.get(Ticket, t.id).assignee_id == agent.id
+
+
+def test_claim_and_release_from_the_page(client, auth, agent, session):
+    t, other = ticket(session, author="a@example.com"), ticket(session, author="b@example.com")
+    agent.capacity = 1
+    session.commit()
+    auth.login("agen1")
+    assert auth.post(f"/tickets/{t.id}/claim").headers["Location"] == f"/tickets/{t.id}"
+    session.refresh(t)
+    assert (t.status, t.assignee_id) == ("claimed", agent.id)
+    assert auth.post(f"/tickets/{t.id}/claim").status_code == 409  # no longer open
+    assert "Kapasitas Anda sudah penuh." in auth.post(f"/tickets/{other.id}/claim", follow_redirects=True).get_data(as_text=True)
+    assert auth.post(f"/tickets/{t.id}/assign", {"user_id": str(agent.id)}).status_code == 403  # supervisors assign
+    assert auth.post(f"/tickets/{t.id}/nonsense").status_code == 404
+    auth.post(f"/tickets/{t.id}/release")
+    session.refresh(t)
+    session.refresh(other)
+    assert (t.status, t.assignee_id, other.status) == ("open", None, "open")
+
+
+def test_a_supervisor_assigns_a_ticket_held_by_another_agent(client, auth, agent, supervisor, session):
+    t = ticket(session)
+    claims.assign(session, t, user(session, "agen2"), None)
+    session.commit()
+    auth.login("supervisor1")
+    assert "Agen tidak ditemukan." in auth.post(f"/tickets/{t.id}/assign", {"user_id": "999"}, follow_redirects=True).get_data(as_text=True)
+    auth.post(f"/tickets/{t.id}/assign", {"user_id": str(agent.id)})
+    session.refresh(t)
+    assert (t.status, t.assignee_id) == ("claimed", agent.id)
 
 
 def test_viewing_keeps_only_the_holders_claim_alive(client, auth, agent, session):

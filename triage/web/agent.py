@@ -21,13 +21,14 @@ from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, Qu
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
 from triage.web import display
-from triage.web.cache import memo
+from triage.web.cache import due, memo
 from triage.web.templating import page_context
 
 bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
 CLOSED_COUNTS_SECONDS = 60
 ACTIVE_COUNTS_SECONDS = 5
+UPKEEP_SECONDS = 5
 REVEALED_KEY = "revealed_tickets"
 # What an action refused by its service raises: shown to the agent, nothing is changed.
 REFUSALS = (tickets.TicketError, replies.ReplyError, ValueError)
@@ -98,11 +99,16 @@ def queue_rows():
 @bp.post("/take-next")
 @login_required
 def take_next():
-    """The claim upkeep first (idle claims back to the queue, auto-assignment), then the most
-    urgent ticket this agent may take."""
+    """The claim upkeep first (idle claims back to the queue, then auto-assignment), then the
+    most urgent ticket this agent may take.
+
+    The upkeep runs at most every UPKEEP_SECONDS per process: claims go idle after minutes,
+    and the scheduler runs the same upkeep every minute.
+    """
     s = db.get_session()
-    settings = current_app.config["SETTINGS"]
-    claims.upkeep(s, timedelta(minutes=settings.claim_idle_minutes), settings.auto_assign)
+    if due("claim_upkeep", UPKEEP_SECONDS):
+        settings = current_app.config["SETTINGS"]
+        claims.upkeep(s, timedelta(minutes=settings.claim_idle_minutes), settings.auto_assign)
     try:
         ticket_id = claims.take_next_ticket(s, current_user)
     except claims.CapacityReached:
