@@ -214,6 +214,11 @@ def active_user(session: so.Session, user_id: int) -> Optional[User]:
 _ACTIVE_MEMBERS = sa.select(User.id, User.display_name).where(User.active.is_(True)).order_by(User.username)
 
 
+def active_agents() -> sa.Select[tuple[User]]:
+    """The active agents by username: whom a supervisor may give a ticket."""
+    return sa.select(User).where(User.active.is_(True), User.role == "agent").order_by(User.username)
+
+
 def active_members() -> sa.Select[tuple[int, str]]:
     """Ids and names of the active team, by username (the queue's assignee filter)."""
     return _ACTIVE_MEMBERS

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Callable
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -154,7 +153,7 @@ def ticket(ticket_id: int):
         draft=replies.render_ready_reply(s, t, current_user),
         comment_url=replies.instagram_comment_url(t) if t.channel == "instagram" else None,
         merged_into=s.get(Ticket, t.merged_into_id) if t.merged_into_id else None,
-        agents=s.scalars(sa.select(User).where(User.active.is_(True), User.role == "agent").order_by(User.username)).all() if is_supervisor() else [],
+        agents=s.scalars(users.active_agents()).all() if is_supervisor() else [],
         smtp_from=settings.smtp_from,
     )
 

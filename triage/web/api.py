@@ -44,7 +44,7 @@ def scope_required(scope: str):
 
 
 def _masked(t: Ticket) -> bool:
-    return g.api_user.role == "agent"
+    return not g.api_user.is_supervisor
 
 
 def ticket_summary(t: Ticket) -> dict:
