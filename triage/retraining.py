@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
 from triage.classifier.text import classification_text
-from triage.models import AuditEvent, LabelChange, Message, Ticket
+from triage.models import ACTIVE_STATUSES, AuditEvent, LabelChange, Message, Ticket, TicketStatus
 from triage.pipeline.classify import status_for
 from triage.priority import refresh_due
 
@@ -61,7 +61,7 @@ def reclassify_tickets(
 ) -> ReclassifySummary:
     """Relabel open tickets with a new model; a label an agent set by hand is never touched."""
     summary = ReclassifySummary()
-    query = sa.select(Ticket).where(Ticket.status.in_(("open", "claimed", "noise")), Ticket.merged_into_id.is_(None))
+    query = sa.select(Ticket).where(Ticket.status.in_((*ACTIVE_STATUSES, TicketStatus.NOISE)), Ticket.merged_into_id.is_(None))
     if only_needs_review:
         query = query.where(Ticket.needs_review.is_(True))
     summary.kept_agent_labels = session.scalar(
@@ -89,7 +89,7 @@ def reclassify_tickets(
                 )
             ticket.label, ticket.confidence = prediction.label, prediction.confidence
             ticket.needs_review = prediction.needs_review
-            if ticket.status in ("open", "noise"):
+            if ticket.status in (TicketStatus.OPEN, TicketStatus.NOISE):
                 ticket.status = status_for(prediction)
             refresh_due(ticket)
         session.commit()

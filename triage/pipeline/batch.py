@@ -9,7 +9,7 @@ from typing import Optional, Sequence
 
 import sqlalchemy.orm as so
 
-from triage.models import Contact
+from triage.models import Contact, TicketStatus
 from triage.pipeline.classify import status_for
 from triage.pipeline.contacts import Contacts, contact_handle
 from triage.pipeline.item import Item, PipelineConfig
@@ -106,7 +106,7 @@ class Batch:
                 channel=record.channel,
                 preview=preview(item.text),
                 label=OTHER,
-                status="resolved",
+                status=TicketStatus.RESOLVED,
                 entities={},
                 created_at=record.sent_at,
                 last_message_at=record.sent_at,

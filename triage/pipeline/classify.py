@@ -8,6 +8,7 @@ from triage.classifier import Classifier, Prediction
 from triage.classifier.entities import extract_entities
 from triage.classifier.text import classification_text
 from triage.metrics import CLASSIFY_SECONDS
+from triage.models import TicketStatus
 from triage.pipeline.item import Item
 from triage.records import InboundRecord
 from triage.taxonomy import NOISE
@@ -21,9 +22,9 @@ def is_complaint(record: InboundRecord) -> bool:
     return record.direction == "inbound" and not record.meta.get("not_complaint")
 
 
-def status_for(prediction: Prediction) -> str:
+def status_for(prediction: Prediction) -> TicketStatus:
     # Unsure "noise" stays in the queue for a person to confirm; nothing is hidden on a guess.
-    return "noise" if prediction.label == NOISE and not prediction.needs_review else "open"
+    return TicketStatus.NOISE if prediction.label == NOISE and not prediction.needs_review else TicketStatus.OPEN
 
 
 def classify(items: Sequence[Item], classifier: Classifier) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional, Union
 
-from triage.models import Contact, Ticket
+from triage.models import Contact, Ticket, TicketStatus
 
 
 class NewTicket:
@@ -24,7 +24,7 @@ class NewTicket:
         self.contact = contact
         self.subject: Optional[str] = None
         self.preview, self.due_explanation = "", ""
-        self.confidence, self.needs_review, self.label_source, self.status = 0.0, False, "model", "open"
+        self.confidence, self.needs_review, self.label_source, self.status = 0.0, False, "model", TicketStatus.OPEN
         self.entities: dict = {}
         self.message_count = 0
         self.first_response_at: Optional[datetime] = None

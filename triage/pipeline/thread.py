@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.models import Contact, Message, Ticket
+from triage.models import Contact, Message, Ticket, TicketStatus
 from triage.pipeline.classify import is_complaint
 from triage.pipeline.contacts import Contacts
 from triage.pipeline.item import Item
@@ -151,9 +151,9 @@ def continue_ticket(ticket: AnyTicket, item: Item) -> bool:
     if ticket.status == "noise" and actionable and ticket.label_source == "model":
         ticket.label, ticket.confidence = prediction.label, prediction.confidence
         ticket.needs_review = prediction.needs_review
-        ticket.status = "open"
-    elif ticket.status == "resolved" and actionable:
-        ticket.status, ticket.resolved_at, ticket.assignee_id = "open", None, None
+        ticket.status = TicketStatus.OPEN
+    elif ticket.status == TicketStatus.RESOLVED and actionable:
+        ticket.status, ticket.resolved_at, ticket.assignee_id = TicketStatus.OPEN, None, None
         return True
     return False
 
