@@ -187,11 +187,11 @@ def test_hostile_folder_is_ingested_or_quarantined_without_stopping(dovecot, acc
     assert by_id["<baddate@hostile.example>"].meta["date_missing"]
     assert by_id["<dup@hostile.example>"].subject == "Pertama" and by_id["<dup@hostile.example>"].author == "sari@example.com"
     assert "<manyheaders@hostile.example>" in by_id
-    nul = by_id["<nul@hostile.example>"]
-    assert "\x00" not in nul.text and "Insentif belum masuk" in nul.text.replace("  ", " ") or "Insentif" in nul.text
+    # Dovecot serves each NUL as 0x80: dropped, the words on both sides kept.
+    assert by_id["<nul@hostile.example>"].text == "Insentif belum masuk"
     assert "Sertifikat belum terbit" in by_id["<noclose@hostile.example>"].text
     assert "Saldo pelatihan masih sisa" in by_id["<deep@hostile.example>"].text
-    assert by_id["<b64@hostile.example>"].text.strip()
+    assert by_id["<b64@hostile.example>"].text == "Insentif belum masuk"  # the invalid "!!!" skipped, not the part
     assert by_id["<rawname@hostile.example>"].author_name == "Sarí Dewí"
     # Text found elsewhere than in an inline text part (issue 13, item 6).
     for mid, subject in [("empty", "Kosong"), ("onlyattach", "Hanya lampiran"), ("wsbody", "Saldo pelatihan tidak bisa dipakai"),
