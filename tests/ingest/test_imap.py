@@ -279,10 +279,12 @@ def watcher(sessionmaker, account, imap_options):
     stop = threading.Event()
     started: list = []
 
-    def start(acct=None, options=None):
+    def start(acct=None, options=None, classifier=None):
         runs = watch_folder(acct or account, "INBOX", options or imap_options, stop)
         thread = threading.Thread(
-            target=runner.watch, args=(sessionmaker, runs, FixedClassifier(), PipelineConfig()), kwargs={"should_stop": stop.is_set}
+            target=runner.watch,
+            args=(sessionmaker, runs, classifier or FixedClassifier(), PipelineConfig()),
+            kwargs={"should_stop": stop.is_set},
         )
         thread.start()
         started.append(thread)
@@ -318,6 +320,22 @@ def test_idle_reconnects_after_a_dovecot_restart_and_loses_nothing(dovecot, mail
     wait_for(lambda: messages_count(sessionmaker) == 4, 10)
     with sessionmaker() as s:
         assert count(s, Message) == 4 and s.scalar(sa.select(sa.func.count()).where(IngestRun.status == "failed")) == 0
+
+
+def test_a_failed_run_in_the_watch_reconnects_and_the_mail_is_stored_after_all(dovecot, mail_user, sessionmaker, watcher, caplog):
+    caplog.set_level(logging.INFO, logger="triage.ingest.imap")
+    dovecot.append(mail_user, complaint())
+    watcher(classifier=CrashingClassifier(crash_on_call=1))  # the first run fails after the fetch, in the pipeline
+
+    def first_runs() -> list[str]:
+        with sessionmaker() as s:
+            return s.scalars(sa.select(IngestRun.status).order_by(IngestRun.id).limit(2)).all()
+
+    wait_for(lambda: first_runs() == ["failed", "ok"], 10)
+    assert messages_count(sessionmaker) == 1
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("triage.ingest.imap") and r.levelno == logging.WARNING]
+    assert any("RuntimeError: classifier died; reconnecting in" in w for w in warnings), warnings
+    assert any("reconnected" in w for w in warnings), warnings
 
 
 def test_without_idle_the_watcher_polls(dovecot, mail_user, sessionmaker, watcher, monkeypatch):

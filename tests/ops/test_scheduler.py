@@ -167,3 +167,37 @@ def test_scheduler_run_once_beside_a_held_lease_says_who_and_until_when_and_fail
         s.commit()
     ran = runner.invoke(args=["scheduler", "--run", "upkeep:claims"])
     assert ran.exit_code == 0 and "upkeep:claims: ran" in ran.output, ran.output
+
+
+def test_every_scheduled_job_names_a_job_function_that_takes_its_params(settings, sessionmaker):
+    import inspect
+
+    from triage.settings import ImapAccount
+
+    everything = settings.with_overrides(
+        instagram_profiles=("prakerja.go.id",), demo_feed=True, imap_accounts=(ImapAccount("support", "imap.example", "u", idle=True),)
+    )
+    schedule = build_schedule(everything)
+    assert {job.run for job in schedule} == set(jobs.JOBS)  # each job function is scheduled, none is unknown
+    ctx = JobContext(sessionmaker, FixedClassifier(), everything)
+    for job in schedule:
+        inspect.signature(jobs.JOBS[job.run]).bind(ctx, **job.params)  # raises on a missing or unknown parameter
+
+
+def test_the_web_process_reads_the_schedule_without_loading_jobs_or_ingesters(database_url, tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from triage import create_app\n"
+        "from pathlib import Path\n"
+        "from triage.settings import Settings\n"
+        f"app = create_app(Settings(database_url={database_url!r}, secret_key='k', instance_path=Path({str(tmp_path)!r}), demo_feed=True))\n"
+        "from triage.schedule import ingest_intervals\n"
+        "assert 'demo-feed' in ingest_intervals(app.config['SETTINGS'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('triage.ingest', 'triage.jobs', 'triage.scheduler'))))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
