@@ -102,6 +102,7 @@ def test_a_watch_that_fails_closes_its_source_of_runs(sessionmaker):
         finally:
             closed.append(True)
 
+    offered = runs()
     with pytest.raises(RuntimeError, match="cannot hear"):
-        watch(sessionmaker, runs(), FixedClassifier(), PipelineConfig())
-    assert closed == [True]  # e.g. an IMAP watch logs out at once
+        watch(sessionmaker, offered, FixedClassifier(), PipelineConfig())
+    assert closed == [True]  # closed when the failure left the watch: e.g. an IMAP watch logs out at once
