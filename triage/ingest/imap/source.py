@@ -3,7 +3,7 @@ watched (IDLE, or polling without it) that offers a fetch each time mail may hav
 from __future__ import annotations
 
 import threading
-from typing import Iterator, Optional
+from typing import Generator, Iterator, Optional
 
 import imaplib2
 
@@ -44,7 +44,9 @@ class FolderFetch(Source):
         self.status, self.error = status, error
 
 
-def watch_folder(account: ImapAccount, folder: str, options: ImapOptions, stop: threading.Event) -> Iterator[FolderFetch]:
+def watch_folder(
+    account: ImapAccount, folder: str, options: ImapOptions, stop: threading.Event
+) -> Generator[FolderFetch, None, None]:
     """Offer a fetch of the folder each time mail may have come, until stop is set.
 
     Every (re)connection first fetches from the cursor, then waits in IDLE: mail that came
