@@ -97,7 +97,8 @@ def child(args: argparse.Namespace) -> None:
 
     from triage.classifier import load_classifier
     from triage.db import make_engine, writer_engine
-    from triage.ingest import email_message, imap
+    from triage.ingest import email_message, runner
+    from triage.ingest.imap import source as imap_source
     from triage.schema import create_all
     from triage.pipeline import PipelineConfig
     from triage.settings import ImapAccount, ImapOptions
@@ -107,7 +108,7 @@ def child(args: argparse.Namespace) -> None:
     sessionmaker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)  # as the jobs write
     timers: dict[str, float] = defaultdict(float)
 
-    real_parse, real_items = email_message.parse_email, imap.folder_items
+    real_parse, real_items = email_message.parse_email, imap_source.folder_items
 
     def timed_parse(*a, **k):
         t = time.perf_counter()
@@ -140,13 +141,14 @@ def child(args: argparse.Namespace) -> None:
             finally:
                 timers["classify"] += time.perf_counter() - t
 
-    email_message.parse_email, imap.folder_items = timed_parse, timed_items
+    email_message.parse_email, imap_source.folder_items = timed_parse, timed_items
     anon = AnonPeak()
     account = ImapAccount(name="bench", host="127.0.0.1", port=args.port, security="plain", username=args.user,
                           password=args.password, support_addresses=("bantuan@prakerja.example",))
     options = ImapOptions(fetch_chunk=500, timeout_seconds=120)
     start = time.perf_counter()
-    [summary] = imap.ingest_once(sessionmaker, [account], TimedClassifier(), PipelineConfig(), options, batch_size=500)
+    fetch = imap_source.FolderFetch(account, "INBOX", options)
+    summary = runner.ingest(sessionmaker, fetch, TimedClassifier(), PipelineConfig(), batch_size=500)
     total = time.perf_counter() - start
     peak_anon = anon.stop()
     # What the database connections hold (SQLite's page cache, up to cache_size per connection)
@@ -229,6 +231,20 @@ def postgres_schema_url(base: str) -> tuple[str, callable]:
     return f"{base}{sep}options=-csearch_path%3D{schema}", drop
 
 
+def watch_inbox(sessionmaker, account, classifier, stop: threading.Event) -> threading.Thread:
+    """The IDLE watcher of the account's INBOX in a thread, as the scheduler's listener job runs it."""
+    from triage.ingest import runner
+    from triage.ingest.imap.source import watch_folder
+    from triage.pipeline import PipelineConfig
+    from triage.settings import ImapOptions
+
+    runs = watch_folder(account, "INBOX", ImapOptions(timeout_seconds=30), stop)
+    thread = threading.Thread(target=runner.watch, args=(sessionmaker, runs, classifier, PipelineConfig()),
+                              kwargs={"should_stop": stop.is_set}, daemon=True)
+    thread.start()
+    return thread
+
+
 RESTART_DOWN_SECONDS = (1.0, 1.0, 8.0, 8.0)  # a quick restart, and a slow one
 
 
@@ -241,11 +257,9 @@ def restart_latency(server: Dovecot) -> list[tuple[float, int]]:
 
     from triage.classifier import load_classifier
     from triage.db import make_engine
-    from triage.ingest import imap
     from triage.models import Message
     from triage.schema import create_all
-    from triage.pipeline import PipelineConfig
-    from triage.settings import ImapAccount, ImapOptions
+    from triage.settings import ImapAccount
 
     tmp = tempfile.mkdtemp()
     engine = make_engine(f"sqlite:///{tmp}/restart.sqlite3")
@@ -254,7 +268,7 @@ def restart_latency(server: Dovecot) -> list[tuple[float, int]]:
     user = f"restart{uuid.uuid4().hex[:6]}@example.test"
     account = ImapAccount(name="restart", host="127.0.0.1", port=server.port, security="plain", username=user, password=server.password)
     stop, sending = threading.Event(), threading.Event()
-    threads = imap.watch(sessionmaker, [account], load_classifier(ROOT / "models"), PipelineConfig(), ImapOptions(timeout_seconds=30), stop)
+    threads = [watch_inbox(sessionmaker, account, load_classifier(ROOT / "models"), stop)]
     sent: list[str] = []
 
     def keep_sending() -> None:  # an MTA that queues while the server is down
@@ -305,11 +319,9 @@ def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
 
     from triage.classifier import load_classifier
     from triage.db import make_engine, writer_engine
-    from triage.ingest import imap
     from triage.models import Message
     from triage.schema import create_all
-    from triage.pipeline import PipelineConfig
-    from triage.settings import ImapAccount, ImapOptions
+    from triage.settings import ImapAccount
 
     tmp = tempfile.mkdtemp()
     engine = make_engine(f"sqlite:///{tmp}/idle.sqlite3")
@@ -319,7 +331,7 @@ def idle_latency(server: Dovecot, samples: int = 5) -> list[float]:
     server.append(user, realistic_message(0, random.Random(0)))
     account = ImapAccount(name="idle", host="127.0.0.1", port=server.port, security="plain", username=user, password=server.password)
     stop = threading.Event()
-    threads = imap.watch(sessionmaker, [account], load_classifier(ROOT / "models"), PipelineConfig(), ImapOptions(timeout_seconds=30), stop)
+    threads = [watch_inbox(sessionmaker, account, load_classifier(ROOT / "models"), stop)]
 
     def stored() -> int:
         with sessionmaker() as s:

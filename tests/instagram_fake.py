@@ -26,7 +26,7 @@ from instaloader import Post
 
 from triage.classifier import load_classifier
 from triage.ingest.instagram import InstagramSource, instagram_source
-from triage.ingest.runner import RunSummary, load_cursors, run_ingest
+from triage.ingest.runner import RunSummary, ingest
 from triage.pipeline import PipelineConfig
 from triage.settings import PROJECT_ROOT
 from triage.settings import Settings
@@ -387,13 +387,10 @@ def write_session_file(path: Path, mode: int = 0o600) -> Path:
 
 def run(sessionmaker: Any, settings: Settings, fake: FakeInstagram) -> tuple[RunSummary, InstagramSource, int]:
     """One run of the live source through the runner; returns the summary, the source and the HTTP calls."""
-    with sessionmaker() as s:
-        cursors = load_cursors(s, "instagram:")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake.install(rsps)
-        source = instagram_source(settings, cursors, sleep=False)
-        summary = run_ingest(sessionmaker, "instagram", source.items(), load_classifier(PROJECT_ROOT / "models"), PipelineConfig(),
-                             batch_size=50, requests_made=lambda: source.requests_made)
+        source = instagram_source(settings, sleep=False)
+        summary = ingest(sessionmaker, source, load_classifier(PROJECT_ROOT / "models"), PipelineConfig(), batch_size=50)
         http_calls = len(rsps.calls)
     return summary, source, http_calls
 

@@ -1,4 +1,8 @@
-"""The jobs the scheduler runs (and the CLI runs once): each a plain function of a JobContext."""
+"""The jobs the scheduler runs (and the CLI runs once): each a plain function of a JobContext.
+
+An ingest job names its source and hands it to the runner (triage/ingest/runner.py), which
+drives every source alike. The schedule (triage/schedule.py) names jobs by their key in JOBS.
+"""
 from __future__ import annotations
 
 import random
@@ -11,10 +15,12 @@ import sqlalchemy.orm as so
 
 from triage import claims
 from triage.classifier import Classifier
-from triage.records import SourceItem
-from triage.ingest.runner import RunSummary, load_cursors, run_ingest
+from triage.ingest import runner
+from triage.ingest.runner import RunSummary
+from triage.ingest.source import Items, Source
 from triage.models import AppOption
 from triage.pipeline import PipelineConfig
+from triage.records import SourceItem
 from triage.settings import ImapAccount, Settings
 
 
@@ -33,93 +39,67 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
     )
 
 
-def run_source(
-    ctx: JobContext,
-    source: str,
-    items: Iterable[SourceItem],
-    requests_made: Optional[Callable[[], int]] = None,
-) -> RunSummary:
-    """Feed one source's items through the pipeline as a recorded run."""
-    return run_ingest(
+def ingest(ctx: JobContext, source: Source) -> RunSummary:
+    """One recorded run of a source through the pipeline."""
+    return runner.ingest(
         ctx.sessionmaker,
         source,
-        items,
         ctx.classifier,
         pipeline_config(ctx.settings),
         batch_size=ctx.settings.import_batch_size,
-        requests_made=requests_made,
         should_stop=ctx.should_stop,
     )
 
 
+def run_source(ctx: JobContext, source: str, items: Iterable[SourceItem]) -> RunSummary:
+    """Items already in hand (files, the demo data) as one recorded run of `source`."""
+    return ingest(ctx, Items(source, items))
+
+
 def ingest_instagram(ctx: JobContext) -> RunSummary:
     """Read the configured profiles' new comments once."""
-    from triage.ingest.instagram import SOURCE, instagram_source
+    from triage.ingest.instagram import instagram_source
 
-    with ctx.sessionmaker() as session:
-        cursors = load_cursors(session, SOURCE + ":")
-    source = instagram_source(ctx.settings, cursors)
-    summary = run_source(ctx, SOURCE, source.items(), requests_made=lambda: source.requests_made)
-    summary.detail.update(posts_scanned=source.posts_scanned, posts_fetched=source.posts_fetched)
-    return summary
+    return ingest(ctx, instagram_source(ctx.settings))
 
 
 def ingest_email_folder(ctx: JobContext, account: ImapAccount, folder: str) -> RunSummary:
     """Fetch what is new in one IMAP folder once (also the safety net beside an IDLE listener)."""
-    from triage.ingest import imap
+    from triage.ingest.imap.source import FolderFetch
 
-    try:
-        conn = imap.connect(account, ctx.settings.imap)
-    except imap.ImapError as exc:
-        return run_source(ctx, imap.cursor_source(account, folder), imap.failed_items(exc))
-    try:
-        return imap.ingest_folder(
-            ctx.sessionmaker,
-            conn,
-            account,
-            folder,
-            ctx.classifier,
-            pipeline_config(ctx.settings),
-            ctx.settings.imap,
-            ctx.settings.import_batch_size,
-            should_stop=ctx.should_stop,
-        )
-    finally:
-        imap.logout(conn)
+    return ingest(ctx, FolderFetch(account, folder, ctx.settings.imap))
 
 
 def watch_email_folder(ctx: JobContext, account: ImapAccount, folder: str) -> None:
     """Stay in IMAP IDLE on one folder until asked to stop; new mail becomes tickets in seconds."""
-    from triage.ingest import imap
+    from triage.ingest.imap.source import watch_folder
 
     stop = threading.Event()
 
-    def relay() -> None:  # the watcher waits on an Event; the scheduler asks through should_stop
+    def relay() -> None:  # the watch waits on an Event; the scheduler asks through should_stop
         while not stop.wait(0.5):
             if ctx.should_stop():
                 stop.set()
 
     threading.Thread(target=relay, name=f"stop-relay {folder}", daemon=True).start()
     try:
-        imap.watch_folder(
+        runner.watch(
             ctx.sessionmaker,
-            account,
-            folder,
+            watch_folder(account, folder, ctx.settings.imap, stop),
             ctx.classifier,
             pipeline_config(ctx.settings),
-            ctx.settings.imap,
-            stop,
-            ctx.settings.import_batch_size,
+            batch_size=ctx.settings.import_batch_size,
+            should_stop=stop.is_set,
         )
     finally:
         stop.set()
 
 
 def ingest_demo_feed(ctx: JobContext) -> RunSummary:
-    """A few fresh generated complaints (only for `make run`)."""
-    from triage.ingest.demo_feed import demo_records
+    """A few fresh demo complaints (only for `make run`)."""
+    from triage.ingest.demo_feed import DemoFeed
 
-    return run_source(ctx, "demo-feed", demo_records(random.randint(1, 3)))
+    return ingest(ctx, DemoFeed(random.randint(1, 3)))
 
 
 def expire_and_assign(ctx: JobContext) -> None:
@@ -147,3 +127,13 @@ def reclassify_after_new_model(ctx: JobContext) -> Optional[int]:
         session.commit()
         return summary.changed
 
+
+# What the schedule's names stand for: the scheduler runs JOBS[job.run](ctx, **job.params).
+JOBS: dict[str, Callable[..., object]] = {
+    "ingest_instagram": ingest_instagram,
+    "ingest_email_folder": ingest_email_folder,
+    "watch_email_folder": watch_email_folder,
+    "ingest_demo_feed": ingest_demo_feed,
+    "expire_and_assign": expire_and_assign,
+    "reclassify_after_new_model": reclassify_after_new_model,
+}

@@ -1,24 +1,25 @@
 """The schedule, as data: which job runs how often and for how long at most.
 
 Read it at a glance; the scheduler (triage/scheduler.py) only executes it, and the
-health checks read it to know when a source is overdue.
+health checks read it to know when a source is overdue. Jobs are named, not imported, so
+that the web process reads the schedule without loading the ingesters.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
-from typing import Callable, Optional
+from typing import Any, Mapping, Optional
 
-from triage import jobs
 from triage.settings import Settings
+
 
 @dataclass(frozen=True)
 class Job:
     name: str  # for ingest jobs also the source of its IngestRun rows
     interval: timedelta
     timeout: Optional[timedelta]  # past this the job is asked to stop at its next batch boundary
-    run: Callable[[jobs.JobContext], object]
+    run: str  # the job function, by its key in triage.jobs.JOBS
+    params: Mapping[str, Any] = field(default_factory=dict)  # what the function takes beside the context
     ingest: bool = True
     # Jobs sharing a lease never run at once anywhere: an IDLE listener and the periodic
     # safety-net run of the same folder take turns.
@@ -34,7 +35,7 @@ def build_schedule(settings: Settings) -> list[Job]:
     every = timedelta(minutes=settings.ingest_interval_minutes)
     schedule: list[Job] = []
     if settings.instagram_profiles:
-        schedule.append(Job("instagram", every, max(every, timedelta(minutes=10)), jobs.ingest_instagram))
+        schedule.append(Job("instagram", every, max(every, timedelta(minutes=10)), "ingest_instagram"))
     for account in settings.imap_accounts:
         poll = timedelta(seconds=settings.imap.poll_seconds)
         for folder in account.folders:
@@ -46,7 +47,8 @@ def build_schedule(settings: Settings) -> list[Job]:
                     source,
                     poll,
                     max(poll, timedelta(minutes=10)),
-                    partial(jobs.ingest_email_folder, account=account, folder=folder),
+                    "ingest_email_folder",
+                    {"account": account, "folder": folder},
                     stalled_after=max(poll, quiet),
                 )
             )
@@ -56,16 +58,17 @@ def build_schedule(settings: Settings) -> list[Job]:
                         f"{source}:idle",
                         timedelta(seconds=30),  # restarts a listener that died within 30 s
                         None,
-                        partial(jobs.watch_email_folder, account=account, folder=folder),
+                        "watch_email_folder",
+                        {"account": account, "folder": folder},
                         ingest=False,
                         lease=source,
                     )
                 )
     if settings.demo_feed:
-        schedule.append(Job("demo-feed", timedelta(seconds=20), timedelta(seconds=60), jobs.ingest_demo_feed))
+        schedule.append(Job("demo-feed", timedelta(seconds=20), timedelta(seconds=60), "ingest_demo_feed"))
     schedule += [
-        Job("upkeep:claims", timedelta(minutes=1), timedelta(minutes=2), jobs.expire_and_assign, ingest=False),
-        Job("upkeep:reclassify", timedelta(minutes=10), timedelta(minutes=30), jobs.reclassify_after_new_model, ingest=False),
+        Job("upkeep:claims", timedelta(minutes=1), timedelta(minutes=2), "expire_and_assign", ingest=False),
+        Job("upkeep:reclassify", timedelta(minutes=10), timedelta(minutes=30), "reclassify_after_new_model", ingest=False),
     ]
     return schedule
 

@@ -25,7 +25,7 @@ from prometheus_client import start_http_server
 from triage import leases
 from triage.classifier import Classifier
 from triage.ingest.runner import close_interrupted_runs
-from triage.jobs import JobContext
+from triage.jobs import JOBS, JobContext
 from triage.models import Lease, utcnow
 from triage.schedule import Job
 from triage.settings import Settings
@@ -93,7 +93,7 @@ class Scheduler:
             )
             started = time.monotonic()
             try:
-                result = job.run(ctx)
+                result = JOBS[job.run](ctx, **job.params)
             except Exception:  # the run's own record says what failed; keep the scheduler alive
                 log.exception("job failed", extra={"job": job.name})
                 return JobRun(True)

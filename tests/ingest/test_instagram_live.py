@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from instagram_fake import BASE_TS, PROFILE, SESSION_USER, FakeComment, FakeInstagram, FakePost, count, run, write_session_file
 from triage.classifier import load_classifier
 from triage.ingest.instagram import instagram_source
-from triage.ingest.runner import load_cursors, run_ingest
+from triage.ingest.runner import ingest, load_cursors
 from triage.models import IngestCursor, IngestRun, Message, QuarantinedInput, Ticket
 from triage.pipeline import PipelineConfig
 from triage.settings import PROJECT_ROOT
@@ -44,8 +44,6 @@ def test_recorded_pages_run_through_instaloader(sessionmaker, session, ig_settin
             return 200, {}, page("profile_info.json")
         return 200, {}, media[json.loads(body["variables"])["shortcode"]]
 
-    with sessionmaker() as s:
-        cursors = load_cursors(s, "instagram:")
     with responses.RequestsMock() as rsps:
         rsps.get(f"https://www.instagram.com/{PROFILE}/", body=page("profile_page.html"))
         rsps.get("https://www.instagram.com/", body=page("start_page.html"))
@@ -56,9 +54,7 @@ def test_recorded_pages_run_through_instaloader(sessionmaker, session, ig_settin
         rsps.get(re.compile(r"https://i\.instagram\.com/api/v1/media/\d+/comments/\?(?!.*min_id).*"), body=page("iphone_comments_page1.json"))
         rsps.get(re.compile(r"https://i\.instagram\.com/api/v1/media/\d+/comments/\?.*min_id=20.*"), body=page("iphone_comments_page2.json"))
         rsps.get(re.compile(r"https://i\.instagram\.com/api/v1/media/\d+/comments/\d+/child_comments/.*"), body=page("child_comments.json"))
-        source = instagram_source(ig_settings, cursors, sleep=False)
-        summary = run_ingest(sessionmaker, "instagram", source.items(), load_classifier(PROJECT_ROOT / "models"), PipelineConfig(),
-                             requests_made=lambda: source.requests_made)
+        summary = ingest(sessionmaker, instagram_source(ig_settings, sleep=False), load_classifier(PROJECT_ROOT / "models"), PipelineConfig())
         assert summary.status == "ok", summary.error
         assert summary.requests == len(rsps.calls) == 11
     # 3 + 25 comments, 5 + 4 replies

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from builders import FixedClassifier
 from triage.ingest.files import read_path
-from triage.ingest.imap import ingest_once
-from triage.ingest.runner import run_ingest
+from triage.ingest.imap.source import FolderFetch
+from triage.ingest.runner import ingest, run_ingest
 from triage.models import Message, Ticket
 from triage.pipeline import PipelineConfig
 
@@ -28,7 +28,7 @@ def import_files(sessionmaker, *paths: Path):
 
 
 def fetch(sessionmaker, account, imap_options):
-    [summary] = ingest_once(sessionmaker, [account], FixedClassifier(), PipelineConfig(), imap_options)
+    summary = ingest(sessionmaker, FolderFetch(account, "INBOX", imap_options), FixedClassifier(), PipelineConfig())
     assert summary.status == "ok", summary.error
     return summary
 

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from builders import FixedClassifier
 from instagram_fake import BASE_TS, FakeComment, FakeInstagram, FakePost, PROFILE, count, run
 from mail import complaint
-from triage.ingest.imap import ingest_once
+from triage.ingest import runner
+from triage.ingest.imap.source import FolderFetch
 from triage.models import Message, Ticket
 from triage.pipeline import PipelineConfig
 
 
 def ingest(sessionmaker, account, options):
-    [summary] = ingest_once(sessionmaker, [account], FixedClassifier(), PipelineConfig(), options)
+    summary = runner.ingest(sessionmaker, FolderFetch(account, "INBOX", options), FixedClassifier(), PipelineConfig())
     assert summary.status == "ok", summary.error
     return summary
 

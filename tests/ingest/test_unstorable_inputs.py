@@ -177,7 +177,8 @@ def test_file_names_that_are_not_utf8_import(sessionmaker, session, tmp_path):
 def test_imap_mail_with_lone_surrogates_and_nul_is_stored_and_the_mail_behind_it_too(
     dovecot, account, mail_user, imap_options, sessionmaker, session
 ):
-    from triage.ingest.imap import ingest_once
+    from triage.ingest.imap.source import FolderFetch
+    from triage.ingest.runner import ingest
 
     head = "From: {name} <{addr}>\r\nTo: bantuan@prakerja.example\r\nDate: Fri, 20 Nov 2026 08:0{n}:00 +0700\r\nMessage-ID: <{mid}>\r\n"
     utf7 = (head.format(name="=?utf-7?Q?Bu+2D0-di?=", addr="budi@example.com", n=0, mid="u7@imap").encode()
@@ -188,7 +189,7 @@ def test_imap_mail_with_lone_surrogates_and_nul_is_stored_and_the_mail_behind_it
     after = (head.format(name="Andi", addr="andi@example.com", n=2, mid="after@imap").encode()
              + b"Subject: Sertifikat\r\n\r\nSertifikat belum terbit.\r\n")
     dovecot.append(mail_user, utf7, nul, after)
-    [summary] = ingest_once(sessionmaker, [account], FixedClassifier(), PipelineConfig(), imap_options)
+    summary = ingest(sessionmaker, FolderFetch(account, "INBOX", imap_options), FixedClassifier(), PipelineConfig())
     assert summary.status == "ok", summary.error
     assert (summary.read, summary.new_tickets, summary.quarantined) == (3, 3, 0)
     by_id = {m.source_id: m for m in session.scalars(sa.select(Message))}

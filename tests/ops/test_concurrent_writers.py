@@ -19,7 +19,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import PASSWORD, FixedClassifier, process_env, record, ticket, user
-from triage import leases
+from triage import jobs, leases
 from triage.cli import context
 from triage.jobs import run_source
 from triage.models import AuditEvent, IngestRun, Lease, Message, QuarantinedInput
@@ -153,7 +153,8 @@ def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, set
         web = threading.Thread(target=web_agent)
         web.start()
         records = [record(author=f"Peserta {i} <p{i}@example.com>") for i in range(300)]
-        job = Job("stress", timedelta(seconds=60), None, lambda c: run_source(replace(c, settings=settings.with_overrides(import_batch_size=5)), "stress", records))
+        monkeypatch.setitem(jobs.JOBS, "stress", lambda c: run_source(replace(c, settings=settings.with_overrides(import_batch_size=5)), "stress", records))
+        job = Job("stress", timedelta(seconds=60), None, "stress")
         scheduler = Scheduler(ctx.sessionmaker, ctx.classifier, ctx.settings, [job], lease_ttl=timedelta(milliseconds=150))
         outcome = scheduler.run_job(job)
     finally:

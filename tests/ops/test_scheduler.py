@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import FixedClassifier, record
-from triage import leases
+from triage import jobs, leases
 from triage.records import CursorMark
 from triage.ingest.runner import run_ingest
 from triage.jobs import JobContext
@@ -27,9 +27,10 @@ def test_schedule_is_built_from_settings(settings):
     assert instagram.interval == timedelta(minutes=settings.ingest_interval_minutes) and instagram.ingest
 
 
-def test_run_job_skips_while_another_holder_has_the_lease(sessionmaker, settings):
+def test_run_job_skips_while_another_holder_has_the_lease(sessionmaker, settings, monkeypatch):
     ran: list[str] = []
-    job = Job("demo-feed", timedelta(seconds=5), timedelta(seconds=30), lambda ctx: ran.append("x"))
+    monkeypatch.setitem(jobs.JOBS, "note_run", lambda ctx: ran.append("x"))
+    job = Job("demo-feed", timedelta(seconds=5), timedelta(seconds=30), "note_run")
     scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [job])
     with sessionmaker() as s:
         assert leases.acquire(s, "demo-feed", "someone-else", timedelta(seconds=30))
@@ -68,7 +69,7 @@ def test_stop_request_rolls_back_the_unfinished_batch_and_keeps_the_cursor(sessi
         assert s.scalars(sa.select(IngestCursor.position)).one() == {"uid": 1}
 
 
-def test_scheduler_start_runs_jobs_and_stop_waits_for_them(sessionmaker, settings):
+def test_scheduler_start_runs_jobs_and_stop_waits_for_them(sessionmaker, settings, monkeypatch):
     started, finished = threading.Event(), threading.Event()
 
     def slow(ctx: JobContext):
@@ -77,7 +78,8 @@ def test_scheduler_start_runs_jobs_and_stop_waits_for_them(sessionmaker, setting
             pass
         finished.set()
 
-    job = Job("slow", timedelta(seconds=60), timedelta(seconds=60), slow)
+    monkeypatch.setitem(jobs.JOBS, "slow", slow)
+    job = Job("slow", timedelta(seconds=60), timedelta(seconds=60), "slow")
     scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [job], lease_ttl=timedelta(seconds=5))
     scheduler.start()
     assert started.wait(5)
@@ -118,7 +120,7 @@ def test_email_folders_get_a_periodic_job_and_idle_accounts_a_listener_sharing_i
     assert by_name["imap:arsip/INBOX"].stalled_after == timedelta(seconds=45)
 
 
-def test_jobs_sharing_a_lease_exclude_each_other_inside_one_scheduler(sessionmaker, settings):
+def test_jobs_sharing_a_lease_exclude_each_other_inside_one_scheduler(sessionmaker, settings, monkeypatch):
     inside = threading.Event()
     release = threading.Event()
     seen: list[str] = []
@@ -128,8 +130,10 @@ def test_jobs_sharing_a_lease_exclude_each_other_inside_one_scheduler(sessionmak
         inside.set()
         release.wait(5)
 
-    first = Job("imap:x/INBOX:idle", timedelta(seconds=30), None, listener, ingest=False, lease="imap:x/INBOX")
-    second = Job("imap:x/INBOX", timedelta(seconds=30), None, lambda ctx: seen.append("periodic"), lease="imap:x/INBOX")
+    monkeypatch.setitem(jobs.JOBS, "listener", listener)
+    monkeypatch.setitem(jobs.JOBS, "periodic", lambda ctx: seen.append("periodic"))
+    first = Job("imap:x/INBOX:idle", timedelta(seconds=30), None, "listener", ingest=False, lease="imap:x/INBOX")
+    second = Job("imap:x/INBOX", timedelta(seconds=30), None, "periodic", lease="imap:x/INBOX")
     scheduler = Scheduler(sessionmaker, FixedClassifier(), settings, [first, second])
     worker = threading.Thread(target=scheduler.run_job, args=(first,))
     worker.start()
@@ -163,3 +167,37 @@ def test_scheduler_run_once_beside_a_held_lease_says_who_and_until_when_and_fail
         s.commit()
     ran = runner.invoke(args=["scheduler", "--run", "upkeep:claims"])
     assert ran.exit_code == 0 and "upkeep:claims: ran" in ran.output, ran.output
+
+
+def test_every_scheduled_job_names_a_job_function_that_takes_its_params(settings, sessionmaker):
+    import inspect
+
+    from triage.settings import ImapAccount
+
+    everything = settings.with_overrides(
+        instagram_profiles=("prakerja.go.id",), demo_feed=True, imap_accounts=(ImapAccount("support", "imap.example", "u", idle=True),)
+    )
+    schedule = build_schedule(everything)
+    assert {job.run for job in schedule} == set(jobs.JOBS)  # each job function is scheduled, none is unknown
+    ctx = JobContext(sessionmaker, FixedClassifier(), everything)
+    for job in schedule:
+        inspect.signature(jobs.JOBS[job.run]).bind(ctx, **job.params)  # raises on a missing or unknown parameter
+
+
+def test_the_web_process_reads_the_schedule_without_loading_jobs_or_ingesters(database_url, tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from triage import create_app\n"
+        "from pathlib import Path\n"
+        "from triage.settings import Settings\n"
+        f"app = create_app(Settings(database_url={database_url!r}, secret_key='k', instance_path=Path({str(tmp_path)!r}), demo_feed=True))\n"
+        "from triage.schedule import ingest_intervals\n"
+        "assert 'demo-feed' in ingest_intervals(app.config['SETTINGS'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('triage.ingest', 'triage.jobs', 'triage.scheduler'))))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"

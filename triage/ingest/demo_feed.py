@@ -1,50 +1,53 @@
-"""A demo source for `make run`: a few fresh generated complaints each run, so the queue moves.
+"""A demo source for `make run`: a few complaints each run, so the queue moves.
 
-Only enabled with TRIAGE_DEMO_FEED=1; never in production.
+The texts come from data/demo/feed.jsonl; each run gives them a new id, a new author and the
+current time. Only enabled with TRIAGE_DEMO_FEED=1; never in production.
 """
 from __future__ import annotations
 
+import json
 import random
 import uuid
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Optional
 
-from triage.classifier.corpus_generator import sample_message
-from triage.records import InboundRecord
+from triage.ingest.source import Cursors, Source
 from triage.models import utcnow
+from triage.records import InboundRecord, SourceItem
+from triage.settings import PROJECT_ROOT
 
-LABEL_WEIGHTS = {
-    "missing_incentive": 30, "unspent_voucher": 15, "certificate_pending": 15, "payment_account": 12,
-    "registration": 10, "other": 8, "noise": 10,
-}
+FEED_FILE = PROJECT_ROOT / "data" / "demo" / "feed.jsonl"
 NAMES = ("Sari", "Agus", "Dewi", "Rudi", "Wulan", "Bayu", "Intan", "Fajar", "Nur", "Yogi")
 
 
-def demo_records(count: int, rng: random.Random | None = None) -> Iterator[InboundRecord]:
-    """Yield `count` new, uniquely identified complaints dated now."""
-    rng = rng or random.Random()
-    for _ in range(count):
-        label = rng.choices(list(LABEL_WEIGHTS), list(LABEL_WEIGHTS.values()))[0]
-        channel = "instagram" if rng.random() < 0.6 else "email"
-        text = sample_message(label, channel, rng)
-        subject = None
-        if text.lower().startswith("subject:"):
-            first, _, text = text.partition("\n")
-            subject = first.split(":", 1)[1].strip()
-            text = text.strip()
-        name = rng.choice(NAMES)
-        number = rng.randint(1, 400)
-        if channel == "email":
+class DemoFeed(Source):
+    """`count` complaints drawn from the feed file, each new and dated now."""
+
+    name = "demo-feed"
+
+    def __init__(self, count: int, rng: Optional[random.Random] = None, path: Path = FEED_FILE) -> None:
+        self.count, self.rng, self.path = count, rng or random.Random(), path
+
+    def items(self, cursors: Cursors) -> Iterator[SourceItem]:
+        with self.path.open(encoding="utf-8") as fh:
+            messages = [json.loads(line) for line in fh if line.strip()]
+        for message in self.rng.sample(messages, self.count):
+            yield self._record(message)
+
+    def _record(self, message: dict) -> InboundRecord:
+        name, number = self.rng.choice(NAMES), self.rng.randint(1, 400)
+        if message["channel"] == "email":
             author = f"{name} <{name.lower()}{number}@example.com>"
             source_id = f"<demo-feed-{uuid.uuid4().hex}@example.com>"
         else:
             author = f"{name.lower()}_{number}"
             source_id = f"demo-feed-{uuid.uuid4().hex}"
-        yield InboundRecord(
-            channel=channel,
+        return InboundRecord(
+            channel=message["channel"],
             source_id=source_id,
             author=author,
-            text=text or subject or "halo",
+            text=message["text"],
             sent_at=utcnow(),
-            subject=subject or ("Keluhan peserta Prakerja" if channel == "email" else None),
+            subject=message.get("subject"),
             raw_ref="demo-feed",
         )

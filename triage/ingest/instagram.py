@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterator, Mapping, Optional
+from typing import Any, Callable, Collection, Iterator, Optional
 
 import requests
 from instaloader import Instaloader, InstaloaderContext, Post, Profile, RateController
@@ -31,6 +31,7 @@ from instaloader.exceptions import (
 )
 
 from triage.ingest.instagram_comments import PostRef, comment_record, payload_of
+from triage.ingest.source import Cursors, Source
 from triage.records import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
 from triage.models import utcnow
 from triage.settings import Settings
@@ -160,15 +161,16 @@ def listed_comment_count(post: Post) -> Optional[int]:
     return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
-class InstagramSource:
+class InstagramSource(Source):
     """An ingest source over instaloader: yields records, quarantined items and cursors."""
+
+    name = SOURCE
 
     def __init__(
         self,
         loader: Instaloader,
         controller: FrugalRateController,
         profiles: Collection[str],
-        cursors: Mapping[str, dict],
         *,
         own_account: str,
         session_file: Optional[Path],
@@ -177,18 +179,21 @@ class InstagramSource:
     ) -> None:
         self.loader, self.controller = loader, controller
         self.profiles = [p.lower() for p in profiles]
-        self.cursors = cursors
+        self.cursors: Cursors = {}
         self.own_account, self.session_file = own_account.lower(), session_file
         self.limits, self.now = limits, now
         self.posts_scanned = 0
         self.posts_fetched = 0
 
-    @property
     def requests_made(self) -> int:
         return self.controller.requests
 
-    def items(self) -> Iterator[SourceItem]:
+    def detail(self) -> dict[str, object]:
+        return {"posts_scanned": self.posts_scanned, "posts_fetched": self.posts_fetched}
+
+    def items(self, cursors: Cursors) -> Iterator[SourceItem]:
         """Every profile's new comments; raises InstagramStopped when the run must end early."""
+        self.cursors = cursors
         try:
             load_session(self.loader, self.own_account, self.session_file)
             for profile in self.profiles:
@@ -302,7 +307,7 @@ class InstagramSource:
         )
 
 
-def instagram_source(settings: Settings, cursors: Mapping[str, dict], *, sleep: bool = True) -> InstagramSource:
+def instagram_source(settings: Settings, *, sleep: bool = True) -> InstagramSource:
     """Build the live source from the service settings (the one place that wires instaloader)."""
     holder: dict[str, FrugalRateController] = {}
 
@@ -325,7 +330,6 @@ def instagram_source(settings: Settings, cursors: Mapping[str, dict], *, sleep: 
         loader,
         holder["c"],
         settings.instagram_profiles,
-        cursors,
         own_account=settings.instagram_own_account,
         session_file=settings.instagram_session_file,
         limits=WalkLimits(settings.instagram_last_posts, timedelta(days=days) if days > 0 else None),

@@ -1,13 +1,16 @@
 """One runner for every source: batch, process, write the cursor, commit, record the run.
 
 A batch and the cursor position after it commit together, so a run that dies half way
-resumes exactly where its last commit left it: nothing lost, nothing doubled.
+resumes exactly where its last commit left it: nothing lost, nothing doubled. The runner is
+the one place that drives the pipeline; sources (triage/ingest/source.py) only yield items.
 """
 from __future__ import annotations
 
 import copy
+import logging
+from contextlib import closing
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Optional
+from typing import Callable, Generator, Iterable, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,7 +19,10 @@ from triage.classifier import Classifier
 from triage.records import CursorMark, InboundRecord, Rejected, SourceItem, SourceStopped
 from triage.models import IngestCursor, IngestRun, utcnow
 from triage.pipeline import Outcome, PipelineConfig, process_batch
+from triage.ingest.source import Source
 from triage.retry import Retry, commit_with_retries
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,6 +71,11 @@ def load_cursors(session: so.Session, prefix: str) -> dict[str, dict]:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = session.scalars(sa.select(IngestCursor).where(IngestCursor.source.like(escaped + "%", escape="\\")))
     return {row.source: dict(row.position) for row in rows}
+
+
+def source_cursors(session: so.Session, name: str) -> dict[str, dict]:
+    """A source's committed cursors: its own, and those named after it with a colon."""
+    return {name: load_cursor(session, name), **load_cursors(session, name + ":")}
 
 
 def _save_cursor(session: so.Session, mark: CursorMark) -> None:
@@ -196,3 +207,48 @@ def run_ingest(
 
         commit_with_retries(session, record_end, retry, f"{what}: record end")
         return summary
+
+
+def ingest(
+    sessionmaker: Callable[[], so.Session],
+    source: Source,
+    classifier: Classifier,
+    config: PipelineConfig,
+    batch_size: int = 200,
+    should_stop: Optional[Callable[[], bool]] = None,
+    retry: Retry = Retry(),
+) -> RunSummary:
+    """One recorded run of `source`, from its committed cursors on; the source hears how it ended."""
+    with sessionmaker() as session:
+        cursors = source_cursors(session, source.name)
+    summary = run_ingest(
+        sessionmaker,
+        source.name,
+        source.items(cursors),
+        classifier,
+        config,
+        batch_size=batch_size,
+        requests_made=source.requests_made,
+        should_stop=should_stop,
+        retry=retry,
+    )
+    summary.detail.update(source.detail())
+    source.ended(summary.status, summary.error)
+    return summary
+
+
+def watch(
+    sessionmaker: Callable[[], so.Session],
+    runs: Generator[Source, None, None],
+    classifier: Classifier,
+    config: PipelineConfig,
+    batch_size: int = 200,
+    should_stop: Optional[Callable[[], bool]] = None,
+    retry: Retry = Retry(),
+) -> None:
+    """Ingest each run a watched source offers (e.g. a folder after each IDLE wake-up), until it ends."""
+    with closing(runs):  # a watch that fails here still logs out
+        for source in runs:
+            summary = ingest(sessionmaker, source, classifier, config, batch_size, should_stop, retry)
+            if summary.read:
+                log.info("%s: %d read, %d new tickets", summary.source, summary.read, summary.new_tickets)
