@@ -112,7 +112,7 @@ with app.app_context():
 """
 
 
-def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, settings, database_url, session, tmp_path):
+def test_ingest_keeper_upkeep_process_and_web_claims_write_side_by_side(app, settings, database_url, session, tmp_path, monkeypatch):
     """An ingest run of many small batches while its keeper renews every 50 ms, another process
     runs the claim upkeep job back to back and an agent takes and releases tickets on the web."""
     user(session, "agen1", "agent", capacity=100, on_shift=True)
