@@ -8,8 +8,8 @@ medians); the live backlog figures are never cached. `due` throttles upkeep the 
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
+from time import monotonic
 from typing import Callable, TypeVar
 
 from flask import current_app
@@ -27,22 +27,19 @@ def kept_days() -> dict[date, DayFigures]:
 
 def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
     """The value computed for `key` within the last `seconds`, else compute it now (once per process)."""
-    if current_app.testing or seconds <= 0:
-        return compute()
     store = current_app.extensions.setdefault("triage.memo", {})
     locks = current_app.extensions.setdefault("triage.memo_locks", {})
-    now = time.monotonic()
     hit = store.get(key)
-    if hit is not None and now - hit[0] < seconds:
+    if hit is not None and monotonic() - hit[0] < seconds:
         return hit[1]
     with _LOCK:
         lock = locks.setdefault(key, threading.Lock())
     with lock:  # one thread computes, the others wait for its value
         hit = store.get(key)
-        if hit is not None and time.monotonic() - hit[0] < seconds:
+        if hit is not None and monotonic() - hit[0] < seconds:
             return hit[1]
         value = compute()
-        store[key] = (time.monotonic(), value)
+        store[key] = (monotonic(), value)
         return value
 
 
@@ -51,7 +48,7 @@ def due(key: str, seconds: float) -> bool:
     if current_app.testing or seconds <= 0:
         return True
     store = current_app.extensions.setdefault("triage.due", {})
-    now = time.monotonic()
+    now = monotonic()
     with _LOCK:
         if now - store.get(key, float("-inf")) < seconds:
             return False
