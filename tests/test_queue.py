@@ -6,13 +6,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import T0, ticket
-from triage import reads
 from triage.queue import Cursor, QueueFilters, QueueItem, queue_listing, queue_page
 
 
 def _ids(session, filters: QueueFilters, after: Cursor | None = None, limit: int | None = None) -> list[int]:
     dialect = session.get_bind().dialect.name
-    return [QueueItem._make(r).id for r in reads.rows(session, *queue_listing(filters, after, dialect, limit))]
+    return [QueueItem._make(r).id for r in session.execute(*queue_listing(filters, after, dialect, limit))]
 
 
 def _walk(session, filters: QueueFilters, made: list) -> list[int]:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage import reads
 from triage.models import ACTIVE_STATUSES, AppOption, AuditEvent, Ticket, TicketStatus, User, utcnow
 
 AUTO_ASSIGN_KEY = "auto_assign"
@@ -39,16 +37,12 @@ _HELD = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id 
 
 
 def held_count(session: so.Session, user_id: int) -> int:
-    return reads.rows(session, _HELD, {"user_id": user_id}).scalar_one()
+    return session.execute(_HELD, {"user_id": user_id}).scalar_one()
 
 
-@lru_cache(maxsize=None)
 def _claimable(skilled: bool, locking: bool) -> sa.Select[tuple[int]]:
-    """Open, unassigned tickets a user may take, most urgent first (uses ix_tickets_queue).
-
-    Built once per shape (with or without a skills list, PostgreSQL's locking read or
-    SQLite's candidates): building and keying it cost more than the query itself.
-    """
+    """Open, unassigned tickets a user may take, most urgent first (uses ix_tickets_queue):
+    with or without a skills list, PostgreSQL's locking read or SQLite's candidates."""
     query = (
         sa.select(Ticket.id)
         .where(Ticket.status == TicketStatus.OPEN, Ticket.assignee_id.is_(None), Ticket.merged_into_id.is_(None))

@@ -91,8 +91,8 @@ def queue_listing(
 
     The agents' queue page reads 50 rows per view and never changes them: plain rows skip
     the ORM's identity map and eager loading. The statement depends only on which filters
-    are set, so it is built once per process and shape; building and keying it anew cost
-    about 0.4 ms a page. Run it as `reads.rows(session, *queue_listing(...))`, read rows with
+    are set, so it is built once per process and shape (building and keying it cost more
+    than running it). Run it as `session.execute(*queue_listing(...))`, read rows with
     `QueueItem._make`.
     """
     return _listing(_Shape.of(filters, after), dialect, limit), _values(filters, after)

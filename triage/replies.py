@@ -18,7 +18,6 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage import reads
 from triage.models import AuditEvent, Message, ReadyReply, Ticket, User, utcnow
 from triage.settings import Settings
 from triage.taxonomy import CATEGORIES, LABELS, category
@@ -51,7 +50,7 @@ _EDITED = sa.select(ReadyReply.label, ReadyReply.body)
 
 def ready_replies(session: so.Session) -> dict[str, str]:
     """Every category's ready reply: the supervisor's edit, else the program's default."""
-    edited = dict(reads.rows(session, _EDITED).all())
+    edited = dict(session.execute(_EDITED).all())
     return {c.label: edited.get(c.label, c.ready_reply) for c in CATEGORIES}
 
 

@@ -12,7 +12,6 @@ from typing import Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage import reads
 from triage.classifier.entities import mask_number, masked
 from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, AuditEvent, LabelChange, Message, Note, Ticket, TicketStatus, User, utcnow
 from triage.priority import refresh_due
@@ -200,11 +199,11 @@ def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
     params = {"ticket_id": ticket.id}
     entries = [
         Entry(direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author), _mark(revision, reused))
-        for direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused in reads.rows(
-            session, _MESSAGES, params
+        for direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused in session.execute(
+            _MESSAGES, params
         )
     ]
-    entries += [Entry("note", at, name or "", text) for at, name, text in reads.rows(session, _NOTES, params)]
+    entries += [Entry("note", at, name or "", text) for at, name, text in session.execute(_NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
 
 
@@ -229,4 +228,4 @@ def page_ticket(session: so.Session, ticket_id: int) -> Optional[Ticket]:
 
 def contact_tickets(session: so.Session, ticket: Ticket, limit: int = 20) -> Sequence[sa.Row[tuple[int, str, str, datetime]]]:
     """The same contact's other tickets, newest first: id, label, status and created_at."""
-    return reads.rows(session, _OTHER_TICKETS, {"contact_id": ticket.contact_id, "ticket_id": ticket.id, "limit": limit}).all()
+    return session.execute(_OTHER_TICKETS, {"contact_id": ticket.contact_id, "ticket_id": ticket.id, "limit": limit}).all()

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from triage import claims, db, reads, replies, tickets, users
+from triage import claims, db, replies, tickets, users
 from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, User
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
@@ -47,7 +47,7 @@ def _filters() -> QueueFilters:
 
 def _page(filters: QueueFilters, after: Cursor | None):
     s = db.get_session()
-    rows = [QueueItem._make(r) for r in reads.rows(s, *queue_listing(filters, after, s.get_bind().dialect.name, limit=PAGE_SIZE + 1))]
+    rows = [QueueItem._make(r) for r in s.execute(*queue_listing(filters, after, s.get_bind().dialect.name, limit=PAGE_SIZE + 1))]
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     next_cursor = Cursor(rows[-1].due_at, rows[-1].id).encode() if more and rows else None
@@ -82,7 +82,7 @@ def queue():
         raw_assignee=request.args.get("assignee", ""),
         counts=_status_counts(s),
         held=claims.held_count(s, current_user.id),
-        agents=reads.rows(s, users.active_members()).all(),
+        agents=s.execute(users.active_members()).all(),
     )
 
 
