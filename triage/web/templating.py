@@ -7,9 +7,7 @@ proxies per call, and a queue page makes hundreds of them.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from types import MappingProxyType
-from typing import Mapping, Optional
+from typing import Optional
 
 import flask_babel
 from flask import Flask, g, url_for
@@ -22,19 +20,11 @@ from markupsafe import Markup
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web import display
-from triage.web.locale import LANGUAGES
 from triage.web.access import is_supervisor
 from triage.models import ACTIVE_STATUSES, TicketStatus, utcnow
 
 
 STATUS_NAMES: dict[str, LazyString] = {TicketStatus.OPEN: _l("terbuka"), TicketStatus.CLAIMED: _l("diklaim"), TicketStatus.RESOLVED: _l("selesai"), TicketStatus.NOISE: _l("bukan keluhan")}
-
-
-@lru_cache(maxsize=len(LANGUAGES))
-def _status_names(lang: str) -> Mapping[str, str]:
-    """STATUS_NAMES in `lang`, the current request's language (once per process and language:
-    each lazy string looks up the locale and catalog anew, ~12 µs)."""
-    return MappingProxyType({k: str(v) for k, v in STATUS_NAMES.items()})
 
 
 def page_context() -> display.PageContext:
@@ -46,7 +36,7 @@ def page_context() -> display.PageContext:
             lang=lang,
             now=utcnow(),
             zone=flask_babel.get_timezone(),
-            status_names=_status_names(lang),
+            status_names={k: str(v) for k, v in STATUS_NAMES.items()},
             ticket_url=url_for("agent.ticket", ticket_id=0).removesuffix("0"),
         )
         g._triage_page_context = ctx
