@@ -1,12 +1,15 @@
-"""Each speed trick of the web pages against the library's plain idiom, in one process.
+"""Each speed trick the web pages keep against the library's plain idiom, in one process.
 
-    .venv/bin/python bench/tricks.py --url URL [--rounds 7 --block 25] [--only gettext,memo,...]
+    .venv/bin/python bench/tricks.py --url URL [--rounds 7 --block 24] [--only memo,upkeep,statements]
 
 For every trick and every route it serves, requests with the trick (the code as it is) and
 without it (the plain idiom, patched in) alternate request by request in ABBA order, so load
 from other processes hits both alike. Printed per round: the median ms of each side
 and the saving (1 - with/without); then the median over the rounds. A trick is worth keeping
-when it saves at least 10% of its route.
+when it saves at least 10% of its route. The tricks measured: the memo of the queue counts and
+the dashboard history (triage/web/cache.py), the throttle of take-next's claim upkeep
+(`cache.due`), and statements built once with their values as parameters (module-level
+selects, the queue listing's per-shape cache) against selects built on every call.
 """
 from __future__ import annotations
 
@@ -21,17 +24,14 @@ from typing import Iterator
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))
 
-import flask_babel  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import sqlalchemy.orm as so  # noqa: E402
-from jinja2.ext import _gettext_alias  # noqa: E402
 
 from bench._app import bench_app, ensure_user  # noqa: E402
-from triage import claims, queue, reads, replies, tickets, users  # noqa: E402
+from triage import claims, queue, replies, tickets, users  # noqa: E402
 from triage.models import ACTIVE_STATUSES, Message, Note, ReadyReply, Ticket, User  # noqa: E402
 from triage.queue import Cursor  # noqa: E402
 from triage.web import agent, supervisor  # noqa: E402
-from triage.web import templating  # noqa: E402
 
 DEEP_OFFSET = 20_000
 
@@ -49,33 +49,7 @@ def patched(*triples) -> Iterator[None]:
             setattr(obj, name, value)
 
 
-# --- gettext: Flask-Babel's own installation (Jinja's newstyle wrappers, `_` resolving gettext)
-
-def gettext_plain(app, what: str):
-    env = app.jinja_env
-    custom = dict(env.globals)
-
-    @contextmanager
-    def block() -> Iterator[None]:
-        tr = flask_babel.get_translations if what == "babel" else templating._translations
-        env.install_gettext_callables(
-            gettext=lambda s: tr().ugettext(s),
-            ngettext=lambda s, p, n: tr().ungettext(s, p, n),
-            newstyle=True,
-            pgettext=lambda c, s: tr().upgettext(c, s),
-            npgettext=lambda c, s, p, n: tr().unpgettext(c, s, p, n),
-        )
-        env.globals["_"] = _gettext_alias
-        try:
-            yield
-        finally:
-            env.globals.clear()
-            env.globals.update(custom)
-
-    return block
-
-
-# --- memo and the housekeeping throttle: computed on every view
+# --- memo and the upkeep throttle: computed on every view
 
 def memo_plain(app):
     def compute(key, seconds, fn):
@@ -88,17 +62,7 @@ def due_plain(app):
     return lambda: patched((agent, "due", lambda key, seconds: True))
 
 
-# --- reads.rows: session.execute
-
-def _execute(session, statement, params=None):
-    return session.execute(statement, params)
-
-
-def rows_plain(app):
-    return lambda: patched((reads, "rows", _execute))
-
-
-# --- statements built per call (no lru_cache per shape, no module-level statements) with session.execute
+# --- statements built per call (no lru_cache per shape, no module-level statements)
 
 def _held_count(session, user_id):
     return session.execute(
@@ -107,6 +71,7 @@ def _held_count(session, user_id):
 
 
 def _claim_first(session, user, now):
+    """claims.claim_first with its statements built on every call."""
     skills = list(user.skills or [])
     query = (
         sa.select(Ticket.id)
@@ -187,7 +152,6 @@ def _active_user(session, user_id):
 
 def statements_plain(app):
     return lambda: patched(
-        (reads, "rows", _execute),
         (queue, "_listing", queue._listing.__wrapped__),
         (claims, "held_count", _held_count),
         (claims, "claim_first", _claim_first),
@@ -200,27 +164,6 @@ def statements_plain(app):
     )
 
 
-def statements_given_execute(app):
-    """Statements built per call against built once, both sides run through session.execute."""
-    plain = statements_plain(app)
-    return plain, lambda: patched((reads, "rows", _execute))
-
-
-def listing_cache_plain(app):
-    """Only the queue listing's per-shape lru_cache removed, everything else as is."""
-    return lambda: patched((queue, "_listing", queue._listing.__wrapped__))
-
-
-def claimable_cache_plain(app):
-    """Only take-next's per-shape lru_cache removed."""
-    return lambda: patched((claims, "_claimable", claims._claimable.__wrapped__))
-
-
-def status_names_plain(app):
-    """The status names made on every request instead of once per process and language."""
-    return lambda: patched((templating, "_status_names", templating._status_names.__wrapped__))
-
-
 @contextmanager
 def nothing() -> Iterator[None]:
     yield
@@ -230,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--block", type=int, default=25, help="requests per side per round (dashboard: a fifth)")
+    parser.add_argument("--block", type=int, default=24, help="requests per side per round (dashboard: a fifth)")
     parser.add_argument("--only", help="comma-separated tricks")
     parser.add_argument("--routes", help="comma-separated route names")
     args = parser.parse_args()
@@ -272,20 +215,11 @@ def main() -> None:
         "take next": ("POST", "/take-next", "agent", release),
         "dashboard": ("GET", "/supervisor/", "supervisor", None),
     }
-    pages = ["queue", "queue deep", "queue filtered", "queue rows", "ticket", "dashboard"]
-    statements, execute_only = statements_given_execute(app)
-    # trick: (the plain idiom patched in, the routes it serves[, a patch both sides share])
+    # trick: (the plain idiom patched in, the routes it serves)
     tricks: dict[str, tuple] = {
-        "gettext (custom _ vs Flask-Babel's)": (gettext_plain(app, "babel"), pages),
-        "gettext (custom _ vs Jinja's over g-cached catalog)": (gettext_plain(app, "cached"), pages),
         "memo": (memo_plain(app), ["queue", "dashboard"]),
-        "housekeeping throttle (due)": (due_plain(app), ["queue", "queue rows", "take next"]),
-        "reads.rows": (rows_plain(app), ["queue", "queue deep", "queue filtered", "ticket", "take next"]),
-        "per-shape lru_cache (queue listing)": (listing_cache_plain(app), ["queue", "queue deep", "queue filtered", "queue rows"]),
-        "per-shape lru_cache (claimable)": (claimable_cache_plain(app), ["take next"]),
-        "status names once per language": (status_names_plain(app), ["queue", "ticket"]),
-        "statements built once + reads.rows": (statements_plain(app), ["queue", "queue deep", "queue filtered", "queue rows", "ticket", "take next"]),
-        "statements built once (both sides session.execute)": (statements, ["queue", "queue deep", "queue filtered", "queue rows", "ticket", "take next"], execute_only),
+        "upkeep throttle (due)": (due_plain(app), ["take next"]),
+        "statements built once": (statements_plain(app), ["queue", "queue deep", "queue filtered", "queue rows", "ticket", "take next"]),
     }
     if args.only:
         wanted = args.only.split(",")
@@ -306,14 +240,13 @@ def main() -> None:
         return ms, cpu
 
     results = []
-    for trick, (plain, served, *shared) in tricks.items():
-        base = shared[0] if shared else nothing
+    for trick, (plain, served) in tricks.items():
         for route in served:
             if args.routes and route not in args.routes.split(","):
                 continue
             block = max(4, args.block // 5) if route == "dashboard" else args.block
             for variant in (nothing, plain):  # warm both
-                with base(), variant():
+                with variant():
                     for _ in range(3):
                         timed(route)
             rounds = []
@@ -322,7 +255,7 @@ def main() -> None:
                 sides: dict[str, list[tuple[float, float]]] = {"with": [], "without": []}
                 for i in range(block):  # one request each side in turn, ABBA
                     for side in (("with", "without") if i % 2 == 0 else ("without", "with")):
-                        with base(), (nothing() if side == "with" else plain()):
+                        with nothing() if side == "with" else plain():
                             sides[side].append(timed(route))
                 w = [statistics.median(x[k] for x in sides["with"]) for k in (0, 1)]
                 wo = [statistics.median(x[k] for x in sides["without"]) for k in (0, 1)]
