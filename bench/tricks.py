@@ -1,15 +1,17 @@
 """Each speed trick the web pages keep against the library's plain idiom, in one process.
 
-    .venv/bin/python bench/tricks.py --url URL [--rounds 7 --block 24] [--only memo,upkeep,statements]
+    .venv/bin/python bench/tricks.py --url URL [--rounds 7 --block 24] [--only gettext,memo,upkeep,statements]
 
 For every trick and every route it serves, requests with the trick (the code as it is) and
 without it (the plain idiom, patched in) alternate request by request in ABBA order, so load
 from other processes hits both alike. Printed per round: the median ms of each side
 and the saving (1 - with/without); then the median over the rounds. A trick is worth keeping
-when it saves at least 10% of its route. The tricks measured: the memo of the queue counts and
-the dashboard history (triage/web/cache.py), the throttle of take-next's claim upkeep
-(`cache.due`), and statements built once with their values as parameters (module-level
-selects, the queue listing's per-shape cache) against selects built on every call.
+when it saves at least 10% of its route on either database. The tricks measured: the
+templates' one-call gettext over a per-request catalog (triage/web/templating.py) against
+Flask-Babel's own; the memo of the queue counts and the dashboard history
+(triage/web/cache.py); the throttle of take-next's claim upkeep (`cache.due`); statements
+built once with their values as parameters (module-level selects, the queue listing's
+per-shape cache) against selects built on every call.
 """
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from typing import Iterator
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))
 
+import flask_babel  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import sqlalchemy.orm as so  # noqa: E402
+from jinja2.ext import _gettext_alias  # noqa: E402
 
 from bench._app import bench_app, ensure_user  # noqa: E402
 from triage import claims, queue, replies, tickets, users  # noqa: E402
@@ -47,6 +51,32 @@ def patched(*triples) -> Iterator[None]:
     finally:
         for obj, name, value in old:
             setattr(obj, name, value)
+
+
+# --- gettext: Flask-Babel's own installation (Jinja's newstyle wrappers, `_` resolving gettext)
+
+def gettext_plain(app):
+    env = app.jinja_env
+    custom = dict(env.globals)
+
+    @contextmanager
+    def block() -> Iterator[None]:
+        tr = flask_babel.get_translations
+        env.install_gettext_callables(
+            gettext=lambda s: tr().ugettext(s),
+            ngettext=lambda s, p, n: tr().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: tr().upgettext(c, s),
+            npgettext=lambda c, s, p, n: tr().unpgettext(c, s, p, n),
+        )
+        env.globals["_"] = _gettext_alias
+        try:
+            yield
+        finally:
+            env.globals.clear()
+            env.globals.update(custom)
+
+    return block
 
 
 # --- memo and the upkeep throttle: computed on every view
@@ -217,6 +247,7 @@ def main() -> None:
     }
     # trick: (the plain idiom patched in, the routes it serves)
     tricks: dict[str, tuple] = {
+        "gettext (custom _ vs Flask-Babel's)": (gettext_plain(app), ["queue", "queue deep", "queue filtered", "queue rows", "ticket", "dashboard"]),
         "memo": (memo_plain(app), ["queue", "dashboard"]),
         "upkeep throttle (due)": (due_plain(app), ["take next"]),
         "statements built once": (statements_plain(app), ["queue", "queue deep", "queue filtered", "queue rows", "ticket", "take next"]),
