@@ -83,7 +83,7 @@ def _gettext(context: Context, message: str, **variables: object) -> str:
 
     Same result: the translation, as Markup when autoescaping, always %-formatted with the
     variables (escaped); a text without '%' formats to itself, so that step is skipped.
-    A queue page makes ~40 of these calls; Jinja's own wrappers cost ~8 µs each.
+    Kept for its measured share of the pages on SQLite (README, Performance).
     """
     text = _translations().ugettext(message)
     if context.eval_ctx.autoescape:
