@@ -1,14 +1,17 @@
-"""The memoized figures (queue header counts, dashboard history) are at most their age old.
+"""The memoized figures (queue header counts, dashboard history) are at most their age old,
+and take-next's claim upkeep runs at most once per interval, then again.
 
-The memo runs under test as in production; only its clock is moved here.
+The memo and the throttle run under test as in production; only their clock is moved here.
 """
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from builders import ticket
+from builders import ticket, user
 from triage.models import Ticket, utcnow
 from triage.web import agent as agent_views
 from triage.web import cache
@@ -70,3 +73,29 @@ def test_dashboard_history_is_kept_for_its_age_then_read_again(client, auth, sup
     assert _flow_total(client) == (1, 0)
     clock[0] += supervisor_views.HISTORY_SECONDS
     assert _flow_total(client) == (1, 1)
+
+
+def test_take_next_runs_the_claim_upkeep_at_most_once_per_interval(client, auth, agent, session, app, clock):
+    other = user(session, "agen2")
+    idle = utcnow() - timedelta(minutes=app.config["SETTINGS"].claim_idle_minutes + 1)
+
+    def idle_claim(author: str) -> int:
+        made = ticket(session, author=author).id
+        session.execute(sa.update(Ticket).where(Ticket.id == made).values(status="claimed", assignee_id=other.id, claimed_at=idle))
+        session.commit()
+        return made
+
+    def holder(ticket_id: int) -> int:
+        session.expire_all()
+        return session.get(Ticket, ticket_id).assignee_id
+
+    auth.login("agen1")
+    first = idle_claim("a@example.com")
+    auth.post("/take-next")  # the upkeep returns the idle claim, which agen1 then takes
+    assert holder(first) == agent.id
+    second = idle_claim("b@example.com")
+    auth.post("/take-next")
+    assert holder(second) == other.id  # within UPKEEP_SECONDS: no upkeep
+    clock[0] += agent_views.UPKEEP_SECONDS
+    auth.post("/take-next")
+    assert holder(second) == agent.id

@@ -1,9 +1,10 @@
 """A short-lived per-process memo for figures that change slowly but cost a scan at scale.
 
 Each gunicorn worker keeps its own; a figure is at most `seconds` old. Used for the
-closed-ticket totals on the queue page and the dashboard's 30-day history (daily flow,
-medians); the live backlog figures are never cached. `due` throttles upkeep the same way;
-`kept_days` holds the past days of the dashboard history (exact: see triage.history).
+queue header's ticket counts and the dashboard's 30-day history (daily flow, medians);
+the live backlog figures are never cached. `due` throttles take-next's claim upkeep the
+same way; `kept_days` holds the past days of the dashboard history (exact: see
+triage.history). Tests run all three as production does.
 """
 from __future__ import annotations
 
@@ -44,9 +45,7 @@ def memo(key: str, seconds: float, compute: Callable[[], T]) -> T:
 
 
 def due(key: str, seconds: float) -> bool:
-    """True at most once per `seconds` per process for `key` (always under test)."""
-    if current_app.testing or seconds <= 0:
-        return True
+    """True at most once per `seconds` per process for `key`."""
     store = current_app.extensions.setdefault("triage.due", {})
     now = monotonic()
     with _LOCK:
