@@ -20,7 +20,7 @@ MAX_MODULE_LINES = 500
 LAYERS: tuple[tuple[str, ...], ...] = (
     # 0 foundation: settings, the category list, the record type, database plumbing
     ("triage.settings", "triage.taxonomy", "triage.records", "triage.storable", "triage.transactions",
-     "triage.retry", "triage.db", "triage.reads", "triage.logs", "triage.migrate", "triage.operator_errors"),
+     "triage.retry", "triage.db", "triage.logs", "triage.migrate", "triage.operator_errors"),
     # 1 store
     ("triage.models", "triage.history", "triage.search", "triage.schema", "triage.leases"),
     # 2 classifier
