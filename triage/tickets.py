@@ -20,7 +20,7 @@ from triage.taxonomy import LABELS, NOISE
 # Runs of 8+ digits (with the usual separators) are phone, account or NIK numbers.
 _LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[\d .\-]{6,}\d)(?!\d)")
 # What every match of _LONG_NUMBER contains; it starts with a digit class, so the regex engine
-# skips ahead to digits instead of trying the lookbehind at every character (4x faster on a
+# skips ahead to digits instead of trying the lookbehind at every character (faster on a
 # typical preview, and most texts have no long number at all).
 _NUMBER_RUN = re.compile(r"\d[\d .\-]{6,}\d")
 

@@ -235,7 +235,7 @@ def content_key(raw: bytes) -> str:
         data = data.replace(b"\x00", b"\x80")
     # Each substitution only where its pattern can occur: the scans cost more than the hash.
     if b" \n" in data or b"\t\n" in data:
-        data = b"\n".join(line.rstrip(b" \t") for line in data.split(b"\n"))  # ~10x a regex
+        data = b"\n".join(line.rstrip(b" \t") for line in data.split(b"\n"))  # cheaper than a regex
     if b">From " in data:
         data = _MBOX_ESCAPE.sub(b"", data)
     return content_hash(data.rstrip(b" \t\n").replace(b"\n", b"\r\n") + b"\r\n")
