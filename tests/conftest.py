@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from dovecot import Dovecot, why_unavailable
 from interrupts import sigterm_raises_keyboard_interrupt
 from triage import create_app
 from triage.db import make_engine
@@ -130,3 +131,19 @@ def smtp_server():
         yield "127.0.0.1", port, inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One real Dovecot on loopback for the whole run (tests/ingest, tests/ops)."""
+    reason = why_unavailable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"IMAP tests cannot run: {reason}")
+        pytest.skip(reason)
+    server = Dovecot()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()

@@ -1,19 +1,14 @@
-"""Fixtures of the ingest tests: Instagram settings, and one Dovecot per session with a fresh
-user (so a fresh mailbox) per test.
-
-Under CI=true a machine without Dovecot fails the IMAP tests; locally they are skipped with
-the reason.
-"""
+"""Fixtures of the ingest tests: Instagram settings, and a fresh user (so a fresh mailbox) per
+test on the run's one Dovecot (tests/conftest.py: under CI=true a machine without Dovecot fails
+the IMAP tests; locally they are skipped with the reason)."""
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from dovecot import Dovecot, why_unavailable
+from dovecot import Dovecot
 from instagram_fake import PROFILE, SESSION_USER, write_session_file
 from triage.settings import ImapAccount, ImapOptions, Settings
 
@@ -27,21 +22,6 @@ def ig_settings(tmp_path: Path) -> Settings:
         instagram_own_account=SESSION_USER,
         instagram_session_file=write_session_file(tmp_path / "session-prakerja.ops"),
     )
-
-
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
-    reason = why_unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"IMAP tests cannot run: {reason}")
-        pytest.skip(reason)
-    server = Dovecot()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.cleanup()
 
 
 @pytest.fixture

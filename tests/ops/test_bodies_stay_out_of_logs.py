@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 import uuid
@@ -16,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from builders import FixedClassifier, process_env
-from dovecot import Dovecot, why_unavailable
+from dovecot import Dovecot
 from mail import complaint
 from triage import create_app
 from triage.logs import JsonFormatter
@@ -29,21 +28,6 @@ from triage.settings import load_settings
 def _body(what: str) -> str:
     """A text no log line could hold by chance."""
     return f"Isi-{what}-{uuid.uuid4().hex[:12]} insentif saya belum masuk"
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    reason = why_unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"IMAP tests cannot run: {reason}")
-        pytest.skip(reason)
-    server = Dovecot()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.cleanup()
 
 
 def _env(dovecot: Dovecot, database_url: str, tmp_path: Path, idle: bool = False) -> tuple[dict[str, str], str]:
