@@ -24,10 +24,15 @@ TESTS = Path(__file__).resolve().parent.parent
 
 CONFTEST = f"""
 import importlib.util
-spec = importlib.util.spec_from_file_location("ingest_fixtures", {str(TESTS / "ingest" / "conftest.py")!r})
-fixtures = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fixtures)
-dovecot, mail_user = fixtures.dovecot, fixtures.mail_user
+
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+dovecot = load("suite_fixtures", {str(TESTS / "conftest.py")!r}).dovecot
+mail_user = load("ingest_fixtures", {str(TESTS / "ingest" / "conftest.py")!r}).mail_user
 """
 
 INNER_TEST = """
