@@ -8,6 +8,7 @@ from typing import Any, Iterable, Optional
 
 import imaplib2
 
+from triage.ingest.imap_reader import WholeLiterals
 from triage.settings import ImapAccount, ImapOptions
 
 IMAP_FAILURES = (imaplib2.IMAP4.error, OSError, ssl.SSLError, EOFError)
@@ -58,7 +59,7 @@ class _VerifiedTLS:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
 
 
-class _IMAP4(_VerifiedTLS, imaplib2.IMAP4):
+class _IMAP4(_VerifiedTLS, WholeLiterals, imaplib2.IMAP4):
     ca_certs = None
     # After STARTTLS imaplib2 restarts its reader thread and sends CAPABILITY at once; under
     # TLS 1.3 the server's post-handshake session tickets then arrive while that thread is in
@@ -68,7 +69,7 @@ class _IMAP4(_VerifiedTLS, imaplib2.IMAP4):
     max_tls = ssl.TLSVersion.TLSv1_2
 
 
-class _IMAP4_SSL(_VerifiedTLS, imaplib2.IMAP4_SSL):
+class _IMAP4_SSL(_VerifiedTLS, WholeLiterals, imaplib2.IMAP4_SSL):
     pass
 
 
