@@ -6,7 +6,8 @@ import re
 import imaplib2
 import pytest
 
-from triage.ingest import imap
+from triage.ingest.imap import connection
+from triage.ingest.imap.folder import parse_fetch
 from triage.ingest.imap_reader import WholeLiterals
 
 BODY = b"From: a@example.test\r\nSubject: {5}\r\n\r\n* 2 FETCH (BODY[] {3}\r\nA001 OK {4}\r\n"
@@ -84,14 +85,14 @@ def test_bodies_fetched_through_the_reader_equal_stdlib_imaplib(dovecot, mail_us
     stock.select("INBOX", readonly=True)
     _typ, expected = stock.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[])")
     stock.logout()
-    conn = imap._IMAP4("127.0.0.1", dovecot.port, timeout=10)
+    conn = connection._IMAP4("127.0.0.1", dovecot.port, timeout=10)
     try:
         conn.login(mail_user, dovecot.password)
         conn.select("INBOX", readonly=True)
         _typ, got = conn.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[])")
     finally:
-        imap.logout(conn)
-    rows = imap.parse_fetch(got)
+        connection.logout(conn)
+    rows = parse_fetch(got)
     assert len(rows) == len(TRICKY)
-    assert rows == imap.parse_fetch(expected)
+    assert rows == parse_fetch(expected)
     assert rows[2][2].endswith(b"y{7}\r\n" * 5_000)

@@ -10,7 +10,7 @@ piece no longer than what remains. Everything else goes through unchanged, line 
 
 The reader counts a literal only where the handler does: a line of an untagged response
 (or the rest of a response after a literal) that ends in {size}. So both threads agree on
-where every literal starts and ends. Written against imaplib2 3.06 (pinned).
+where every literal starts and ends. Written against imaplib2 3.6 (pinned in requirements.txt).
 """
 from __future__ import annotations
 
