@@ -45,6 +45,18 @@ def ensure_user(session, username: str, role: str = "agent", capacity: int = 5) 
     return user
 
 
+def logged_in_clients(app, **user_ids: int) -> dict:
+    """A test client per role, each with a logged-in Flask-Login session for that user id."""
+    clients = {}
+    for role, user_id in user_ids.items():
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(user_id)
+            sess["_fresh"] = True
+        clients[role] = client
+    return clients
+
+
 def new_token(session, user: User, scopes: list[str]) -> str:
     """An API token for `user` (the same SHA-256 scheme as `triage users token`)."""
     from triage.users import create_api_token

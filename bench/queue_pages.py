@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import flask.templating  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench._app import bench_app, ensure_user, summary  # noqa: E402
+from bench._app import bench_app, ensure_user, logged_in_clients, summary  # noqa: E402
 from triage.models import ACTIVE_STATUSES, Ticket  # noqa: E402
 from triage.queue import Cursor  # noqa: E402
 
@@ -154,13 +154,7 @@ def main() -> None:
     total = sum(counts.values())
     print(f"{dialect}: {total:,} tickets {counts}; {args.iterations} iterations per route after {args.warmup} warm-up")
 
-    clients = {}
-    for role, user_id in (("agent", agent_id), ("supervisor", supervisor_id)):
-        client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user_id)
-            sess["_fresh"] = True
-        clients[role] = client
+    clients = logged_in_clients(app, agent=agent_id, supervisor=supervisor_id)
 
     claimed: list[int] = []
 

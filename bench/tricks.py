@@ -31,7 +31,7 @@ import sqlalchemy as sa  # noqa: E402
 import sqlalchemy.orm as so  # noqa: E402
 from jinja2.ext import _gettext_alias  # noqa: E402
 
-from bench._app import bench_app, ensure_user  # noqa: E402
+from bench._app import bench_app, ensure_user, logged_in_clients  # noqa: E402
 from triage import claims, queue, replies, tickets, users  # noqa: E402
 from triage.models import ACTIVE_STATUSES, Message, Note, ReadyReply, Ticket, User  # noqa: E402
 from triage.queue import Cursor  # noqa: E402
@@ -224,13 +224,7 @@ def main() -> None:
         ticket_id = s.scalar(sa.select(Ticket.id).where(Ticket.status == "open", Ticket.message_count == 3).order_by(Ticket.id).limit(1))
     print(f"{engine.dialect.name}: {total:,} tickets; {args.rounds} rounds x {args.block} requests per side (ABBA)", flush=True)
 
-    clients = {}
-    for role, user_id in (("agent", agent_id), ("supervisor", supervisor_id)):
-        client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user_id)
-            sess["_fresh"] = True
-        clients[role] = client
+    clients = logged_in_clients(app, agent=agent_id, supervisor=supervisor_id)
 
     def release() -> None:
         with engine.begin() as conn:
