@@ -16,7 +16,7 @@ class NewTicket:
     COLUMNS = (
         "contact_id", "channel", "subject", "preview", "label", "confidence", "needs_review", "label_source",
         "status", "due_at", "due_explanation", "entities", "message_count", "created_at", "last_message_at",
-        "first_response_at", "resolved_at", "assignee_id", "merged_into_id",
+        "first_response_at", "resolved_at", "assignee_id", "merged_into_id", "group_id",
     )  # fmt: skip
 
     def __init__(self, contact: Contact, **values: Any) -> None:
@@ -31,6 +31,7 @@ class NewTicket:
         self.resolved_at: Optional[datetime] = None
         self.assignee_id: Optional[int] = None
         self.merged_into_id: Optional[int] = None
+        self.group_id: Optional[int] = None
         self.__dict__.update(values)
 
     @property

@@ -1,84 +1,21 @@
 """The ticket store: typed SQLAlchemy 2.0 models.
 
-Times are stored as naive UTC and handed back as aware UTC (UTCDateTime), so that
-SQLite and PostgreSQL behave alike. The schema itself is owned by Alembic
-(migrations/); these classes must match it, which a test checks.
+The schema itself is owned by Alembic (migrations/); these classes must match it, which a
+test checks. The shared base and statuses are in triage.models.base; surges' groups and
+the outbox have modules of their own, imported here so every table is registered.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from enum import StrEnum
+from datetime import date, datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.types import TypeDecorator
 
-CHANNELS = ("email", "instagram")
-ROLES = ("agent", "supervisor", "admin")
-SUPERVISOR_ROLES = ("supervisor", "admin")  # see the dashboard and the team, may step in on any ticket
-
-
-class TicketStatus(StrEnum):
-    """Where a ticket stands; a member equals its text, so rows read back compare equal."""
-
-    OPEN = "open"  # in the queue, nobody holds it
-    CLAIMED = "claimed"  # an agent holds it (assignee_id, claimed_at)
-    RESOLVED = "resolved"  # answered, or merged into another ticket
-    NOISE = "noise"  # not a complaint: kept, out of the queue
-
-
-# The active backlog: what the queue shows and agents work on.
-ACTIVE_STATUSES: tuple[TicketStatus, ...] = (TicketStatus.OPEN, TicketStatus.CLAIMED)
-CLOSED_STATUSES: tuple[TicketStatus, ...] = tuple(s for s in TicketStatus if s not in ACTIVE_STATUSES)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """A timestamp that is always UTC in Python and naive UTC in the database."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc)
-
-
-def active_where(table: str = "") -> str:
-    """The active backlog as SQL text with literal statuses, for DDL (index predicates, triggers)
-    that takes no parameters; `table` qualifies the columns ("new.", "t.")."""
-    statuses = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
-    return f"{table}status IN ({statuses}) AND {table}merged_into_id IS NULL"
-
-
-# The active backlog as partial indexes spell it; queries use active_clause(), which renders
-# the same literals, so that SQLite and PostgreSQL can match the index predicate.
-ACTIVE_WHERE = active_where()
-
-
-class Base(so.DeclarativeBase):
-    metadata = sa.MetaData(
-        naming_convention={
-            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON, list[Any]: sa.JSON}
+from triage.models.base import (  # noqa: F401 - the public names of triage.models
+    ACTIVE_STATUSES, ACTIVE_WHERE, CHANNELS, CLOSED_STATUSES, ROLES, SUPERVISOR_ROLES, Base, TicketStatus,
+    UTCDateTime, active_where, utcnow,
+)
 
 
 class Contact(Base):
@@ -205,6 +142,7 @@ class Ticket(Base):
     message_count: so.Mapped[int] = so.mapped_column(default=0)
     assignee_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     merged_into_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("tickets.id"))
+    group_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ticket_groups.id"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_message_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     claimed_at: so.Mapped[Optional[datetime]]
@@ -435,6 +373,10 @@ class HistoryDay(Base):
     resolved: so.Mapped[int]
     first_response_seconds: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
     resolution_seconds: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+
+
+from triage.models.groups import GroupExclusion, GroupSend, TicketGroup  # noqa: E402,F401 - registers the tables
+from triage.models.outbox import OUTBOX_STATUSES, OutboxReply  # noqa: E402,F401
 
 
 def active_clause() -> sa.ColumnElement[bool]:

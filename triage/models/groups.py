@@ -1,0 +1,71 @@
+"""Groups: open tickets of many people with the same problem at the same time (triage.groups).
+
+A ticket belongs to at most one group (tickets.group_id). A group is a surge while its
+inflow is far above what its category and specifics normally receive (triage.surges).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage.models.base import Base, utcnow
+
+
+class TicketGroup(Base):
+    """One problem many people have now: a category and the specifics its members share."""
+
+    __tablename__ = "ticket_groups"
+    __table_args__ = (
+        # Where a new ticket looks for its group: open groups of its category and key, recent first.
+        sa.Index("ix_ticket_groups_label_key_last", "label", "key", "last_ticket_at"),
+        sa.Index("ix_ticket_groups_status_surge", "status", "surge_since"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    label: so.Mapped[str] = so.mapped_column(sa.String(32))
+    # What members share, as a stable signature: specifics ("wave=48|month=3|payout=linkaja")
+    # or, for near-duplicate wording without specifics, "text:" and the first member's id.
+    key: so.Mapped[str] = so.mapped_column(sa.String(500))
+    shared: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)  # the specifics, for the name
+    name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))  # a supervisor's rename; else derived
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="open")  # open | closed | merged
+    merged_into_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ticket_groups.id"))
+    size: so.Mapped[int] = so.mapped_column(default=0)  # active members
+    first_ticket_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_ticket_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Near-duplicate wording: the members' mean TF-IDF vector, its strongest terms only.
+    centroid: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    surge_since: so.Mapped[Optional[datetime]]
+    surge_alerted_at: so.Mapped[Optional[datetime]]
+    assignee_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))  # may answer the group
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class GroupExclusion(Base):
+    """A ticket a person took out of a group ("not this problem"): never put back into it."""
+
+    __tablename__ = "group_exclusions"
+
+    ticket_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tickets.id"), primary_key=True)
+    group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("ticket_groups.id"), primary_key=True)
+    user_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class GroupSend(Base):
+    """One answer to a whole group: a reply per member in the outbox, then resolve or not."""
+
+    __tablename__ = "group_sends"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("ticket_groups.id"), index=True)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)  # the template, placeholders unfilled
+    resolve: so.Mapped[bool] = so.mapped_column(default=False)  # resolve each member once its reply is out
+    total: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    finished_at: so.Mapped[Optional[datetime]]
