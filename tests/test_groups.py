@@ -172,7 +172,7 @@ def test_assign_group_to_an_active_member_of_the_team(session):
 
 
 def test_specifics_follow_the_category(session):
-    entities = {"wave": 48, "month": 3, "platforms": ["Tokopedia"], "payout_channels": ["LinkAja", "OVO"], "otp": True}
+    entities = {"wave": 48, "month": 3, "platforms": ["Tokopedia"], "payout_channels": ["LinkAja", "OVO"], "topics": ["otp"]}
     assert groups.specifics_of("missing_incentive", entities) == {"wave": 48, "month": 3, "payout": "LinkAja", "otp": True}
     assert groups.specifics_of("certificate_pending", entities) == {"wave": 48, "platform": "Tokopedia"}
     assert groups.specifics_of("noise", entities) == {}

@@ -30,8 +30,19 @@ MAX_NAME_CHARS = 200
 CHUNK = 500  # values per IN (...)
 
 
+# PostgreSQL advisory lock taken by whatever decides membership or surges (the pipeline's
+# grouping step, the surge job), so two ingest hosts never found the same group twice.
+GROUPING_LOCK = 0x67726F7570  # "group"
+
+
 class GroupError(ValueError):
     """A change that does not apply to the group or ticket as they stand."""
+
+
+def lock_grouping(session: so.Session) -> None:
+    """Serialize grouping decisions until the transaction ends (SQLite's one writer already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": GROUPING_LOCK})
 
 
 # --- specifics: what tells one problem from another -----------------------------------------
@@ -55,7 +66,8 @@ def _entity_value(name: str, entities: Mapping[str, Any]) -> Any:
         value = entities.get(name)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     if name == "otp":
-        return True if entities.get("otp") else None
+        topics = entities.get("topics") or []
+        return True if isinstance(topics, list) and "otp" in topics else None
     listed = entities.get({"platform": "platforms", "payout": "payout_channels"}[name]) or []
     # The first one named: "pindah dari OVO ke GoPay" is about OVO's payout first.
     return listed[0] if isinstance(listed, list) and listed and isinstance(listed[0], str) else None
