@@ -20,14 +20,15 @@ MAX_MODULE_LINES = 500
 LAYERS: tuple[tuple[str, ...], ...] = (
     # 0 foundation: settings, the category list, the record type, database plumbing
     ("triage.settings", "triage.taxonomy", "triage.records", "triage.storable", "triage.transactions",
-     "triage.retry", "triage.db", "triage.logs", "triage.migrate", "triage.operator_errors"),
+     "triage.retry", "triage.db", "triage.logs", "triage.migrate", "triage.operator_errors", "triage.i18n"),
     # 1 store
     ("triage.models", "triage.history", "triage.search", "triage.schema", "triage.leases"),
     # 2 classifier
     ("triage.classifier",),
     # 3 services
     ("triage.claims", "triage.tickets", "triage.queue", "triage.replies", "triage.users", "triage.stats",
-     "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics"),
+     "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics", "triage.groups",
+     "triage.surges"),
     # 4 pipeline
     ("triage.pipeline", "triage.retraining"),
     # 5 ingest: the sources and the runner that drives them through the pipeline

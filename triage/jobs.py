@@ -36,6 +36,9 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
     return PipelineConfig(
         thread_window=timedelta(hours=settings.thread_window_hours),
         max_message_chars=settings.max_message_chars,
+        grouping=settings.grouping,
+        group_window=timedelta(hours=settings.group_window_hours),
+        surge_min_size=settings.surge_min_size,
     )
 
 

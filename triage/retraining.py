@@ -87,6 +87,8 @@ def reclassify_tickets(
                         detail={"from": ticket.label, "to": prediction.label, "model": classifier.version},
                     )
                 )
+            if prediction.label != ticket.label:
+                ticket.group_id = None  # a group is one category's problem (triage.groups)
             ticket.label, ticket.confidence = prediction.label, prediction.confidence
             ticket.needs_review = prediction.needs_review
             if ticket.status in (TicketStatus.OPEN, TicketStatus.NOISE):

@@ -65,6 +65,8 @@ def _secret(env: Mapping[str, str], name: str) -> str:
 
 
 AUTO_ASSIGN_MODES = ("off", "round_robin")
+# A group is shown as a real pattern (list, member line) from this many active members on.
+DEFAULT_GROUP_MIN_SIZE = 5
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -161,6 +163,15 @@ class Settings:
     scheduler_metrics_port: int = 0
     imap_accounts: tuple[ImapAccount, ...] = ()
     imap: ImapOptions = ImapOptions()
+    # Groups (triage.groups): tickets of one category sharing specifics or wording within the
+    # window; the pipeline groups as tickets arrive unless switched off.
+    grouping: bool = True
+    group_window_hours: int = 72
+    group_min_size: int = DEFAULT_GROUP_MIN_SIZE
+    # Surges (triage.surges): fewer members than this in the surge window is never a surge.
+    surge_min_size: int = 10
+    # Supervisors' addresses for the surge alert email (at most once per surge per hour); empty: off.
+    surge_alert_to: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -386,7 +397,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         scheduler_metrics_port=_int(env, "TRIAGE_SCHEDULER_METRICS_PORT", 0, minimum=0),
         imap_accounts=_imap_accounts(env),
         imap=_imap_options(env),
+        grouping=_bool(env, "TRIAGE_GROUPING", True),
+        group_window_hours=_int(env, "TRIAGE_GROUP_WINDOW_HOURS", 72, minimum=1),
+        group_min_size=_int(env, "TRIAGE_GROUP_MIN_SIZE", DEFAULT_GROUP_MIN_SIZE, minimum=2),
+        surge_min_size=_int(env, "TRIAGE_SURGE_MIN_SIZE", 10, minimum=2),
+        surge_alert_to=_addresses(env, "TRIAGE_SURGE_ALERT_TO"),
     )
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of email addresses, each checked to look like one."""
+    found = tuple(dict.fromkeys(a.strip() for a in (env.get(name) or "").split(",") if a.strip()))
+    for address in found:
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+            raise SettingsError(f"{name} must be comma-separated email addresses, got {address!r}")
+    return found
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str, upper: bool = False) -> str:

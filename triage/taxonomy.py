@@ -18,11 +18,15 @@ class Category:
     ready_reply: str
     needs_action: bool = True
     money: bool = False  # money owed to the participant: once late, it is due sooner (triage.priority)
+    # The specifics that tell one problem of this category from another (triage.groups): the
+    # same wave's incentive late on one payout channel; one platform not reporting completions.
+    specifics: tuple[str, ...] = ("wave", "month", "platform", "payout", "otp")
 
 
 CATEGORIES: tuple[Category, ...] = (
     Category(
         label="missing_incentive",
+        specifics=("wave", "month", "payout", "otp"),
         name_id="Insentif belum masuk",
         name_en="Incentive not received",
         sla_hours=24,
@@ -38,6 +42,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         label="unspent_voucher",
+        specifics=("wave", "platform"),
         name_id="Saldo pelatihan",
         name_en="Training balance",
         sla_hours=48,
@@ -52,6 +57,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         label="certificate_pending",
+        specifics=("wave", "platform"),
         name_id="Sertifikat belum terbit",
         name_en="Certificate pending",
         sla_hours=48,
@@ -64,6 +70,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         label="payment_account",
+        specifics=("wave", "payout", "otp"),
         name_id="Rekening / e-wallet",
         name_en="Bank account / e-wallet",
         sla_hours=24,
@@ -78,6 +85,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         label="registration",
+        specifics=("wave", "otp"),
         name_id="Pendaftaran",
         name_en="Registration",
         sla_hours=72,
@@ -101,6 +109,7 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category(
         label="noise",
+        specifics=(),
         name_id="Bukan keluhan",
         name_en="Not a complaint",
         sla_hours=168,
@@ -110,6 +119,8 @@ CATEGORIES: tuple[Category, ...] = (
     ),
 )
 
+# Every specific a category may name, in the order a group's name shows them.
+SPECIFICS: tuple[str, ...] = ("wave", "month", "platform", "payout", "otp")
 BY_LABEL: dict[str, Category] = {c.label: c for c in CATEGORIES}
 LABELS: tuple[str, ...] = tuple(c.label for c in CATEGORIES)
 NOISE = "noise"

@@ -69,6 +69,7 @@ def relabel(session: so.Session, ticket: Ticket, label: str, user: User) -> Opti
     change = LabelChange(ticket_id=ticket.id, user_id=user.id, from_label=ticket.label, to_label=label)
     session.add(change)
     ticket.label = label
+    ticket.group_id = None  # a group is one category's problem (triage.groups)
     refresh_due(ticket)
     if label == NOISE and ticket.status in ACTIVE_STATUSES:
         ticket.status, ticket.assignee_id, ticket.claimed_at = TicketStatus.NOISE, None, None

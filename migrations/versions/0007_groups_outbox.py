@@ -5,7 +5,8 @@ Revises: 0006
 Create Date: 2026-12-07
 
 Surges: tickets of many people with the same problem form groups, and every outgoing reply
-goes through a durable outbox.
+goes through a durable outbox. Triggers on tickets keep each group's size (its active members);
+their text is a frozen copy of triage.models.groups.group_size_trigger_ddl at this revision.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,6 +15,43 @@ revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+
+ACTIVE = "status IN ('open', 'claimed') AND {row}.merged_into_id IS NULL"
+SIZE_TRIGGERS = ("group_size_insert", "group_size_update", "group_size_delete")
+
+
+def _size_trigger_ddl(dialect: str) -> list:
+    old_active = "(OLD." + ACTIVE.format(row="OLD") + ")"
+    new_active = "(NEW." + ACTIVE.format(row="NEW") + ")"
+    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    when = {
+        "INSERT": f"NEW.group_id IS NOT NULL AND {new_active}",
+        "UPDATE": (
+            f"(OLD.group_id IS NOT NULL OR NEW.group_id IS NOT NULL) AND "
+            f"(OLD.group_id {distinct} NEW.group_id OR {old_active} <> {new_active})"
+        ),
+        "DELETE": f"OLD.group_id IS NOT NULL AND {old_active}",
+    }
+    leave = f"UPDATE ticket_groups SET size = size - 1 WHERE id = OLD.group_id AND {old_active}"
+    join = f"UPDATE ticket_groups SET size = size + 1 WHERE id = NEW.group_id AND {new_active}"
+    steps = {"INSERT": [join], "UPDATE": [leave, join], "DELETE": [leave]}
+    statements = []
+    for operation, name in zip(("INSERT", "UPDATE", "DELETE"), SIZE_TRIGGERS):
+        of = " OF group_id, status, merged_into_id" if operation == "UPDATE" else ""
+        body = ";\n".join(steps[operation]) + ";"
+        if dialect == "postgresql":
+            statements.append(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+            )
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {operation}{of} ON tickets FOR EACH ROW WHEN ({when[operation]}) "
+                f"EXECUTE FUNCTION {name}()"
+            )
+        else:
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {operation}{of} ON tickets FOR EACH ROW WHEN {when[operation]} BEGIN {body} END"
+            )
+    return statements
 
 
 def upgrade() -> None:
@@ -51,7 +89,9 @@ def upgrade() -> None:
     else:
         op.add_column("tickets", sa.Column("group_id", sa.Integer(), nullable=True))
         op.create_foreign_key("fk_tickets_group_id_ticket_groups", "tickets", "ticket_groups", ["group_id"], ["id"])
-    op.create_index(op.f("ix_tickets_group_id"), "tickets", ["group_id"], unique=False)
+    op.create_index("ix_tickets_group_created", "tickets", ["group_id", "created_at"], unique=False)
+    for statement in _size_trigger_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
     op.create_table(
         "group_exclusions",
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -115,7 +155,13 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("group_sends")
     op.drop_table("group_exclusions")
-    op.drop_index(op.f("ix_tickets_group_id"), table_name="tickets")
+    for name in SIZE_TRIGGERS:
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON tickets")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_tickets_group_created", table_name="tickets")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("fk_tickets_group_id_ticket_groups", "tickets", type_="foreignkey")
     op.drop_column("tickets", "group_id")  # SQLite 3.35+ drops a column whose only reference is its own

@@ -5,7 +5,7 @@ import pytest
 
 from triage.classifier.entities import extract_entities, mask_number, masked, parse_amount
 
-KEYS = {"amounts", "wave", "platforms", "payout_channels", "phones", "accounts", "nik"}
+KEYS = {"amounts", "wave", "month", "platforms", "payout_channels", "topics", "phones", "accounts", "nik"}
 
 
 # --- amounts -------------------------------------------------------------------
@@ -177,8 +177,8 @@ def test_everything_at_once():
     text = ("Min insentif gel. 12 saya 600rb belum masuk ke rek BNI 0123456789, "
             "hp 0812-3456-7890, NIK 3201234567890001, beli di Pijar Mahir, e-wallet dana")
     assert extract_entities(text) == {
-        "amounts": [600_000], "wave": 12, "platforms": ["Pijar Mahir"],
-        "payout_channels": ["BNI", "DANA"], "phones": ["081234567890"],
+        "amounts": [600_000], "wave": 12, "month": None, "platforms": ["Pijar Mahir"],
+        "payout_channels": ["BNI", "DANA"], "topics": [], "phones": ["081234567890"],
         "accounts": ["0123456789"], "nik": ["3201234567890001"],
     }
 
@@ -272,3 +272,33 @@ def test_the_fast_path_finds_what_every_pattern_finds(monkeypatch):
     monkeypatch.setattr(entities._Text, "digits_at_least", lambda self, text, n: True)
     assert [extract_entities(t) for t in texts] == fast
     assert sum(bool(f["payout_channels"]) for f in fast) > 100 and sum(bool(f["nik"]) for f in fast) > 10
+
+
+# --- incentive month and topics (what groups share, triage.groups) ------------------------
+@pytest.mark.parametrize(
+    "text, month",
+    [
+        ("insentif bulan ke-3 gel 48 belum masuk", 3), ("Insentif Ketiga belum cair", 3), ("termin 3 belum masuk", 3),
+        ("pencairan ke 2 kok belum", 2), ("insentif ke3 gel48", 3), ("tahap2 belum ada", 2), ("bln kedua blm masuk", 2),
+        ("insentif bulan pertama sudah, bulan ke-2 belum", 1),
+        # no cue word, a duration, a wave, an amount: no month
+        ("sudah 3 bulan belum masuk", None), ("gelombang ke-3", None), ("yang ke-3 kalinya saya tanya", None),
+        ("insentif ke-2,4jt belum masuk", None), ("bulan ke-40", None),
+    ],
+)
+def test_incentive_month_needs_its_cue_word(text, month):
+    assert extract_entities(text)["month"] == month
+
+
+def test_month_and_wave_in_one_message_stay_apart():
+    e = extract_entities("Min, insentif bulan ke-3 gelombang 48 ke LinkAja belum masuk")
+    assert (e["month"], e["wave"], e["payout_channels"]) == (3, 48, ["LinkAja"])
+
+
+@pytest.mark.parametrize(
+    "text, topics",
+    [("kode OTP GoPay tidak masuk", ["otp"]), ("Kode verifikasi DANA ga dateng2", ["otp"]), ("otp", ["otp"]),
+     ("hotplate rusak", []), ("kode pos saya 12345", []), ("saldo gopay aman", [])],
+)
+def test_otp_topic(text, topics):
+    assert extract_entities(text)["topics"] == topics

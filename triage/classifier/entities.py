@@ -21,6 +21,10 @@ Why it is built this way:
 * "mau belajar apa" is also an ordinary phrase ("bingung mau belajar apa"), so
   the spaced form counts as the platform only when capitalised or after
   "di/dari/platform/lewat/via"; "maubelajarapa" always counts.
+* The incentive month ("bulan ke-3", "insentif ketiga", "termin 3", "pencairan ke-2") needs
+  its cue word: "ke-3" alone could be anything, and "3 bulan" is a duration, not the third
+  month. Topics are what a message is about beyond its category; for now only "otp" (an
+  OTP or verification code that does not arrive), which is how e-wallet failures show.
 * Display goes through ``masked``: phone, account and NIK numbers keep only the
   first and last four digits, which is enough to compare with what the caller
   reads out.
@@ -50,6 +54,18 @@ _WAVE_RE = re.compile(
     r"(?:ke\s*-?\s*)?(\d{1,3})(?!\d|[.,]\d|" + UNIT + r")",
     _I,
 )
+_ORDINALS = {"pertama": 1, "kesatu": 1, "kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5, "keenam": 6}
+_MONTH_CUE = (r"(?:bulan|bln|insentif|insentive|intensif|termin|tahap|pencairan|pembayaran|pencarian"
+              r"|transfer(?:an)?|tf)")
+_MONTH_RE = re.compile(
+    r"\b" + _MONTH_CUE + r"(?:\s+(?:bulan|bln))?\s*(?:ke\s*-?\s*(\d{1,2})(?!\d|[.,]\d|" + UNIT + r")"
+    r"|(" + "|".join(_ORDINALS) + r")\b)"
+    r"|\b(?:termin|tahap)\s*(\d{1,2})\b",
+    _I,
+)
+_MONTH_NEEDLES = ("bulan", "bln", "insenti", "intensif", "termin", "tahap", "pencairan", "pembayaran", "pencarian",
+                  "transfer", "tf")  # fmt: skip
+_OTP_RE = re.compile(r"\botp\b|\bkode\s+(?:verifikasi|aktivasi|sms|otp|konfirmasi)\b|\bone[\s-]?time\s+password\b", _I)
 _NIK_RE = re.compile(r"\b(?:nik|ktp)\b[^\d\n]{0,20}?(\d{16})(?!\d)", _I)
 _ACCOUNT_RE = re.compile(r"(?<!\d)\d+(?:-\d+)*(?!\d)")
 
@@ -124,8 +140,8 @@ class _Text:
 
 
 def _empty() -> dict:
-    return {"amounts": [], "wave": None, "platforms": [], "payout_channels": [],
-            "phones": [], "accounts": [], "nik": []}
+    return {"amounts": [], "wave": None, "month": None, "platforms": [], "payout_channels": [],
+            "topics": [], "phones": [], "accounts": [], "nik": []}
 
 
 def parse_amount(text: str) -> int | None:
@@ -205,8 +221,8 @@ def _dana(text: str, fast: _Text) -> int | None:
 
 
 def extract_entities(text: str) -> dict:
-    """Amounts (int rupiah), wave, platforms, payout channels, phones (08...),
-    accounts (10-16 digits that are not phones) and NIK numbers in ``text``."""
+    """Amounts (int rupiah), wave, incentive month, platforms, payout channels, topics
+    ("otp"), phones (08...), accounts (10-16 digits that are not phones) and NIK numbers."""
     result = _empty()
     try:
         text = _coerce(text)
@@ -240,6 +256,17 @@ def extract_entities(text: str) -> dict:
                 _append_unique(result["amounts"], v)
             spans.append(m.span())
         work = _blank(work, spans)
+
+        m = _MONTH_RE.search(work) if fast.may(_MONTH_NEEDLES) else None
+        if m is not None:
+            number = m.group(1) or m.group(3)
+            month = int(number) if number else _ORDINALS[m.group(2).lower()]
+            if 1 <= month <= 12:
+                result["month"] = month
+                work = _blank(work, [m.span()])
+
+        if fast.may(("otp", "kode", "one")) and _OTP_RE.search(text):
+            result["topics"].append("otp")
 
         m = _WAVE_RE.search(work) if fast.may(("gl", "gel")) else None
         if m is not None:

@@ -12,13 +12,13 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import sklearn
 import skops.io as sio
 
-from triage.classifier.prediction import Prediction
+from triage.classifier.prediction import Prediction, WordVector
 from triage.classifier.card import CARD_FILE, MODEL_FILE, RETRAIN_HINT, ModelError, checked_model_file, read_card
 from triage.classifier.normalize import normalize
 from triage.taxonomy import LABELS, OTHER
@@ -64,6 +64,7 @@ class TrainedClassifier:
 
     def __post_init__(self) -> None:
         self.classes = [str(c) for c in self.pipeline.classes_]
+        self._terms: Any = None  # the word features' terms, read on first use
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         if not texts:
@@ -81,14 +82,28 @@ class TrainedClassifier:
         order = np.argsort(-proba, axis=1)[:, :3]
         results = []
         threshold, classes = self.threshold, self.classes
-        for row, top, blank, wordless in zip(proba.tolist(), order.tolist(), unknown.tolist(), no_words.tolist()):
+        words = self._word_vectors(features)
+        for row, top, blank, wordless, vector in zip(proba.tolist(), order.tolist(), unknown.tolist(), no_words.tolist(), words):
             ranked = tuple((classes[i], round(row[i], 4)) for i in top)
             if blank:
                 results.append(Prediction(OTHER, 0.0, ranked, needs_review=True))
                 continue
             best = row[top[0]]
-            results.append(Prediction(classes[top[0]], round(best, 4), ranked, needs_review=wordless or best < threshold))
+            results.append(
+                Prediction(classes[top[0]], round(best, 4), ranked, needs_review=wordless or best < threshold, words=vector)
+            )
         return results
+
+    def _word_vectors(self, features: Any) -> list[Optional[WordVector]]:
+        """Each row's word block (its columns come first: rows are sorted), as a WordVector."""
+        if self._terms is None:
+            self._terms = self.pipeline[0].word_vectorizer_.get_feature_names_out()
+        n_word, indices, data, ptr = self.pipeline[0].n_word_features_, features.indices, features.data, features.indptr
+        ends = ptr[:-1] + np.add.reduceat(np.append(indices < n_word, False).astype(np.int64), ptr[:-1]) * (np.diff(ptr) > 0)
+        return [
+            WordVector(indices[start:end], data[start:end], self._terms) if end > start else None
+            for start, end in zip(ptr[:-1].tolist(), ends.tolist())
+        ]
 
 
 def save_model(pipeline: Any, card: dict[str, Any], model_dir: Path) -> Path:

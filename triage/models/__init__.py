@@ -91,6 +91,8 @@ class Ticket(Base):
         # Threading by contact window.
         sa.Index("ix_tickets_contact_label", "contact_id", "label", "last_message_at"),
         sa.Index("ix_tickets_created_at", "created_at"),
+        # A group's members, and their arrivals in a time range (surge inflow, the sparkline).
+        sa.Index("ix_tickets_group_created", "group_id", "created_at"),
         # Dashboard: resolved per day and the response/resolution medians of a window.
         sa.Index("ix_tickets_resolved_at", "resolved_at"),
         sa.Index("ix_tickets_first_response_at", "first_response_at"),
@@ -142,7 +144,7 @@ class Ticket(Base):
     message_count: so.Mapped[int] = so.mapped_column(default=0)
     assignee_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     merged_into_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("tickets.id"))
-    group_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ticket_groups.id"), index=True)
+    group_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ticket_groups.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_message_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     claimed_at: so.Mapped[Optional[datetime]]

@@ -69,3 +69,57 @@ class GroupSend(Base):
     total: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     finished_at: so.Mapped[Optional[datetime]]
+
+
+# --- the size of every group, kept by the database on every write path -----------------------
+
+GROUP_SIZE_TRIGGERS = ("group_size_insert", "group_size_update", "group_size_delete")
+
+
+def group_size_trigger_ddl(dialect: str) -> list[str]:
+    """CREATE statements of the triggers that keep ticket_groups.size = active members.
+
+    A ticket joins, leaves, resolves, reopens, is merged or marked noise through many paths
+    (agents' actions, the pipeline's plain-row writes, bulk updates of a group send, a reply
+    that reopens): counting in the database covers them all, and only a write that moves a
+    ticket in or out of a group's active members does any work. Also frozen in migration 0007.
+    """
+    from triage.models.base import active_where
+
+    old_active, new_active = f"({active_where('OLD.')})", f"({active_where('NEW.')})"
+    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    when = {
+        "INSERT": f"NEW.group_id IS NOT NULL AND {new_active}",
+        "UPDATE": (
+            f"(OLD.group_id IS NOT NULL OR NEW.group_id IS NOT NULL) AND "
+            f"(OLD.group_id {distinct} NEW.group_id OR {old_active} <> {new_active})"
+        ),
+        "DELETE": f"OLD.group_id IS NOT NULL AND {old_active}",
+    }
+    leave = f"UPDATE ticket_groups SET size = size - 1 WHERE id = OLD.group_id AND {old_active}"
+    join = f"UPDATE ticket_groups SET size = size + 1 WHERE id = NEW.group_id AND {new_active}"
+    steps = {"INSERT": [join], "UPDATE": [leave, join], "DELETE": [leave]}
+    statements = []
+    for operation, name in zip(("INSERT", "UPDATE", "DELETE"), GROUP_SIZE_TRIGGERS):
+        of = " OF group_id, status, merged_into_id" if operation == "UPDATE" else ""
+        body = ";\n".join(steps[operation]) + ";"
+        if dialect == "postgresql":
+            statements.append(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+            )
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {operation}{of} ON tickets FOR EACH ROW WHEN ({when[operation]}) "
+                f"EXECUTE FUNCTION {name}()"
+            )
+        else:
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {operation}{of} ON tickets FOR EACH ROW WHEN {when[operation]} BEGIN {body} END"
+            )
+    return statements
+
+
+@sa.event.listens_for(Base.metadata, "after_create")
+def _group_size_triggers(target, connection, **kw) -> None:
+    """create_all (tests, benches) builds the size triggers too."""
+    for statement in group_size_trigger_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

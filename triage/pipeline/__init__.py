@@ -1,4 +1,4 @@
-"""The pipeline: turn inbound records into threaded, classified, prioritized tickets.
+"""The pipeline: turn inbound records into threaded, classified, prioritized, grouped tickets.
 
 `process_batch` runs inside the caller's transaction, one step after another; each step
 settles some records (their outcome: quarantined, duplicate, stored) and passes the rest on.
@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from triage.classifier import Classifier
 from triage.models import utcnow
 from triage.pipeline.classify import classify
+from triage.pipeline.grouping import group_arrivals
 from triage.pipeline.item import Outcome, PipelineConfig
 from triage.pipeline.replays import drop_replays
 from triage.pipeline.screen import Quarantine, screen
@@ -34,12 +35,14 @@ def process_batch(
     now: Optional[datetime] = None,
 ) -> list[Outcome]:
     """Store a batch of records in the caller's transaction; one outcome per item, in order."""
+    now = now or utcnow()
     refused = Quarantine(session, source, run_id)
     outcomes: dict[int, Outcome] = {}
-    records = screen(items, now or utcnow(), refused, outcomes)
+    records = screen(items, now, refused, outcomes)
     fresh = drop_replays(session, records, config, outcomes)
     classify(fresh, classifier)
     store(session, in_thread_order(fresh), config, refused, outcomes)
+    group_arrivals(session, fresh, outcomes, config, now)
     return [outcomes[i] for i in range(len(items))]
 
 

@@ -14,6 +14,9 @@ from triage.revisions import Revision
 class PipelineConfig:
     thread_window: timedelta = timedelta(hours=72)
     max_message_chars: int = 100_000
+    grouping: bool = True  # put complaints into groups as they arrive (triage.pipeline.grouping)
+    group_window: timedelta = timedelta(hours=72)
+    surge_min_size: int = 10
 
 
 @dataclass(frozen=True)

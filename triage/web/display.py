@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple, Optional
 
 from babel import Locale
 from babel.dates import format_datetime
-from babel.support import Translations
 
+from triage.i18n import catalog
 from triage.models import TicketStatus
 from triage.priority import describe_due
 from triage.queue import QueueItem
@@ -25,7 +24,6 @@ from triage.taxonomy import display_name
 from triage.tickets import mask_handle, mask_text
 
 WHEN_PATTERN = "d MMM yyyy HH:mm"
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"  # BABEL_TRANSLATION_DIRECTORIES
 _UNITS = {
     "id": {"min": "menit", "h": "jam", "d": "hari"},
     "en": {"min": "min", "h": "h", "d": "d"},
@@ -40,12 +38,6 @@ def babel_locale(lang: str) -> Locale:
 
 def _units(lang: str) -> Mapping[str, str]:
     return _UNITS["en" if lang == "en" else "id"]
-
-
-@lru_cache(maxsize=8)
-def catalog(lang: str) -> Translations:
-    """The language's message catalog, the one Flask-Babel serves the pages from."""
-    return Translations.load(str(TRANSLATIONS), [lang])
 
 
 def due_text(due_at: datetime, now: datetime, lang: str) -> str:

@@ -1,0 +1,394 @@
+"""Grouping: the batch's open complaints join the group of people with the same problem.
+
+Runs after the store step, in the batch's transaction. A ticket joins an open group of its
+category that took a member within the window (TRIAGE_GROUP_WINDOW_HOURS) and that it was never
+taken out of ("not this problem"):
+- with specifics (the entity extractor's wave, incentive month, platform, payout channel, OTP;
+  which ones count is the category's, taxonomy.Category.specifics): the biggest group whose
+  specifics include all of the ticket's ("LinkAja" alone joins "gelombang 48 · bulan ke-3 ·
+  LinkAja"; "gelombang 47" never joins "gelombang 48"), else a new group of exactly its own;
+- without: the group whose centroid (the mean of its members' word TF-IDF vectors, its
+  strongest terms) is nearest to the ticket's own vector, the one the classifier computed for
+  it, when the cosine reaches SIMILARITY; else a new group of its own wording. Messages of fewer
+  than MIN_TEXT_TERMS words say too little to be near-duplicates and stay out.
+Then the surge test runs for the groups that gained members (triage.surges). Sizes follow by
+trigger. A failure here leaves the batch's tickets stored, ungrouped, and is logged.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from triage import surges
+from triage.classifier.prediction import WordVector
+from triage.groups import OPEN, TEXT_KEY_PREFIX, key_parts, lock_grouping, parse_key, specifics_key, specifics_of
+from triage.models import ACTIVE_STATUSES, GroupExclusion, Ticket, TicketGroup
+from triage.pipeline.classify import is_complaint
+from triage.pipeline.item import Item, Outcome, PipelineConfig
+from triage.pipeline.queries import chunks
+from triage.taxonomy import BY_LABEL, NOISE
+from triage.transactions import is_infrastructure_error, savepoint
+
+log = logging.getLogger(__name__)
+
+SIMILARITY = 0.5  # cosine of word vectors from which wording counts as near-identical
+MIN_TEXT_TERMS = 6  # distinct words a message needs before its wording can group it
+CENTROID_TERMS = 30  # strongest terms a group's centroid keeps
+NAME_TERMS = 3  # words a wording group's name shows
+MAX_TEXT_CANDIDATES = 2000  # most recent open wording groups compared per category
+
+
+@dataclass
+class Arrival:
+    """A ticket the batch opened or continued, as the grouping sees it."""
+
+    ticket_id: int
+    at: datetime  # its newest message in the batch
+    words: Optional[WordVector]
+    label: str = ""
+    parts: dict[str, str] = field(default_factory=dict)  # its specifics as the key spells them
+    specifics: dict[str, Any] = field(default_factory=dict)
+    group_id: Optional[int] = None
+
+
+@dataclass
+class Candidate:
+    """An open group a ticket may join, read at the start of the step or founded in it."""
+
+    id: Optional[int]
+    label: str
+    key: str
+    size: int
+    last_at: datetime
+    parts: dict[str, str] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)
+    centroid: dict[str, float] = field(default_factory=dict)
+    folded: int = 0  # members folded into the centroid
+    joined: list[Arrival] = field(default_factory=list)
+    founder: Optional[Arrival] = None  # set for a group this batch founds
+
+    def takes(self, arrival: Arrival, window: timedelta) -> bool:
+        return self.last_at >= arrival.at - window
+
+
+def group_arrivals(
+    session: so.Session, items: Sequence[Item], outcomes: dict[int, Outcome], config: PipelineConfig, now: datetime
+) -> list[int]:
+    """Put the batch's tickets into groups and run the surge test; the ids of the groups that grew."""
+    if not config.grouping:
+        return []
+    arrivals = _arrivals(items, outcomes)
+    if not arrivals:
+        return []
+    try:
+        with savepoint(session):
+            lock_grouping(session)
+            grown = _Grouping(session, config).run(arrivals)
+            surges.decide(session, grown, now, min_size=config.surge_min_size)
+            return grown
+    except Exception as exc:  # a bug in grouping must never cost the batch its tickets
+        if is_infrastructure_error(exc):
+            raise
+        log.exception("grouping skipped for a batch of %d tickets", len(arrivals))
+        return []
+
+
+def _arrivals(items: Sequence[Item], outcomes: dict[int, Outcome]) -> dict[int, Arrival]:
+    found: dict[int, Arrival] = {}
+    for item in items:
+        outcome = outcomes.get(item.index)
+        if outcome is None or outcome.kind not in ("new", "threaded") or outcome.noise or outcome.ticket_id is None:
+            continue
+        if item.prediction is None or not is_complaint(item.record):
+            continue
+        at = item.record.sent_at
+        known = found.get(outcome.ticket_id)
+        if known is None or at >= known.at:  # type: ignore[operator]
+            found[outcome.ticket_id] = Arrival(outcome.ticket_id, at, item.prediction.words or (known.words if known else None))  # type: ignore[arg-type]
+    return found
+
+
+class _Grouping:
+    def __init__(self, session: so.Session, config: PipelineConfig) -> None:
+        self.session, self.window = session, config.group_window
+        self.by_parts: dict[tuple[str, str, str], list[Candidate]] = {}  # (label, name, value) -> spec groups
+        self.text: dict[str, list[Candidate]] = {}  # label -> wording groups
+        self.founded: list[Candidate] = []
+        self.excluded: set[tuple[int, int]] = set()
+
+    def run(self, arrivals: dict[int, Arrival]) -> list[int]:
+        waiting = self._waiting(arrivals)
+        if not waiting:
+            return []
+        earliest = min(a.at for a in waiting) - self.window
+        self.excluded = set(self._read(sa.select(GroupExclusion.ticket_id, GroupExclusion.group_id), GroupExclusion.ticket_id, [a.ticket_id for a in waiting]))
+        spec = [a for a in waiting if a.parts]
+        worded = [a for a in waiting if not a.parts and a.words is not None and _distinct_words(a.words) >= MIN_TEXT_TERMS]
+        if spec:
+            self._load_spec_groups({a.label for a in spec}, earliest)
+        for arrival in sorted(spec, key=lambda a: a.at):
+            self._join_by_specifics(arrival)
+        if worded:
+            self._join_by_wording(worded, earliest)
+        return self._write()
+
+    def _read(self, query: sa.Select, column: sa.ColumnElement, values: list) -> list[sa.Row]:
+        rows: list[sa.Row] = []
+        for chunk in chunks(sorted(values)):
+            rows += self.session.execute(query.where(column.in_(chunk))).all()
+        return rows
+
+    def _waiting(self, arrivals: dict[int, Arrival]) -> list[Arrival]:
+        """The active complaints of the batch not already in an open group of their category."""
+        rows = self._read(
+            sa.select(Ticket.id, Ticket.label, Ticket.status, Ticket.merged_into_id, Ticket.group_id, Ticket.entities),
+            Ticket.id,
+            list(arrivals),
+        )
+        current = {r.group_id for r in rows if r.group_id is not None}
+        groups = {g.id: g for g in self._read(sa.select(TicketGroup.id, TicketGroup.label, TicketGroup.status), TicketGroup.id, list(current))}
+        waiting = []
+        for row in rows:
+            if row.status not in ACTIVE_STATUSES or row.merged_into_id is not None or row.label == NOISE or row.label not in BY_LABEL:
+                continue
+            group = groups.get(row.group_id)
+            if group is not None and group.status == OPEN and group.label == row.label:
+                continue  # a member writing again
+            arrival = arrivals[row.id]
+            arrival.label, arrival.group_id = row.label, row.group_id
+            arrival.specifics = specifics_of(row.label, row.entities or {})
+            arrival.parts = key_parts(arrival.specifics)
+            waiting.append(arrival)
+        return waiting
+
+    # -- specifics ---------------------------------------------------------------------------
+
+    def _load_spec_groups(self, labels: set[str], earliest: datetime) -> None:
+        rows = self.session.execute(
+            sa.select(TicketGroup.id, TicketGroup.label, TicketGroup.key, TicketGroup.size, TicketGroup.last_ticket_at).where(
+                TicketGroup.status == OPEN,
+                TicketGroup.label.in_(sorted(labels)),
+                ~TicketGroup.key.startswith(TEXT_KEY_PREFIX),
+                TicketGroup.last_ticket_at >= earliest,
+            )
+        )
+        for row in rows:
+            self._index(Candidate(row.id, row.label, row.key, row.size, row.last_ticket_at, parts=parse_key(row.key)))
+
+    def _index(self, candidate: Candidate) -> None:
+        for name, value in candidate.parts.items():
+            self.by_parts.setdefault((candidate.label, name, value), []).append(candidate)
+
+    def _join_by_specifics(self, arrival: Arrival) -> None:
+        """The biggest group whose specifics include all of the ticket's, else a new one."""
+        lists = [self.by_parts.get((arrival.label, name, value), []) for name, value in arrival.parts.items()]
+        shortest = min(lists, key=len)
+        best: Optional[Candidate] = None
+        for candidate in shortest:
+            if (
+                all(candidate.parts.get(name) == value for name, value in arrival.parts.items())
+                and candidate.takes(arrival, self.window)
+                and (candidate.id is None or (arrival.ticket_id, candidate.id) not in self.excluded)
+                and (best is None or (candidate.size, candidate.last_at) > (best.size, best.last_at))
+            ):
+                best = candidate
+        if best is None:
+            best = Candidate(None, arrival.label, specifics_key(arrival.specifics), 0, arrival.at, parts=dict(arrival.parts),
+                             shared=dict(arrival.specifics), founder=arrival)  # fmt: skip
+            self.founded.append(best)
+            self._index(best)
+        self._join(best, arrival)
+
+    def _join(self, candidate: Candidate, arrival: Arrival) -> None:
+        candidate.joined.append(arrival)
+        candidate.size += 1
+        candidate.last_at = max(candidate.last_at, arrival.at)
+
+    # -- wording -----------------------------------------------------------------------------
+
+    def _join_by_wording(self, worded: list[Arrival], earliest: datetime) -> None:
+        """Cosine of each ticket's word vector against the open wording groups' centroids (one
+        sparse product for the batch), then against the groups the batch founds before it."""
+        worded.sort(key=lambda a: a.at)
+        rows = []
+        for label in sorted({a.label for a in worded}):
+            rows += self.session.execute(
+                sa.select(TicketGroup.id, TicketGroup.label, TicketGroup.key, TicketGroup.size, TicketGroup.last_ticket_at, TicketGroup.centroid)
+                .where(
+                    TicketGroup.status == OPEN,
+                    TicketGroup.label == label,
+                    TicketGroup.key.startswith(TEXT_KEY_PREFIX),
+                    TicketGroup.last_ticket_at >= earliest,
+                )
+                .order_by(TicketGroup.last_ticket_at.desc())
+                .limit(MAX_TEXT_CANDIDATES)
+            ).all()
+        terms = worded[0].words.terms  # type: ignore[union-attr]
+        vocabulary = _vocabulary(terms)
+        stored = [
+            Candidate(r.id, r.label, r.key, r.size, r.last_ticket_at, centroid=dict((r.centroid or {}).get("terms", {})),
+                      folded=int((r.centroid or {}).get("n", 1)))  # fmt: skip
+            for r in rows
+        ]
+        batch = _matrix([(a.words.indices, a.words.weights) for a in worded], len(terms))  # type: ignore[union-attr]
+        against_stored = _close_enough(batch @ _centroid_matrix(stored, vocabulary, len(terms)).T)
+        against_batch = _close_enough(batch @ batch.T)
+        founders: dict[int, Candidate] = {}  # row of a ticket that founded a group -> its group
+        for row, arrival in enumerate(worded):
+            best, score = None, 0.0
+            for col, cosine in _row(against_stored, row):
+                candidate = stored[col]
+                if cosine > score and candidate.label == arrival.label and candidate.takes(arrival, self.window) and (arrival.ticket_id, candidate.id) not in self.excluded:
+                    best, score = candidate, cosine
+            for col, cosine in _row(against_batch, row):
+                candidate = founders.get(col)  # type: ignore[assignment]
+                if candidate is not None and cosine > score and candidate.label == arrival.label:
+                    best, score = candidate, cosine
+            if best is None:
+                best = Candidate(None, arrival.label, f"{TEXT_KEY_PREFIX}{arrival.ticket_id}", 0, arrival.at, founder=arrival)
+                best.shared = {"terms": _name_terms(arrival.words)}  # type: ignore[arg-type]
+                founders[row] = best
+                self.founded.append(best)
+            self._join(best, arrival)
+            if best not in self.text.setdefault(arrival.label, []):
+                self.text[arrival.label].append(best)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _write(self) -> list[int]:
+        """New groups, then the members' group_id (the size triggers count them), then each grown
+        group's last arrival and centroid."""
+        new_rows = [
+            dict(label=c.label, key=c.key, shared=c.shared, name=None, status=OPEN, merged_into_id=None, size=0,
+                 first_ticket_at=c.founder.at, last_ticket_at=c.last_at, centroid=_folded_centroid(c), surge_since=None,
+                 surge_alerted_at=None, assignee_id=None, created_at=c.founder.at, updated_at=c.founder.at)  # fmt: skip
+            for c in self.founded
+            if c.founder is not None
+        ]
+        for candidate, group_id in zip(self.founded, _insert_groups(self.session, new_rows)):
+            candidate.id = group_id
+        grown = [c for c in {id(c): c for c in [*self.founded, *self._stored_grown()]}.values() if c.joined]
+        if not grown:
+            return []
+        tickets = Ticket.__table__
+        self.session.execute(
+            sa.update(tickets).where(tickets.c.id == sa.bindparam("t")).values(group_id=sa.bindparam("g")),
+            [{"t": a.ticket_id, "g": c.id} for c in grown for a in c.joined],
+        )
+        existing = [c for c in grown if c.founder is None]
+        if existing:
+            groups = TicketGroup.__table__
+            self.session.execute(
+                sa.update(groups).where(groups.c.id == sa.bindparam("g")).values(last_ticket_at=sa.bindparam("at"), updated_at=sa.bindparam("at")),
+                [{"g": c.id, "at": c.last_at} for c in existing],
+            )
+            centroids = [c for c in existing if c.centroid or c.key.startswith(TEXT_KEY_PREFIX)]
+            if centroids:
+                self.session.execute(
+                    sa.update(groups).where(groups.c.id == sa.bindparam("g")).values(centroid=sa.bindparam("c")),
+                    [{"g": c.id, "c": _folded_centroid(c)} for c in centroids],
+                )
+        self._expire([a.ticket_id for c in grown for a in c.joined], [c.id for c in grown])
+        return [c.id for c in grown]  # type: ignore[misc]
+
+    def _stored_grown(self) -> list[Candidate]:
+        seen = [c for lists in self.by_parts.values() for c in lists] + [c for lists in self.text.values() for c in lists]
+        return [c for c in seen if c.founder is None and c.joined]
+
+    def _expire(self, ticket_ids: list[int], group_ids: list) -> None:
+        """Objects of this session that the plain UPDATEs and the triggers changed underneath."""
+        tickets, groups = set(ticket_ids), set(group_ids)
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, Ticket) and obj.id in tickets:
+                self.session.expire(obj, ["group_id"])
+            elif isinstance(obj, TicketGroup) and obj.id in groups:
+                self.session.expire(obj)
+
+
+def _close_enough(similarity: sp.spmatrix) -> sp.csr_matrix:
+    """Only the pairs whose cosine reaches SIMILARITY (most pairs share a common word or two)."""
+    similarity = similarity.tocsr()
+    similarity.data[similarity.data < SIMILARITY] = 0.0
+    similarity.eliminate_zeros()
+    return similarity
+
+
+def _row(matrix: sp.csr_matrix, row: int) -> zip:
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist())
+
+
+def _distinct_words(words: WordVector) -> int:
+    return sum(1 for term in words.terms[words.indices].tolist() if " " not in term)
+
+
+_vocabularies: dict[int, tuple[Any, dict[str, int]]] = {}
+
+
+def _vocabulary(terms: Any) -> dict[str, int]:
+    """Term -> column of the model's word block (built once per model)."""
+    cached = _vocabularies.get(id(terms))
+    if cached is None or cached[0] is not terms:
+        _vocabularies.clear()
+        cached = _vocabularies[id(terms)] = (terms, {term: i for i, term in enumerate(terms.tolist())})
+    return cached[1]
+
+
+def _matrix(rows: list[tuple[Any, Any]], width: int) -> sp.csr_matrix:
+    indptr = np.cumsum([0] + [len(indices) for indices, _ in rows])
+    indices = np.concatenate([np.asarray(i, dtype=np.int64) for i, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+    data = np.concatenate([np.asarray(w, dtype=np.float64) for _, w in rows]) if rows else np.zeros(0)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+
+
+def _centroid_matrix(candidates: list[Candidate], vocabulary: dict[str, int], width: int) -> sp.csr_matrix:
+    rows = []
+    for candidate in candidates:
+        pairs = sorted((vocabulary[t], w) for t, w in candidate.centroid.items() if t in vocabulary)
+        weights = np.array([w for _, w in pairs], dtype=np.float64)
+        norm = float(np.sqrt((weights * weights).sum())) or 1.0
+        rows.append((np.array([i for i, _ in pairs], dtype=np.int64), weights / norm))
+    return _matrix(rows, width)
+
+
+def _folded_centroid(candidate: Candidate) -> dict[str, Any]:
+    """The mean of the old centroid (weighted by the members in it) and the new members' vectors,
+    cut to its strongest terms; spec groups keep none."""
+    vectors = [a.words.as_dict() for a in candidate.joined if a.words is not None and not a.parts]
+    if not vectors:
+        return {"n": candidate.folded, "terms": candidate.centroid} if candidate.centroid else {}
+    total: dict[str, float] = {t: w * candidate.folded for t, w in candidate.centroid.items()}
+    for vector in vectors:
+        for term, weight in vector.items():
+            total[term] = total.get(term, 0.0) + weight
+    n = candidate.folded + len(vectors)
+    strongest = sorted(total.items(), key=lambda tw: -tw[1])[:CENTROID_TERMS]
+    return {"n": n, "terms": {t: round(w / n, 5) for t, w in strongest}}
+
+
+def _name_terms(words: WordVector) -> list[str]:
+    """The founder's strongest single words (no placeholder tokens the normalizer put in)."""
+    ranked = sorted(zip(words.weights.tolist(), words.terms[words.indices].tolist()), reverse=True)
+    return [t for _, t in ranked if " " not in t and not t.endswith("token") and not t.isdigit() and len(t) > 2][:NAME_TERMS]
+
+
+def _insert_groups(session: so.Session, rows: list[dict]) -> list[int]:
+    """One executemany for the new groups; their ids in the order of the rows."""
+    if not rows:
+        return []
+    table = TicketGroup.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        # As the store numbers new tickets: SQLite has one writer and does not promise the order
+        # of the ids a multi-row INSERT returns.
+        last = session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        session.execute(sa.insert(table), [dict(row, id=i) for row, i in zip(rows, ids)])
+        return ids
+    return list(session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
