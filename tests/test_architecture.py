@@ -27,7 +27,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("triage.classifier",),
     # 3 services
     ("triage.claims", "triage.tickets", "triage.queue", "triage.replies", "triage.users", "triage.stats",
-     "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics"),
+     "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics",
+     "triage.outbox", "triage.outbox_sender", "triage.group_send"),
     # 4 pipeline
     ("triage.pipeline", "triage.retraining"),
     # 5 ingest: the sources and the runner that drives them through the pipeline
