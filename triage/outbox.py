@@ -52,8 +52,7 @@ def _reply_subject(subject: Optional[str]) -> str:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
-def enqueue_email_reply(
-    session: so.Session,
+def email_reply(
     ticket: Ticket,
     author: User,
     text: str,
@@ -63,9 +62,9 @@ def enqueue_email_reply(
     resolve_after: bool = False,
     now: Optional[datetime] = None,
 ) -> OutboxReply:
-    """Queue a reply threaded under the participant's last email, its headers fixed now
-    (caller commits). The Message-ID is the reply's identity from here on: a retry or a
-    resend after a crash carries the same one, so the recipient's mail system sees one mail."""
+    """A reply threaded under the participant's last email, its headers fixed now (not yet in
+    the session). The Message-ID is the reply's identity from here on: a retry or a resend
+    after a crash carries the same one, so the recipient's mail system sees one mail."""
     if ticket.channel != EMAIL:
         raise ReplyError("only email tickets are answered by email")
     text = _clean(text)
@@ -75,7 +74,7 @@ def enqueue_email_reply(
     now = now or utcnow()
     domain = parseaddr(settings.smtp_from)[1].partition("@")[2] or "prakerja.example"
     refs = [r for r in (original.thread_refs or []) if isinstance(r, str)]
-    row = OutboxReply(
+    return OutboxReply(
         ticket_id=ticket.id,
         channel=EMAIL,
         status=PENDING,
@@ -93,14 +92,9 @@ def enqueue_email_reply(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    session.flush()
-    _audit(session, author.id, "outbox.queued", row, channel=EMAIL, message_id=row.message_id)
-    return row
 
 
-def enqueue_instagram_answer(
-    session: so.Session,
+def instagram_answer(
     ticket: Ticket,
     author: User,
     text: str,
@@ -109,11 +103,11 @@ def enqueue_instagram_answer(
     resolve_after: bool = False,
     now: Optional[datetime] = None,
 ) -> OutboxReply:
-    """Queue an answer an agent posts by hand under the comment (caller commits)."""
+    """An answer an agent posts by hand under the comment (not yet in the session)."""
     if ticket.channel != INSTAGRAM:
         raise ReplyError("only Instagram tickets are answered by hand")
     now = now or utcnow()
-    row = OutboxReply(
+    return OutboxReply(
         ticket_id=ticket.id,
         channel=INSTAGRAM,
         status=PENDING,
@@ -127,9 +121,47 @@ def enqueue_instagram_answer(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    session.flush()
-    _audit(session, author.id, "outbox.queued", row, channel=INSTAGRAM)
+
+
+def queue(session: so.Session, rows: Sequence[OutboxReply]) -> None:
+    """Put replies in the outbox, one audit event per ticket (caller commits)."""
+    session.add_all(rows)
+    session.flush()  # the ids, for the audit
+    for row in rows:
+        extra = {"group_send_id": row.group_send_id} if row.group_send_id is not None else {}
+        _audit(session, row.author_id, "outbox.queued", row, channel=row.channel, message_id=row.message_id, **extra)
+
+
+def enqueue_email_reply(
+    session: so.Session,
+    ticket: Ticket,
+    author: User,
+    text: str,
+    settings: Settings,
+    *,
+    group_send: Optional[GroupSend] = None,
+    resolve_after: bool = False,
+    now: Optional[datetime] = None,
+) -> OutboxReply:
+    """Queue an email reply with its headers fixed now (caller commits); see `email_reply`."""
+    row = email_reply(ticket, author, text, settings, group_send=group_send, resolve_after=resolve_after, now=now)
+    queue(session, [row])
+    return row
+
+
+def enqueue_instagram_answer(
+    session: so.Session,
+    ticket: Ticket,
+    author: User,
+    text: str,
+    *,
+    group_send: Optional[GroupSend] = None,
+    resolve_after: bool = False,
+    now: Optional[datetime] = None,
+) -> OutboxReply:
+    """Queue an answer for the by-hand list (caller commits)."""
+    row = instagram_answer(ticket, author, text, group_send=group_send, resolve_after=resolve_after, now=now)
+    queue(session, [row])
     return row
 
 

@@ -257,10 +257,14 @@ def reserve(session: so.Session, holder: str, limit: int, until: datetime, now: 
         due = due.where(OutboxReply.id == reply_id)
     due = due.order_by(OutboxReply.next_attempt_at, OutboxReply.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)  # rows another sender is reserving: skipped, not waited for
+        # Rows another sender is reserving are skipped, not waited for. Two statements: inside
+        # an UPDATE's IN the planner may run the locking subquery more than once (more rows).
+        chosen = OutboxReply.id.in_(session.scalars(due.with_for_update(skip_locked=True)).all())
+    else:
+        chosen = OutboxReply.id.in_(due)  # SQLite runs the subquery once, and one writer at a time
     ids = session.scalars(
         sa.update(OutboxReply)
-        .where(OutboxReply.id.in_(due), OutboxReply.status == PENDING, OutboxReply.next_attempt_at <= now)
+        .where(chosen, OutboxReply.status == PENDING, OutboxReply.next_attempt_at <= now)
         .values(holder=holder, next_attempt_at=until, updated_at=now)
         .returning(OutboxReply.id)
         .execution_options(synchronize_session=False)
