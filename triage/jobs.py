@@ -19,6 +19,7 @@ from triage.ingest import runner
 from triage.ingest.runner import RunSummary
 from triage.ingest.source import Items, Source
 from triage.models import AppOption
+from triage.outbox_sender import SendSummary, holder_name, send_due
 from triage.pipeline import PipelineConfig
 from triage.records import SourceItem
 from triage.settings import ImapAccount, Settings
@@ -30,6 +31,7 @@ class JobContext:
     classifier: Classifier
     settings: Settings
     should_stop: Callable[[], bool] = field(default=lambda: False)
+    holder: str = ""  # who holds the job's lease (the outbox sender marks the rows it takes with it)
 
 
 def pipeline_config(settings: Settings) -> PipelineConfig:
@@ -111,6 +113,12 @@ def expire_and_assign(ctx: JobContext) -> None:
         claims.upkeep(session, timedelta(minutes=ctx.settings.claim_idle_minutes), ctx.settings.auto_assign)
 
 
+def send_outbox(ctx: JobContext) -> SendSummary:
+    """Send the queued email replies that are due, at the configured rate, under the job's lease."""
+    with ctx.sessionmaker() as session:
+        return send_due(session, ctx.settings, ctx.holder or holder_name("job"), should_stop=ctx.should_stop)
+
+
 RECLASSIFIED_OPTION = "reclassified_model_version"
 
 
@@ -139,4 +147,5 @@ JOBS: dict[str, Callable[..., object]] = {
     "ingest_demo_feed": ingest_demo_feed,
     "expire_and_assign": expire_and_assign,
     "reclassify_after_new_model": reclassify_after_new_model,
+    "send_outbox": send_outbox,
 }

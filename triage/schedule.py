@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Mapping, Optional
 
+from triage.outbox_sender import LEASE as OUTBOX_LEASE
 from triage.settings import Settings
 
 
@@ -69,6 +70,9 @@ def build_schedule(settings: Settings) -> list[Job]:
     schedule += [
         Job("upkeep:claims", timedelta(minutes=1), timedelta(minutes=2), "expire_and_assign", ingest=False),
         Job("upkeep:reclassify", timedelta(minutes=10), timedelta(minutes=30), "reclassify_after_new_model", ingest=False),
+        # Replies waiting in the outbox; a run sends until nothing is due. Its lease is the
+        # sender's: one holder at a time keeps TRIAGE_OUTBOX_RATE for the whole service.
+        Job(OUTBOX_LEASE, timedelta(seconds=5), timedelta(minutes=10), "send_outbox", ingest=False),
     ]
     return schedule
 

@@ -90,6 +90,7 @@ class Scheduler:
                 self.classifier,
                 self.settings,
                 should_stop=lambda: self.stopping.is_set() or keeper.lost.is_set() or time.monotonic() > deadline,
+                holder=holder,
             )
             started = time.monotonic()
             try:

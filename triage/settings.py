@@ -143,6 +143,13 @@ class Settings:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_timeout_seconds: int = 20
+    # The outbox sender (triage/outbox_sender.py): at most this many mails a second, rows
+    # taken this many at a time, and a reply given up (failed) after this many attempts,
+    # retried after waits that start here and double.
+    outbox_rate: float = 10.0
+    outbox_batch_size: int = 20
+    outbox_max_attempts: int = 8
+    outbox_retry_seconds: int = 30
     # Instagram: whose posts to read, as whom, and how much each run may cost.
     instagram_profiles: tuple[str, ...] = ()
     # The program's own account: its comments are replies to participants, not complaints.
@@ -385,6 +392,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_starttls=_bool(env, "TRIAGE_SMTP_STARTTLS", False),
         smtp_ssl=_bool(env, "TRIAGE_SMTP_SSL", False),
         smtp_timeout_seconds=_int(env, "TRIAGE_SMTP_TIMEOUT_SECONDS", 20, minimum=1),
+        outbox_rate=_float(env, "TRIAGE_OUTBOX_RATE", 10.0),
+        outbox_batch_size=_int(env, "TRIAGE_OUTBOX_BATCH_SIZE", 20, minimum=1),
+        outbox_max_attempts=_int(env, "TRIAGE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+        outbox_retry_seconds=_int(env, "TRIAGE_OUTBOX_RETRY_SECONDS", 30, minimum=1),
         instagram_profiles=_names(env, "TRIAGE_INSTAGRAM_PROFILES"),
         instagram_own_account=own_account,
         instagram_session_file=_session_file(env, own_account),

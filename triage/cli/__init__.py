@@ -11,6 +11,7 @@ from triage.cli.classifier import classify_command, evaluate_command, reclassify
 from triage.cli.database import db_group
 from triage.cli.demo import demo_command
 from triage.cli.ingest import import_command, ingest_group, runs_command
+from triage.cli.outbox import outbox_group
 from triage.cli.scheduler import scheduler_command
 from triage.cli.users import users_group
 
@@ -23,6 +24,7 @@ COMMANDS = (
     ingest_group,
     users_group,
     claims_group,
+    outbox_group,
     train_command,
     evaluate_command,
     classify_command,

@@ -1,7 +1,7 @@
 """The agents' pages: the queue, take next, and the ticket page with one route per action.
 
 Each action is a POST on /tickets/<id>/<action> that calls one service (triage.claims,
-triage.tickets, triage.replies) and redirects back to the ticket with what happened.
+triage.tickets, triage.replies, triage.outbox) and redirects back to the ticket with what happened.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from triage import claims, db, replies, tickets, users
+from triage import claims, db, outbox, outbox_sender, replies, tickets, users
 from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, User
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
@@ -152,6 +152,7 @@ def ticket(ticket_id: int):
         others=tickets.contact_tickets(s, t),
         draft=replies.render_ready_reply(s, t, current_user),
         comment_url=replies.instagram_comment_url(t) if t.channel == "instagram" else None,
+        unsent=outbox.unsent_for_ticket(s, t),
         merged_into=s.get(Ticket, t.merged_into_id) if t.merged_into_id else None,
         agents=s.scalars(users.active_agents()).all() if is_supervisor() else [],
         smtp_from=settings.smtp_from,
@@ -260,9 +261,24 @@ def noise(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/reply")
 @login_required
 def reply(ticket_id: int):
-    """Send the agent's text as an email reply in the participant's thread."""
+    """Queue the agent's text as an email reply in the participant's thread, then try to send
+    it at once: a mail server that is down leaves it queued with its error, never lost."""
     text, settings = request.form.get("text", ""), current_app.config["SETTINGS"]
-    return _apply(ticket_id, lambda s, t: replies.send_email_reply(s, t, current_user, text, settings), _("Balasan email terkirim."))
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    try:
+        row = outbox.enqueue_email_reply(s, t, current_user, text, settings)
+    except REFUSALS as exc:
+        return _refused(s, t, exc)
+    claims.touch_claim(s, t, current_user)
+    s.commit()
+    reply_id = row.id
+    status = outbox_sender.send_now(s, reply_id, settings)
+    if status == outbox.SENT:
+        return _done(t, _("Balasan email terkirim."))
+    error = outbox.error_text(s.scalar(outbox.last_error_of(reply_id)), _)
+    if status == outbox.FAILED:
+        return _done(t, _("Balasan tidak terkirim: %(reason)s", reason=error), "error")
+    return _done(t, _("Balasan disimpan di antrean dan dikirim otomatis begitu server email bisa: %(reason)s", reason=error) if error else _("Balasan disimpan di antrean dan segera dikirim."), "warning")
 
 
 @bp.post("/tickets/<int:ticket_id>/answered")
@@ -270,7 +286,29 @@ def reply(ticket_id: int):
 def answered(ticket_id: int):
     """The agent answered the comment on Instagram by hand: record the text they pasted."""
     text = request.form.get("text", "")
-    return _apply(ticket_id, lambda s, t: replies.mark_instagram_answered(s, t, current_user, text), _("Tiket ditandai sudah dibalas di Instagram."))
+    return _apply(ticket_id, lambda s, t: outbox.answer_on_instagram(s, t, current_user, text), _("Tiket ditandai sudah dibalas di Instagram."))
+
+
+@bp.post("/outbox/<int:reply_id>/posted")
+@login_required
+def posted(reply_id: int):
+    """An agent posted a queued Instagram answer by hand (the by-hand list, the ticket page)."""
+    s = db.get_session()
+    ticket_id = s.scalar(outbox.ticket_of(reply_id))
+    if ticket_id is None:
+        abort(404)
+    return _apply(ticket_id, lambda s, t: outbox.mark_posted(s, reply_id, current_user), _("Jawaban ditandai sudah diposting di Instagram."))
+
+
+@bp.post("/outbox/<int:reply_id>/retry")
+@login_required
+def retry(reply_id: int):
+    """Queue a failed reply again (same Message-ID); the sender takes it on its next run."""
+    s = db.get_session()
+    ticket_id = s.scalar(outbox.ticket_of(reply_id))
+    if ticket_id is None:
+        abort(404)
+    return _apply(ticket_id, lambda s, t: outbox.retry_failed(s, current_user, [reply_id]), _("Balasan dimasukkan lagi ke antrean."))
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")

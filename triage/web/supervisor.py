@@ -223,7 +223,7 @@ def review():
 @bp.get("/replies")
 @supervisor_required
 def ready_replies():
-    return render_template("replies.html", bodies=replies.ready_replies(db.get_session()), placeholders=replies.PLACEHOLDERS)
+    return render_template("replies.html", bodies=replies.ready_replies(db.get_session()), placeholders=replies.placeholders(_))
 
 
 @bp.post("/replies/<label>")

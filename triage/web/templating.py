@@ -17,6 +17,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from triage.outbox import error_text
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web import display
@@ -69,6 +70,11 @@ def duration(seconds: Optional[float]) -> str:
     return display.duration_text(seconds, current_lang())
 
 
+def outbox_error(last_error: Optional[str]) -> str:
+    """A queued reply's stored error in the page's language."""
+    return error_text(last_error, _translations().ugettext)
+
+
 def _translations():
     """This request's catalog, looked up through Flask-Babel once."""
     translations = g.get("_triage_translations")
@@ -100,6 +106,7 @@ def init_app(app: Flask) -> None:
         duration=duration,
         mask_text=mask_text,
         mask_handle=mask_handle,
+        outbox_error=outbox_error,
     )
     app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
     # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).
