@@ -157,6 +157,21 @@ def record_reveal(session: so.Session, ticket: Ticket, user: User) -> None:
     _audit(session, user, "contact.revealed", ticket)
 
 
+CONTEXT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Context:
+    """The message a reply answers when it sits on another ticket (another person's case):
+    shown above the reply, so the agent reads what "sama, aku juga" agrees with."""
+
+    channel: str
+    author: str  # the stored handle (an address, a username), or the sender's name
+    text: str  # cut to CONTEXT_CHARS
+    ticket_id: int
+    ours: bool  # one of the program's own replies
+
+
 @dataclass(frozen=True)
 class Entry:
     """One item of the conversation as the ticket page shows it."""
@@ -169,6 +184,7 @@ class Entry:
     time_unknown: bool = False  # the source gave no readable time: `at` is when it was imported
     author_unknown: bool = False  # the source named no author
     mark: Optional[str] = None  # "correction", "edit" (a sender's new version) or "id_reused"
+    context: Optional[Context] = None  # what it answers, when that is on another ticket
 
 
 def _mark(revision: Optional[str], id_reused_from: Optional[str]) -> Optional[str]:
@@ -183,6 +199,7 @@ _MESSAGES = (
         Message.meta["date_missing"].as_boolean(), Message.meta["author_unknown"].as_boolean(),
         Message.meta["revision"].as_string(),  # set by triage.revisions
         Message.meta["id_reused_from"].as_string(),
+        Message.source, Message.meta[("context", "source_id")].as_string(),  # set by triage.pipeline.batch
     )
     .where(Message.ticket_id == sa.bindparam("ticket_id"))
     .order_by(Message.sent_at, Message.id)
@@ -196,16 +213,35 @@ _NOTES = (
 
 
 def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
-    """Messages and notes, oldest first."""
+    """Messages and notes, oldest first; a reply to another ticket's message with that message."""
     params = {"ticket_id": ticket.id}
+    rows = session.execute(_MESSAGES, params).all()
+    contexts = _contexts(session, {(row.source, row[-1]) for row in rows if row[-1]})
     entries = [
-        Entry(direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author), _mark(revision, reused))
-        for direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused in session.execute(
-            _MESSAGES, params
+        Entry(
+            direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author), _mark(revision, reused),
+            contexts.get((source, parent)) if parent else None,
         )
+        for direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused, source, parent in rows
     ]
     entries += [Entry("note", at, name or "", text) for at, name, text in session.execute(_NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))
+
+
+def _contexts(session: so.Session, parents: set[tuple[str, str]]) -> dict[tuple[str, str], Context]:
+    """The messages these (channel, source id) pairs name, as contexts (a query only when there are any)."""
+    found: dict[tuple[str, str], Context] = {}
+    by_channel: dict[str, list[str]] = {}
+    for channel, source_id in parents:
+        by_channel.setdefault(channel, []).append(source_id)
+    for channel, source_ids in by_channel.items():
+        query = sa.select(Message.source_id, Message.direction, Message.author, Message.author_name, Message.text, Message.ticket_id)
+        for row in session.execute(query.where(Message.source == channel, Message.source_id.in_(source_ids))):
+            text = " ".join(row.text.split())
+            text = text if len(text) <= CONTEXT_CHARS else text[: CONTEXT_CHARS - 1] + "…"
+            author = row.author if channel == "instagram" or not row.author_name else row.author_name
+            found[(channel, row.source_id)] = Context(channel, author, text, row.ticket_id, row.direction == "outbound")
+    return found
 
 
 # Built once, like the conversation: the ticket page runs both on every view.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from instagram_fake import BASE_TS, PROFILE, FakeComment, FakeInstagram, FakePost, run
-from triage.models import IngestCursor, Message, QuarantinedInput
+from instagram_fake import BASE_TS, PROFILE, FakeComment, FakeInstagram, FakePost, count, run
+from triage.models import Contact, IngestCursor, Message, QuarantinedInput, Ticket
 from triage.classifier.text import classification_text
 
 HUGE_ID = 2**70 + 12345
@@ -57,10 +57,14 @@ def test_hostile_comments_are_stored_deduplicated_or_quarantined(sessionmaker, s
     markup = by_id(18_600_000_000_000_011)
     assert markup.author == "<script>alert(1)</script>" and markup.text.startswith("<b>saldo</b>")
 
+    # 500 people under one comment: 500 tickets of their own (one person, one ticket)
     crowd = by_id(18_600_000_000_000_012).ticket
-    assert crowd.message_count == 501 and fake.calls["child_comments"] == 2
+    assert crowd.message_count == 1 and fake.calls["child_comments"] == 2
+    assert count(session, Ticket, Ticket.contact.has(Contact.handle.like("ikut%"))) == 500
     chain = by_id(18_600_000_000_000_013).ticket
-    assert chain.message_count == 41
+    assert chain.message_count == 1
+    answers = [by_id(18_620_000_000_000_000 + k) for k in range(40)]
+    assert all(len({m.author for m in a.ticket.messages}) == 1 for a in answers)
     for cid, unparsed in [(18_600_000_000_000_008, "invalid time 'kemarin sore'"), (18_600_000_000_000_009, "missing time")]:
         flagged = by_id(cid)
         assert (flagged.text, flagged.meta["date_missing"], flagged.meta["date_unparsed"]) == ("insentif?", True, unparsed)

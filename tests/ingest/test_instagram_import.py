@@ -34,7 +34,8 @@ def test_export_folder_imports_comments_and_replies_once(sessionmaker, session):
     reply = session.scalars(sa.select(Message).filter_by(source_id="18046587213054400")).one()
     assert reply.in_reply_to == "18046587213054321" and reply.meta["post_shortcode"] == "DCHYdzCIT4B"
     assert reply.meta["post_url"] == "https://www.instagram.com/p/DCHYdzCIT4B/"
-    assert reply.ticket.messages[0].author == "dewi_ayu23"
+    # rudi.h's reply under dewi_ayu23's comment is his own case, with her comment as its context
+    assert reply.ticket.contact.handle == "rudi.h" and reply.meta["context"]["source_id"] == "18046587213054321"
     second = import_paths(sessionmaker, EXPORT)
     assert second.duplicates == 37 and second.new_tickets == second.threaded == second.outbound == 0
     assert count(session, Message) == 37
@@ -83,10 +84,11 @@ def test_hostile_export_files_are_quarantined_not_fatal(sessionmaker, session, t
     assert reasons[2].startswith("invalid comment id 'x1'")
     assert reasons[3].startswith("unreadable comments file: JSONDecodeError")
     assert reasons[4] == "unreadable comments file: nested too deeply to read"
-    ticket = session.scalars(sa.select(Ticket)).one()
-    assert ticket.message_count == 201
+    # 201 people, each answering the one before: 201 tickets of one message each
+    assert {t.message_count for t in session.scalars(sa.select(Ticket))} == {1} and count(session, Ticket) == 201
     deepest = session.scalars(sa.select(Message).filter_by(source_id="201")).one()
     assert deepest.in_reply_to == "200" and deepest.thread_refs == ["1"]
+    assert deepest.meta["context"] == {"channel": "instagram", "source_id": "200"}
 
 
 def test_profile_owner_in_the_export_is_outbound(tmp_path):

@@ -12,7 +12,9 @@ import pytest
 import responses
 import sqlalchemy as sa
 
+from builders import user
 from instagram_fake import BASE_TS, PROFILE, SESSION_USER, FakeComment, FakeInstagram, FakePost, count, run, write_session_file
+from triage import replies
 from triage.classifier import load_classifier
 from triage.ingest.instagram import instagram_source
 from triage.ingest.runner import ingest, load_cursors
@@ -61,7 +63,8 @@ def test_recorded_pages_run_through_instaloader(sessionmaker, session, ig_settin
     assert summary.read == 37 and summary.quarantined == 0
     reply = session.scalars(sa.select(Message).filter_by(source_id="18046587213054400")).one()
     assert reply.author == "rudi.h" and reply.in_reply_to == "18046587213054321"
-    assert reply.ticket.messages[0].source_id == "18046587213054321"
+    # rudi.h's reply under dewi_ayu23's comment is his own case, with her comment as context
+    assert reply.ticket.contact.handle == "rudi.h" and reply.meta["context"]["source_id"] == "18046587213054321"
     assert reply.meta["post_shortcode"] == "DCHYdzCIT4B"
     assert reply.raw_ref == "https://www.instagram.com/p/DCHYdzCIT4B/c/18046587213054400/"
     assert reply.sent_at == datetime.fromtimestamp(1795600700, tz=timezone.utc)
@@ -141,7 +144,7 @@ def test_own_account_comments_answer_the_thread_and_are_not_complaints(sessionma
     assert [t.id for t in session.scalars(queue_page(QueueFilters()))] == [ticket.id]
 
 
-def test_replies_and_repeat_comments_thread_into_one_ticket(sessionmaker, session, ig_settings):
+def test_replies_of_others_are_their_own_tickets_and_repeat_comments_thread(sessionmaker, session, ig_settings):
     first = FakeComment(18_400_000_000_000_001, "dewi_ayu23", "insentif gelombang 9 belum masuk", BASE_TS,
                         replies=[FakeComment(18_400_000_000_000_002, "rudi.h", "@dewi_ayu23 sama kak", BASE_TS + 60),
                                  FakeComment(18_400_000_000_000_003, "sari", "@rudi.h @dewi_ayu23 aku juga", BASE_TS + 120)])
@@ -149,9 +152,46 @@ def test_replies_and_repeat_comments_thread_into_one_ticket(sessionmaker, sessio
     posts = [FakePost(3_400_000_000_000_003_000, BASE_TS - 60, [first]),
              FakePost(3_400_000_000_000_003_001, BASE_TS - 7200, [again])]
     summary, _, _ = run(sessionmaker, ig_settings, FakeInstagram(PROFILE, posts))
-    assert summary.new_tickets == 1 and summary.threaded == 3
-    ticket = session.scalars(sa.select(Ticket)).one()
-    assert ticket.message_count == 4 and ticket.contact.handle == "dewi_ayu23"
+    assert summary.new_tickets == 3 and summary.threaded == 1
+    tickets = {t.contact.handle: t for t in session.scalars(sa.select(Ticket))}
+    assert {h: t.message_count for h, t in tickets.items()} == {"dewi_ayu23": 2, "rudi.h": 1, "sari": 1}
+    assert all({m.author for m in t.messages} == {h} for h, t in tickets.items())
+
+
+def test_four_people_under_one_comment_are_four_cases(sessionmaker, session, ig_settings):
+    """Issue 15's case through instaloader: a comment, three others' "me too" replies and our
+    replies under it. Each person gets a ticket with their own due reason, contact, ready reply
+    and comment link; our reply that starts with @budi_s answers Budi; marking Citra's ticket
+    answered marks only hers."""
+    t = lambda minutes: BASE_TS + minutes * 60
+    ani = FakeComment(18_900_000_000_000_001, "ani.w", "min insentif gelombang 9 blm masuk udh 2 bulan", t(0), replies=[
+        FakeComment(18_900_000_000_000_002, "budi_s", "sama bgt, BNI aman tp blm masuk", t(5)),
+        FakeComment(18_900_000_000_000_003, "citra", "aku jg mimin! insentif blm masuk", t(6)),
+        FakeComment(18_900_000_000_000_004, "dodi77", "sama min, insentif gelombang 9 blm cair", t(7)),
+        FakeComment(18_900_000_000_000_005, PROFILE, "@budi_s Halo kak, pastikan rekening BNI aktif ya", t(30)),
+        FakeComment(18_900_000_000_000_006, "ani.w", "tolong dicek min", t(40)),
+    ])
+    summary, _, _ = run(sessionmaker, ig_settings, FakeInstagram(PROFILE, [FakePost(3_400_000_000_000_004_000, t(-1), [ani])]))
+    agent = user(session)
+    assert summary.status == "ok", summary.error
+    assert (summary.new_tickets, summary.threaded, summary.outbound) == (4, 1, 1)
+    tickets = {tk.contact.handle: tk for tk in session.scalars(sa.select(Ticket))}
+    assert sorted(tickets) == ["ani.w", "budi_s", "citra", "dodi77"]
+    for handle, ticket in tickets.items():
+        inbound = [m for m in ticket.messages if m.direction == "inbound"]
+        assert {m.author for m in inbound} == {handle}
+        assert ("pesan ke-2 dari orang ini" in ticket.due_explanation) == (handle == "ani.w")
+        assert "pesan ke-3" not in ticket.due_explanation and "pesan ke-4" not in ticket.due_explanation
+        assert f"@{handle}" in replies.render_ready_reply(session, ticket, agent)
+        assert replies.instagram_comment_url(ticket) == inbound[-1].raw_ref
+        if handle != "ani.w":
+            assert inbound[0].meta["context"] == {"channel": "instagram", "source_id": "18900000000000001"}
+    answered_at = datetime.fromtimestamp(t(30), tz=timezone.utc)
+    assert {h: tk.first_response_at for h, tk in tickets.items()} == {
+        "ani.w": None, "budi_s": answered_at, "citra": None, "dodi77": None}
+    replies.mark_instagram_answered(session, tickets["citra"], agent, "Halo kak Citra, cek DM ya")
+    session.commit()
+    assert [h for h, tk in sorted(tickets.items()) if tk.first_response_at] == ["budi_s", "citra"]
 
 
 def test_noise_is_labeled_and_kept_out_of_the_queue(sessionmaker, session, ig_settings):

@@ -96,7 +96,8 @@ def test_ids_that_differ_only_in_unstorable_characters_stay_apart_and_replies_st
     first = record(source_id=f"<a{HALF}@x>", author="a@example.com", sent_at=T0)
     second = record(source_id=f"<a{LOW}@x>", author="b@example.com", sent_at=T0 + timedelta(minutes=1))
     third = record(source_id="<a\x00@x>", author="c@example.com", sent_at=T0 + timedelta(minutes=2))
-    reply = record(in_reply_to=f"<a{LOW}@x>", author="d@example.com", sent_at=T0 + timedelta(minutes=3))
+    # b's own reply, days later: only the id it names can find b's ticket (not the window)
+    reply = record(in_reply_to=f"<a{LOW}@x>", author="b@example.com", sent_at=T0 + timedelta(days=4))
     outcomes = process_batch(session, [first, second, third, reply], FixedClassifier(), CONFIG)
     session.commit()
     assert [o.kind for o in outcomes] == ["new", "new", "new", "threaded"]

@@ -45,7 +45,7 @@ def test_a_bad_record_in_a_batch_costs_only_itself(session, monkeypatch):
     monkeypatch.setattr(batch, "preview", lambda text: real(text) if "BOOM" not in text else 1 / 0)
     parent = record(source_id="<p@x>", author="a@example.com", sent_at=T0)
     bad = record(source_id="<bad@x>", author="b@example.com", text="BOOM", sent_at=T0 + timedelta(minutes=1))
-    reply = record(source_id="<r@x>", author="c@example.com", in_reply_to="<p@x>", sent_at=T0 + timedelta(minutes=2))
+    reply = record(source_id="<r@x>", author="a@example.com", in_reply_to="<p@x>", sent_at=T0 + timedelta(minutes=2))
     nul = record(source_id="<n@x>", author="d@example.com", text="insentif\x00 belum", sent_at=T0 + timedelta(minutes=3))
     outcomes = process_batch(session, [parent, bad, reply, nul], FixedClassifier(), CONFIG, source="t")
     assert [o.kind for o in outcomes] == ["new", "quarantined", "threaded", "new"]

@@ -42,8 +42,10 @@ class Batch:
         record, prediction = item.record, item.prediction
         assert record.sent_at is not None and prediction is not None
         contact = self.contacts.of(record)
-        ticket, why = self.threads.find(item, contact, prediction.label)
+        ticket, why, context = self.threads.find(item, contact, prediction.label)
         meta = dict(item.meta)
+        if context is not None:  # it answers another person's message: shown with it on the ticket page
+            meta["context"] = {"channel": context[0], "source_id": context[1]}
         if ticket is None:
             ticket, kind = self._open(item, contact), "new"
         else:
@@ -93,7 +95,8 @@ class Batch:
     def add_outbound(self, item: Item) -> None:
         """Store one of the program's own replies: it answers a ticket, it is never a complaint.
 
-        It joins the ticket its thread hints point to and sets that ticket's first response.
+        It joins the ticket of the person it answers (Threads.answered) and sets that ticket's
+        first response.
         With no known thread it is kept on a closed ticket of its own, so it never enters the queue.
         """
         record, meta = item.record, dict(item.meta)
@@ -144,5 +147,5 @@ class Batch:
         )
         row.update(values)
         self.new_messages.append((ticket, row))
-        self.threads.add_message(record, row["source_id"], ticket)  # type: ignore[arg-type]
+        self.threads.add_message(record, row["source_id"], ticket, row["author"])  # type: ignore[arg-type]
         ticket.message_count = (ticket.message_count or 0) + 1
