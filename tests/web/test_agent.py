@@ -186,3 +186,43 @@ def test_a_correction_and_an_edit_are_marked_on_the_ticket_in_both_languages(cli
     assert marks(mail.ticket_id)[0] == [("correction", "correction")]
     assert marks(comment.ticket_id)[0] == [("edit", "edited")]
     assert marks(reused.ticket_id)[0] == [("id_reused", "reused id")]
+
+
+def test_a_reply_to_another_persons_message_shows_it_as_context_masked_in_both_languages(client, auth, agent, session):
+    """Budi's "sama min" under Ani's comment is Budi's ticket; its page quotes Ani's comment as
+    text, with her numbers masked even once Budi's ticket is revealed (her ticket audits hers)."""
+    from builders import FixedClassifier, record
+    from triage.pipeline import PipelineConfig, process_batch
+
+    ig = dict(channel="instagram", subject=None)
+    outcomes = process_batch(session, [
+        record(source_id="1901", author="ani", text="<b>insentif</b> blm masuk, hp 081234567890", sent_at=T0, **ig),
+        record(source_id="1902", author="budi", text="sama min", in_reply_to="1901", sent_at=T0 + timedelta(minutes=1), **ig),
+        record(source_id="<m1@x>", author="ani.wulan@example.com", sent_at=T0),
+        record(source_id="<m2@x>", author="tono@example.com", in_reply_to="<m1@x>", sent_at=T0 + timedelta(minutes=1)),
+        record(source_id="<o1@x>", author="bantuan@prakerja.example", direction="outbound", text="Halo, ini balasan kami", sent_at=T0),
+        record(source_id="<p1@x>", author="rina@example.com", in_reply_to="<o1@x>", sent_at=T0 + timedelta(minutes=2)),
+    ], FixedClassifier(), PipelineConfig())
+    session.commit()
+    ani, budi, ani_mail, tono, ours, rina = (o.ticket_id for o in outcomes)
+    assert len({ani, budi, ani_mail, tono, ours, rina}) == 6
+    auth.login("agen1")
+
+    def context(ticket_id):
+        html = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+        found = re.search(r'<p class="context" data-context-ticket="(\d+)">\s*(.*?)\s*<q class="context-text">(.*?)</q>', html, re.S)
+        return (int(found.group(1)), found.group(2), found.group(3)) if found else None, html
+
+    found, html = context(budi)
+    assert found == (ani, "Membalas komentar @ani:", "&lt;b&gt;insentif&lt;/b&gt; blm masuk, hp 0812****7890")
+    assert "081234567890" not in html and "<b>insentif" not in html and f'href="/tickets/{ani}"' in html
+    assert context(ani)[0] is None
+    assert context(tono)[0] == (ani_mail, "Membalas email an***@example.com:", "Insentif saya belum masuk padahal sertifikat sudah terbit.")
+    assert context(rina)[0] == (ours, "Membalas balasan kami:", "Halo, ini balasan kami")
+    auth.post(f"/tickets/{budi}/reveal")
+    found, html = context(budi)
+    assert found[2].endswith("hp 0812****7890") and "081234567890" not in html
+    auth.post("/language", {"lang": "en", "next": "/"})
+    assert context(budi)[0][1] == "Replying to @ani's comment:"
+    assert context(tono)[0][1] == "Replying to an***@example.com's email:"
+    assert context(rina)[0][1] == "Replying to our reply:"
