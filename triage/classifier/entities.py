@@ -299,6 +299,17 @@ def extract_entities(text: str) -> dict:
     return result
 
 
+def merge_entities(old: dict, new: dict) -> dict:
+    """What a ticket's messages name together: lists joined without repeats, a later value wins."""
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, list):
+            merged[key] = list(dict.fromkeys([*merged.get(key, []), *value]))
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
 def mask_number(value: str) -> str:
     """'081234561234' -> '0812****1234'. Keeps the first and last four digits
     (non-digit separators stay in place); values under 10 digits keep only the

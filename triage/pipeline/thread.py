@@ -18,6 +18,7 @@ from typing import Iterable, Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage.classifier.entities import merge_entities
 from triage.models import Contact, Message, Ticket, TicketStatus
 from triage.pipeline.classify import is_complaint
 from triage.pipeline.contacts import Contacts
@@ -246,13 +247,3 @@ def continue_ticket(ticket: AnyTicket, item: Item) -> bool:
         ticket.status, ticket.resolved_at, ticket.assignee_id = TicketStatus.OPEN, None, None
         return True
     return False
-
-
-def merge_entities(old: dict, new: dict) -> dict:
-    merged = dict(old)
-    for key, value in new.items():
-        if isinstance(value, list):
-            merged[key] = list(dict.fromkeys([*merged.get(key, []), *value]))
-        elif value is not None:
-            merged[key] = value
-    return merged
