@@ -107,6 +107,18 @@ def test_instagram_replies_of_four_people_make_four_tickets_each_with_its_own_re
     assert [who for who, t in sorted(tickets.items()) if "mendesak" in t.due_explanation] == ["ani", "dodi"]
 
 
+def test_a_persons_reply_to_our_reply_on_their_ticket_threads_into_it(session):
+    ani = ingest_record(session, record(source_id="<a@x>", author="ani@example.com", sent_at=T0), FixedClassifier(), CONFIG)
+    ours = record(source_id="<o@x>", author="bantuan@prakerja.example", direction="outbound", in_reply_to="<a@x>",
+                  sent_at=T0 + timedelta(hours=1))
+    assert ingest_record(session, ours, FixedClassifier(), CONFIG).ticket_id == ani.ticket_id
+    # days later and about something else: only the ticket's owner being its sender threads it
+    again = record(source_id="<b@x>", author="ani@example.com", in_reply_to="<o@x>", sent_at=T0 + timedelta(days=5))
+    outcome = ingest_record(session, again, FixedClassifier("payment_account"), CONFIG)
+    assert (outcome.kind, outcome.ticket_id) == ("threaded", ani.ticket_id)
+    assert "context" not in session.scalars(sa.select(Message).filter_by(source_id="<b@x>")).one().meta
+
+
 def test_a_reply_finds_its_senders_own_ticket_among_what_it_answers(session):
     """Ani answers Budi's mail, whose thread holds her own: she continues her ticket, and
     Budi's mail, on his ticket, is her message's context."""

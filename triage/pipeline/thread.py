@@ -168,7 +168,9 @@ class Threads:
         ticket = mentioned[1] if mentioned is not None else best[1] if best is not None else None
         return self._resolve_merges(ticket) if ticket is not None else None
 
-    def _answered_by(self, record: InboundRecord, contact: Contact) -> tuple[Optional[AnyTicket], Optional[tuple[Parent, AnyTicket]]]:
+    def _answered_by(
+        self, record: InboundRecord, contact: Contact
+    ) -> tuple[Optional[AnyTicket], Optional[tuple[Parent, AnyTicket]]]:
         """The ticket of the newest known message this record answers that is its sender's own
         (on a ticket of theirs, or written by them), and the newest known message it answers
         at all with that message's ticket."""
