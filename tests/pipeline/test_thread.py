@@ -159,9 +159,12 @@ def test_our_reply_mentioning_someone_who_replied_in_an_earlier_batch_joins_thei
                direction="outbound", text=text, sent_at=T0 + timedelta(minutes=5 + i))
         for i, text in enumerate(["  @budi cek DM ya", "@nobody_here halo", "email ke @budi ya kak"])
     ]
-    outcomes = process_batch(session, ours, FixedClassifier(), CONFIG)
-    # Only a reply that starts with the mention answers that person; else the comment's author.
-    assert [o.ticket_id for o in outcomes] == [first[1].ticket_id, first[0].ticket_id, first[0].ticket_id]
+    before_budi = record(channel="instagram", source_id="509", author="prakerja.go.id", in_reply_to="500", subject=None,
+                         direction="outbound", text="@budi halo", sent_at=T0 + timedelta(seconds=30))
+    outcomes = process_batch(session, [*ours, before_budi], FixedClassifier(), CONFIG)
+    # Only a reply that starts with the mention answers that person, and only a reply of theirs
+    # written before it; else it answers the comment's author.
+    assert [o.ticket_id for o in outcomes] == [first[1].ticket_id] + [first[0].ticket_id] * 3
 
 
 def test_our_email_reply_to_another_persons_reply_joins_that_persons_ticket(session):
