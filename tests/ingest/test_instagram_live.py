@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from builders import user
 from instagram_fake import BASE_TS, PROFILE, SESSION_USER, FakeComment, FakeInstagram, FakePost, count, run, write_session_file
-from triage import replies
+from triage import outbox, replies
 from triage.classifier import load_classifier
 from triage.ingest.instagram import instagram_source
 from triage.ingest.runner import ingest, load_cursors
@@ -189,7 +189,7 @@ def test_four_people_under_one_comment_are_four_cases(sessionmaker, session, ig_
     answered_at = datetime.fromtimestamp(t(30), tz=timezone.utc)
     assert {h: tk.first_response_at for h, tk in tickets.items()} == {
         "ani.w": None, "budi_s": answered_at, "citra": None, "dodi77": None}
-    replies.mark_instagram_answered(session, tickets["citra"], agent, "Halo kak Citra, cek DM ya")
+    outbox.answer_on_instagram(session, tickets["citra"], agent, "Halo kak Citra, cek DM ya")
     session.commit()
     assert [h for h, tk in sorted(tickets.items()) if tk.first_response_at] == ["budi_s", "citra"]
 
