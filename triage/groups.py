@@ -169,6 +169,7 @@ class Member:
     status: str
     created_at: datetime
     assignee_id: Optional[int]
+    due_at: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -248,20 +249,42 @@ def list_groups(
     language: Language = "id",
     min_size: int = DEFAULT_GROUP_MIN_SIZE,
     limit: Optional[int] = None,
+    assignee_id: Optional[int] = None,
 ) -> list[GroupSummary]:
     """Open groups that are a real pattern (min_size active members), surges first, then the
-    biggest; include_all adds closed, merged and small ones. `now` is accepted for callers that
-    pin the clock; sizes and surges are read as stored."""
+    biggest; include_all adds closed, merged and small ones; assignee_id keeps those assigned to
+    that agent (whatever their size). `now` is accepted for callers that pin the clock; sizes and
+    surges are read as stored."""
     query = sa.select(TicketGroup).order_by(
         TicketGroup.surge_since.is_(None), TicketGroup.size.desc(), TicketGroup.last_ticket_at.desc(), TicketGroup.id
     )
-    if not include_all:
+    if assignee_id is not None:
+        query = query.where(TicketGroup.assignee_id == assignee_id, TicketGroup.status == OPEN)
+    elif not include_all:
         query = query.where(TicketGroup.status == OPEN, TicketGroup.size >= min_size)
     if limit is not None:
         query = query.limit(limit)
     groups = session.scalars(query.execution_options(populate_existing=True)).all()
     members = _active_members(session, [g.id for g in groups])
     return [_summary(g, members[g.id], language) for g in groups]
+
+
+@dataclass(frozen=True)
+class MergeTarget:
+    id: int
+    name: str
+    size: int
+
+
+def merge_targets(session: so.Session, group: TicketGroup, *, language: Language = "id", limit: int = 50) -> list[MergeTarget]:
+    """The open groups of the same category this one can be merged into, biggest first."""
+    found = session.scalars(
+        sa.select(TicketGroup)
+        .where(TicketGroup.status == OPEN, TicketGroup.label == group.label, TicketGroup.id != group.id)
+        .order_by(TicketGroup.size.desc(), TicketGroup.last_ticket_at.desc(), TicketGroup.id)
+        .limit(limit)
+    )
+    return [MergeTarget(g.id, group_name(g, language), g.size) for g in found]
 
 
 def group_detail(
@@ -272,9 +295,11 @@ def group_detail(
     language: Language = "id",
     hours: int = 48,
     member_limit: int = 500,
+    rolling: bool = False,
 ) -> Optional[GroupDetail]:
     """One group: members with contact, label and status; what they share; arrivals per hour
-    over the last `hours` (a sparkline); since when; size; surge. None when there is no such group."""
+    over the last `hours` (a sparkline; `rolling` as in hourly_inflow); since when; size; surge.
+    None when there is no such group."""
     group = session.get(TicketGroup, group_id, populate_existing=True)
     if group is None:
         return None
@@ -282,27 +307,30 @@ def group_detail(
     rows = session.execute(
         sa.select(
             Ticket.id, Ticket.channel, Contact.handle, Contact.display_name, Ticket.label, Ticket.status,
-            Ticket.created_at, Ticket.assignee_id, Ticket.merged_into_id,
+            Ticket.created_at, Ticket.assignee_id, Ticket.merged_into_id, Ticket.due_at,
         )
         .join(Contact, Contact.id == Ticket.contact_id)
         .where(Ticket.group_id == group_id)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
     ).all()
-    members = [Member(r.id, r.channel, r.handle, r.display_name, r.label, r.status, r.created_at, r.assignee_id) for r in rows]
+    members = [Member(r.id, r.channel, r.handle, r.display_name, r.label, r.status, r.created_at, r.assignee_id, r.due_at) for r in rows]
     active = sorted(r.id for r in rows if r.status in ACTIVE_STATUSES and r.merged_into_id is None)
     return GroupDetail(
         group=_summary(group, active, language),
         members=members[:member_limit],
         members_total=len(members),
-        inflow=hourly_inflow([r.created_at for r in rows], now, hours),
+        inflow=hourly_inflow([r.created_at for r in rows], now, hours, rolling=rolling),
         merged_into_id=group.merged_into_id,
     )
 
 
-def hourly_inflow(arrivals: Iterable[datetime], now: datetime, hours: int) -> list[tuple[datetime, int]]:
-    """Arrivals per clock hour over the last `hours` hours up to now, oldest first (zeros kept)."""
-    end = now.replace(minute=0, second=0, microsecond=0)
-    start = end - timedelta(hours=hours - 1)
+def hourly_inflow(arrivals: Iterable[datetime], now: datetime, hours: int, *, rolling: bool = False) -> list[tuple[datetime, int]]:
+    """Arrivals per clock hour over the last `hours` hours up to now, oldest first (zeros kept).
+
+    `rolling`: per hour counted back from now instead, so the last one is a whole hour (a chart
+    of a clock hour just begun drops to nearly nothing, as if the inflow had stopped)."""
+    end = now if rolling else now.replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(hours=hours) if rolling else end - timedelta(hours=hours - 1)
     counts = [0] * hours
     for at in arrivals:
         index = int((at - start).total_seconds() // 3600)

@@ -113,9 +113,11 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_group_sends_actor_id_users")),
         sa.ForeignKeyConstraint(["group_id"], ["ticket_groups.id"], name=op.f("fk_group_sends_group_id_ticket_groups")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_group_sends")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_group_sends_request_key")),
     )
     op.create_index(op.f("ix_group_sends_group_id"), "group_sends", ["group_id"])
     op.create_table(
