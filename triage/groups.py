@@ -215,7 +215,8 @@ def _active_members(session: so.Session, group_ids: Sequence[int]) -> dict[int, 
     members: dict[int, list[int]] = {gid: [] for gid in group_ids}
     for chunk in _chunks(list(group_ids)):
         rows = session.execute(
-            sa.select(Ticket.group_id, Ticket.id).where(Ticket.group_id.in_(chunk), active_clause()).order_by(Ticket.id)
+            # In the order of the members index (ix_tickets_group_active): no sort step.
+            sa.select(Ticket.group_id, Ticket.id).where(Ticket.group_id.in_(chunk), active_clause()).order_by(Ticket.group_id, Ticket.id)
         )
         for group_id, ticket_id in rows:
             members[group_id].append(ticket_id)
@@ -250,10 +251,12 @@ def list_groups(
     min_size: int = DEFAULT_GROUP_MIN_SIZE,
     limit: Optional[int] = None,
     assignee_id: Optional[int] = None,
+    with_tickets: bool = True,
 ) -> list[GroupSummary]:
     """Open groups that are a real pattern (min_size active members), surges first, then the
     biggest; include_all adds closed, merged and small ones; assignee_id keeps those assigned to
-    that agent (whatever their size). `now` is accepted for callers that pin the clock; sizes and
+    that agent (whatever their size); without `with_tickets` each summary's `tickets` is empty
+    (a page that shows sizes only). `now` is accepted for callers that pin the clock; sizes and
     surges are read as stored."""
     query = sa.select(TicketGroup).order_by(
         TicketGroup.surge_since.is_(None), TicketGroup.size.desc(), TicketGroup.last_ticket_at.desc(), TicketGroup.id
@@ -265,8 +268,8 @@ def list_groups(
     if limit is not None:
         query = query.limit(limit)
     groups = session.scalars(query.execution_options(populate_existing=True)).all()
-    members = _active_members(session, [g.id for g in groups])
-    return [_summary(g, members[g.id], language) for g in groups]
+    members = _active_members(session, [g.id for g in groups]) if with_tickets else {}
+    return [_summary(g, members.get(g.id, []), language) for g in groups]
 
 
 @dataclass(frozen=True)
@@ -278,13 +281,13 @@ class MergeTarget:
 
 def merge_targets(session: so.Session, group: TicketGroup, *, language: Language = "id", limit: int = 50) -> list[MergeTarget]:
     """The open groups of the same category this one can be merged into, biggest first."""
-    found = session.scalars(
-        sa.select(TicketGroup)
+    found = session.execute(
+        sa.select(TicketGroup.id, TicketGroup.name, TicketGroup.label, TicketGroup.shared, TicketGroup.size)
         .where(TicketGroup.status == OPEN, TicketGroup.label == group.label, TicketGroup.id != group.id)
         .order_by(TicketGroup.size.desc(), TicketGroup.last_ticket_at.desc(), TicketGroup.id)
         .limit(limit)
     )
-    return [MergeTarget(g.id, group_name(g, language), g.size) for g in found]
+    return [MergeTarget(g.id, g.name or derived_name(g.label, g.shared or {}, language), g.size) for g in found]
 
 
 def group_detail(

@@ -73,9 +73,9 @@ def index():
     s, settings = db.get_session(), _settings()
     language = page_context().lang
     if is_supervisor():
-        listed = groups.list_groups(s, language=language, min_size=settings.group_min_size, limit=200)
+        listed = groups.list_groups(s, language=language, min_size=settings.group_min_size, limit=200, with_tickets=False)
     else:
-        listed = groups.list_groups(s, language=language, assignee_id=current_user.id, limit=200)
+        listed = groups.list_groups(s, language=language, assignee_id=current_user.id, limit=200, with_tickets=False)
     return render_template("groups.html", groups=listed, min_size=settings.group_min_size)
 
 
@@ -148,11 +148,14 @@ def assign(group_id: int):
                   _("Kelompok diberikan ke agen.") if user_id else _("Kelompok tidak lagi diberikan ke agen."))
 
 
-@bp.post("/<int:group_id>/tickets/<int:ticket_id>/remove")
+@bp.post("/<int:group_id>/remove")
 @login_required
-def remove(group_id: int, ticket_id: int):
-    """Take one ticket out of the group (it may join again with a later message)."""
+def remove(group_id: int):
+    """Take one ticket out of the group (it may join again with a later message); the members
+    table is one form, each row's button names its ticket."""
     s = db.get_session()
+    raw = request.form.get("ticket_id", "")
+    ticket_id = int(raw) if raw.isdigit() else 0
     t = s.get(Ticket, ticket_id)
     if t is None or t.group_id != group_id:
         return _back(group_id, refusal_text(groups.GroupError("this ticket is in no group")), "error", "members")
