@@ -11,7 +11,7 @@ A group's size is its active members (open or claimed, not merged). Database tri
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
@@ -156,7 +156,7 @@ class GroupSummary:
     tickets: list[int]  # the active members' ids
 
     def as_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return _jsonable(dict(vars(self)))  # shallow: asdict deep-copies every ticket id (60 ms for the API at 1 M)
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class GroupDetail:
     def as_dict(self) -> dict[str, Any]:
         out = self.group.as_dict()
         out.update(
-            members=[_jsonable(asdict(m)) for m in self.members],
+            members=[_jsonable(dict(vars(m))) for m in self.members],
             members_total=self.members_total,
             inflow=[{"hour": hour.isoformat(), "count": count} for hour, count in self.inflow],
             merged_into=self.merged_into_id,
