@@ -187,6 +187,22 @@ def progress(session: so.Session, send_id: int) -> Progress:
     )
 
 
+def waiting_reason(session: so.Session, send_id: int) -> Optional[str]:
+    """Why this answer's emails still wait or failed: the newest error among its unsent email
+    replies, as stored (outbox.error_text words it), or None while none has hit one."""
+    return session.scalar(
+        sa.select(OutboxReply.last_error)
+        .where(
+            OutboxReply.group_send_id == send_id,
+            OutboxReply.channel == outbox.EMAIL,
+            OutboxReply.status.in_(outbox.UNSENT),
+            OutboxReply.last_error.is_not(None),
+        )
+        .order_by(OutboxReply.updated_at.desc(), OutboxReply.id.desc())
+        .limit(1)
+    )
+
+
 def _bulk(session: so.Session, group_id: int, actor: User, action: str, change, **detail: object) -> int:
     """Apply a single-ticket change to every member; how many changed."""
     _group_for(session, group_id, actor)

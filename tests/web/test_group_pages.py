@@ -252,3 +252,20 @@ def test_group_pages_speak_english(client, auth, supervisor, session):
     assert "Incentive not received · wave 48 · month 3 · LinkAja" in unescape(dashboard)
     page = html_of(client.get(f"/groups/{group.id}"))
     assert "Answer the group" in page and "15 active tickets" in page and "Preview first" in page
+
+
+def test_answer_page_says_why_emails_still_wait(client, auth, supervisor, session, settings):
+    from smtp import free_port
+
+    ids = surge(session, 15, now=utcnow())
+    group = group_of(session, ids[0])
+    auth.login("supervisor1")
+    key = _request_key(html_of(auth.post(f"/groups/{group.id}/preview", {"body": "Halo {name}", "resolve": "1"})))
+    answer = auth.post(f"/groups/{group.id}/send", {"body": "Halo {name}", "resolve": "1", "request_key": key}).headers["Location"]
+    assert 'id="progress-reason"' not in html_of(client.get(answer))  # nothing tried yet
+    summary = outbox_sender.send_due(session, settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port()), "test")
+    assert summary.sent == 0 and summary.stopped_by
+    fragment = html_of(client.get(f"{answer}/progress"))
+    assert re.search(r'id="progress-pending">15<', fragment) and 'hx-get' in fragment
+    reason = re.search(r'id="progress-reason">(.*?)</p>', fragment, re.S).group(1)
+    assert "Server email tidak bisa dihubungi." in unescape(reason)

@@ -246,6 +246,7 @@ def answer(group_id: int, send_id: int):
         name=groups.group_name(group, page_context().lang),
         sent=sent,
         progress=group_send.progress(s, sent.id),
+        reason=group_send.waiting_reason(s, sent.id),
         by_hand=outbox.to_post_by_hand(s, group_send_id=sent.id, limit=200),
     )
 
@@ -256,7 +257,9 @@ def answer_progress(group_id: int, send_id: int):
     """The progress figures alone, polled by htmx while the answer goes out."""
     group = _group_or_404(group_id)
     sent = _send_or_404(group, send_id)
-    return render_template("_group_progress.html", group=group, sent=sent, progress=group_send.progress(db.get_session(), sent.id))
+    s = db.get_session()
+    return render_template("_group_progress.html", group=group, sent=sent, progress=group_send.progress(s, sent.id),
+                           reason=group_send.waiting_reason(s, sent.id))
 
 
 @bp.post("/<int:group_id>/answers/<int:send_id>/posted/<int:reply_id>")
