@@ -268,7 +268,8 @@ def list_groups(
         query = query.where(TicketGroup.status == OPEN, TicketGroup.size >= min_size)
     if limit is not None:
         query = query.limit(limit)
-    groups = session.scalars(query.execution_options(populate_existing=True)).all()
+    # The centroid (a wording group's strongest terms) is the grouping step's, never shown.
+    groups = session.scalars(query.options(so.defer(TicketGroup.centroid)).execution_options(populate_existing=True)).all()
     members = _active_members(session, [g.id for g in groups]) if with_tickets else {}
     return [_summary(g, members.get(g.id, []), language) for g in groups]
 
