@@ -79,3 +79,32 @@ def process_env(database_url: str, tmp_path: Path, **settings: str) -> dict[str,
     )
     env.update(settings)  # a test may override any of the above
     return env
+
+
+SURGE_TEXTS = (
+    "Insentif bulan ke-3 gelombang 48 belum masuk ke LinkAja saya, padahal sertifikat sudah terbit.",
+    "Min, insentif ketiga gel 48 belum cair ke LinkAja. Kapan ya?",
+    "Sudah lewat jadwal, insentif bulan ke-3 (gelombang 48) tidak masuk ke akun LinkAja.",
+    "Saya gelombang 48, pencairan ke-3 via LinkAja belum diterima sampai sekarang.",
+)
+
+
+def surge(session, size: int, *, now: datetime, email_share: float = 1.0, prefix: str = "surge",
+          texts: Sequence[str] = SURGE_TEXTS, label: str = "missing_incentive") -> list[int]:
+    """`size` people writing about one problem (by default wave 48, month 3, LinkAja) within the
+    last two hours, through the real pipeline in one batch: one group, a surge from about 14
+    people on (a database without history). Their ticket ids."""
+    records = []
+    emails = round(size * email_share)
+    for i in range(size):
+        sent = now - timedelta(minutes=120 * (size - i) / size)
+        text = f"{texts[i % len(texts)]} ({prefix} {i})"
+        if i < emails:
+            records.append(record(source_id=f"<{prefix}-{i}@mail.example.com>", author=f"Peserta {i} <{prefix}{i}@example.com>",
+                                  subject=f"Insentif ke-3 belum masuk {i}", text=text, sent_at=sent))
+        else:
+            records.append(record(channel="instagram", source_id=f"ig-{prefix}-{i}", author=f"{prefix}_{i}", subject=None, text=text,
+                                  sent_at=sent, raw_ref=f"https://www.instagram.com/p/DEMO/c/{i}/"))
+    outcomes = process_batch(session, records, FixedClassifier(label), PipelineConfig())
+    session.commit()
+    return [o.ticket_id for o in outcomes]

@@ -18,6 +18,7 @@ from triage import claims, outbox, replies, tickets
 from triage.models import AuditEvent, GroupSend, OutboxReply, Ticket, TicketGroup, User, active_clause, utcnow
 from triage.settings import Settings
 from triage.taxonomy import LABELS
+from triage.transactions import savepoint
 
 
 class NotAllowed(PermissionError):
@@ -80,20 +81,40 @@ def preview(session: so.Session, group_id: int, body: str, actor: User, n: int =
 
 
 def send_to_group(
-    session: so.Session, group_id: int, body: str, actor: User, resolve: bool, settings: Settings, now: Optional[datetime] = None
+    session: so.Session,
+    group_id: int,
+    body: str,
+    actor: User,
+    resolve: bool,
+    settings: Settings,
+    now: Optional[datetime] = None,
+    request_key: Optional[str] = None,
 ) -> GroupSend:
     """Queue the answer for every member: a threaded email, or an Instagram answer in the
     by-hand list; each member resolved as its reply goes out when `resolve`. A member that
-    cannot be answered (an email ticket without an email to reply to) is skipped and audited."""
+    cannot be answered (an email ticket without an email to reply to) is skipped and audited.
+
+    `request_key` is the answer form's one-time key: the same key again (a double click, a
+    resubmitted form, two at once) returns the first send and queues nothing more."""
     group = _group_for(session, group_id, actor)
     body = _text(body)
+    earlier = _sent_with(session, request_key)
+    if earlier is not None:
+        return earlier
     found = members(session, group_id)
     if not found:
         raise GroupError("the group has no open tickets")
     now = now or utcnow()
-    send = GroupSend(group_id=group.id, actor_id=actor.id, body=body, resolve=resolve, total=0, created_at=now)
-    session.add(send)
-    session.flush()
+    send = GroupSend(group_id=group.id, actor_id=actor.id, body=body, resolve=resolve, total=0, created_at=now, request_key=request_key)
+    try:
+        with savepoint(session):
+            session.add(send)
+            session.flush()
+    except sa.exc.IntegrityError:  # the same key committed meanwhile by a request running at once
+        earlier = _sent_with(session, request_key)
+        if earlier is None:
+            raise
+        return earlier
     rows: list[OutboxReply] = []
     for ticket in found:
         text = replies.fill(body, ticket, actor)
@@ -110,6 +131,19 @@ def send_to_group(
     session.add(AuditEvent(actor_id=actor.id, action="group.answered",
                            detail={"group_id": group.id, "group_send_id": send.id, "total": send.total, "resolve": resolve}))
     return send
+
+
+def _sent_with(session: so.Session, request_key: Optional[str]) -> Optional[GroupSend]:
+    if not request_key:
+        return None
+    return session.scalar(sa.select(GroupSend).where(GroupSend.request_key == request_key))
+
+
+def sends_of(session: so.Session, group_id: int, limit: int = 5) -> Sequence[GroupSend]:
+    """The group's latest answers, newest first (the group page links their progress)."""
+    return session.scalars(
+        sa.select(GroupSend).where(GroupSend.group_id == group_id).order_by(GroupSend.created_at.desc(), GroupSend.id.desc()).limit(limit)
+    ).all()
 
 
 @dataclass(frozen=True)
@@ -150,6 +184,22 @@ def progress(session: so.Session, send_id: int) -> Progress:
         pending=count(outbox.PENDING, outbox.SENDING, channel=outbox.EMAIL),
         failed=count(outbox.FAILED),
         to_post_by_hand=count(outbox.PENDING, channel=outbox.INSTAGRAM),
+    )
+
+
+def waiting_reason(session: so.Session, send_id: int) -> Optional[str]:
+    """Why this answer's emails still wait or failed: the newest error among its unsent email
+    replies, as stored (outbox.error_text words it), or None while none has hit one."""
+    return session.scalar(
+        sa.select(OutboxReply.last_error)
+        .where(
+            OutboxReply.group_send_id == send_id,
+            OutboxReply.channel == outbox.EMAIL,
+            OutboxReply.status.in_(outbox.UNSENT),
+            OutboxReply.last_error.is_not(None),
+        )
+        .order_by(OutboxReply.updated_at.desc(), OutboxReply.id.desc())
+        .limit(1)
     )
 
 

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.groups import OPEN, TEXT_KEY_PREFIX, CLOSED, group_name
+from triage.groups import OPEN, TEXT_KEY_PREFIX, CLOSED, group_name, hourly_inflow
 from triage.i18n import catalog
 from triage.models import AppOption, Ticket, TicketGroup, utcnow
 from triage.settings import Settings
@@ -216,6 +216,41 @@ def active_surges(session: so.Session) -> list[TicketGroup]:
             .order_by(TicketGroup.size.desc(), TicketGroup.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class SurgeCard:
+    """A surge as the top of the supervisors' dashboard shows it."""
+
+    id: int
+    name: str
+    label: str
+    size: int
+    since: datetime  # when it became a surge
+    first_ticket_at: datetime
+    inflow: list[tuple[datetime, int]]  # members arrived per hour, oldest first
+
+
+def board(session: so.Session, now: Optional[datetime] = None, *, hours: int = 24, language: Any = "id") -> list[SurgeCard]:
+    """The open surges, biggest first, each with its arrivals per hour up to now over the last
+    `hours` (one range scan of the (group_id, created_at) index for all of them)."""
+    now = now or utcnow()
+    found = active_surges(session)
+    if not found:
+        return []
+    start = now - timedelta(hours=hours)
+    arrivals: dict[int, list[datetime]] = {g.id: [] for g in found}
+    for chunk in _chunks([g.id for g in found]):
+        rows = session.execute(
+            sa.select(Ticket.group_id, Ticket.created_at).where(Ticket.group_id.in_(chunk), Ticket.created_at >= start)
+        )
+        for group_id, at in rows:
+            arrivals[group_id].append(at)
+    return [
+        SurgeCard(g.id, group_name(g, language), g.label, g.size, g.surge_since or now, g.first_ticket_at,
+                  hourly_inflow(arrivals[g.id], now, hours, rolling=True))  # fmt: skip
+        for g in found
+    ]
 
 
 @dataclass(frozen=True)

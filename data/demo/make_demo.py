@@ -1186,6 +1186,106 @@ class Generator:
         return self.records
 
 
+# --------------------------------------------------------------------------- the surge
+# One problem many people write about within the last three hours: wave 61's third incentive
+# is not arriving on LinkAja. The service groups these and flags the group as a surge, so a
+# new supervisor sees one on the dashboard and can answer everyone at once. Own seed, own
+# identities and ids: the rest of the file stays as it was. The first few name all three
+# specifics (a group takes its specifics from its first member).
+SURGE_SEED = 20261208
+SURGE_SPAN = timedelta(minutes=170)
+SURGE_POST = "https://www.instagram.com/p/DEMO61LinkAja/c/"
+SURGE_EMAILS = [  # (subject, body); the sender's name is signed below
+
+    ("Insentif ketiga gelombang 61 belum masuk ke LinkAja",
+     "Selamat pagi Admin,\n\nSaya peserta gelombang 61. Insentif ketiga saya belum masuk ke akun LinkAja, padahal insentif pertama dan kedua lancar. Nomor LinkAja tidak pernah saya ganti."),
+    ("Pencairan insentif bulan ke-3 (gel. 61) tidak diterima",
+     "Dengan hormat,\n\nSampai pagi ini insentif bulan ke-3 belum saya terima di LinkAja. Saya peserta gelombang 61 dan sertifikat sudah terbit sejak lama. Di dasbor statusnya masih \"dalam proses\"."),
+    ("Insentif ke-3 LinkAja belum cair - gelombang 61",
+     "Halo tim Prakerja,\n\nTeman-teman satu gelombang (gelombang 61) juga mengeluhkan hal yang sama: insentif ketiga lewat LinkAja belum masuk hari ini. Apakah ada gangguan pembayaran ke LinkAja?"),
+    ("Dana insentif ketiga belum masuk",
+     "Selamat siang,\n\nInsentif ketiga saya (gelombang 61) seharusnya cair kemarin ke LinkAja, tetapi saldo LinkAja saya tidak bertambah. Riwayat transaksinya sudah saya cek."),
+    ("Mohon cek insentif bulan ketiga",
+     "Admin yang baik,\n\nSaya gelombang 61, e-wallet LinkAja. Insentif bulan ketiga belum masuk, sementara insentif sebelumnya selalu tepat waktu. Mohon dicek."),
+    ("Insentif tahap 3 tidak masuk ke LinkAja",
+     "Pagi admin,\n\nInsentif tahap 3 belum masuk ke LinkAja saya. Saya dari gelombang 61. Mohon informasinya kapan akan dikirim."),
+    ("Pertanyaan insentif ketiga gelombang 61",
+     "Selamat pagi,\n\nApakah pembayaran insentif ketiga untuk gelombang 61 ke LinkAja sedang tertunda? Saya belum menerimanya dan tidak ada pemberitahuan di dasbor."),
+    ("Insentif bulan ke-3 belum diterima",
+     "Dengan hormat,\n\nSaya ingin melaporkan bahwa insentif bulan ke-3 sebesar Rp 600.000 belum masuk ke akun LinkAja saya. Saya peserta gelombang 61."),
+    ("Insentif LinkAja bulan ketiga",
+     "Halo,\n\nInsentif ketiga saya belum masuk. Akun LinkAja aktif dan sudah premium, sertifikat juga sudah ada. Bagaimana ini, Admin?"),
+    ("Belum terima insentif ke-3",
+     "Selamat sore,\n\nInsentif ke-3 saya belum juga diterima di LinkAja, padahal di grup peserta banyak yang bilang hari ini jadwalnya. Mohon penjelasan."),
+    ("Insentif ketiga tidak masuk",
+     "Admin Prakerja,\n\nSaya gelombang 61. Insentif ketiga tidak masuk ke LinkAja. Mohon dibantu cek."),
+    ("URGENT insentif bulan ke-3 gelombang 61",
+     "Tolong segera dicek, insentif bulan ke-3 saya di LinkAja belum masuk. Saya sangat membutuhkan dana itu untuk bayar kontrakan."),
+    ("Pencairan ke-3 insentif belum masuk",
+     "Selamat pagi,\n\nPencairan ke-3 insentif saya belum masuk ke LinkAja. Pencairan pertama dan kedua lancar. Gelombang 61."),
+    ("Status insentif ketiga",
+     "Halo admin,\n\nDi dasbor tertulis insentif ketiga sudah dikirim ke LinkAja, tetapi belum ada dana masuk di aplikasi LinkAja saya. Saya gelombang 61."),
+    ("Insentif ke-3 gelombang 61 belum cair",
+     "Permisi,\n\nMau tanya kenapa insentif ke-3 gelombang 61 yang ke LinkAja belum cair ya? Katanya yang ke e-wallet lain sudah."),
+    ("Insentif bulan ketiga belum masuk LinkAja",
+     "Selamat pagi Bapak/Ibu,\n\nSaya peserta gelombang 61 dengan akun LinkAja. Insentif bulan ketiga belum saya terima. Mohon bantuannya."),
+]
+SURGE_COMMENTS = [
+    "min insentif ke 3 gel 61 blm masuk ke linkaja 😭",
+    "gelombang 61 insentif ketiga linkaja belum cair min, kapan??",
+    "admin tolong dicek insentif bulan ke 3 gel 61 ke linkaja blm masuk sampe skrg",
+    "insentif ke-3 blm masuk kak, padahal yg pertama sm kedua lancar ke linkaja. glb 61",
+    "kok insentif ketiga gelombang 61 belum ada ya min? linkaja aman kok",
+    "min pencairan ketiga ke linkaja kapan? udh lewat jadwal",
+    "gel 61 disini, insentif ke 3 ke linkaja belum masuk jg 🙏",
+    "insentif bln ke 3 belum cair min 😢 linkaja, gelombang 61",
+    "mimin insentif ketiga gel 61 ga masuk2 ke linkaja tolong infonya",
+    "blm masuk min insentif ketiganya, linkaja. gelombang 61",
+    "apa cuma aku yg insentif ke-3 blm masuk? linkaja gel 61",
+    "min insentif ketiga saya blm diterima di linkaja, sertifikat udh ada dari lama",
+    "insentif ke 3 gelombang 61 pending terus min 🙄 linkaja",
+    "udah jam segini insentif ketiga linkaja blm masuk min",
+    "mohon dicek min insentif bulan ke-3 gel 61 via linkaja blm diterima",
+    "gel 61 insentif ketiga blm cair, linkaja. yg lain udah??",
+    "kak admin insentif ke 3 ku blm masuk ke linkaja, gelombang 61 🙏🙏",
+    "insentif ketiga blm masuk ke linkaja padahal yg sebelumnya lancar. gel 61",
+    "min ini insentif ketiga gel 61 kenapa blm cair ke linkaja ya",
+    "linkaja saya blm nerima insentif ke-3 min. gel 61",
+    "halo min, insentif ketiga gelombang 61 belum masuk linkaja sampai sore ini",
+    "gimana min insentif bulan ketiga gel 61 ke linkaja? blm ada kabar",
+    "saya jg min, insentif ketiga linkaja gel 61 blm masuk",
+    "tolong min insentif ke 3 linkaja gelombang 61 belum cair 😭😭",
+    "insentif ketiga aku blm masuk min, linkaja, gel 61. udh cek riwayat ga ada",
+    "sertifikat udh terbit, insentif ke-3 gel 61 ga masuk2 ke linkaja min",
+]
+
+
+def surge_rows(gen: "Generator") -> list[dict]:
+    """The surge's records, ready for the file: emails and comments from people new to the data."""
+    gen.rng = rng = random.Random(SURGE_SEED)
+    items = [("email", e) for e in SURGE_EMAILS] + [("instagram", c) for c in SURGE_COMMENTS]
+    first, rest = [items[0], items[len(SURGE_EMAILS)], items[1]], items[2:len(SURGE_EMAILS)] + items[len(SURGE_EMAILS) + 1:]
+    rng.shuffle(rest)
+    items = first + rest
+    n, rows, ig_id = len(items), [], 17_900_000_200_000_000
+    for i, (channel, content) in enumerate(items):
+        # Arrivals quicken towards the end: the inflow chart shows the surge's rise.
+        when = (END - SURGE_SPAN * (1 - (i / n) ** 0.7) - timedelta(minutes=6)).replace(microsecond=0)
+        when += timedelta(seconds=rng.randrange(40))
+        if channel == "email":
+            person = gen.new_email_person()
+            subject, body = content
+            rows.append({"channel": "email", "author": person["author"], "text": f"{body}\n\n{person['sig']}",
+                         "created_at": when.isoformat(), "subject": subject,
+                         "source_id": f"<demo-surge-{i + 1:02d}@mail.example.com>", "label": MI})
+        else:
+            ig_id += rng.randint(1, 999) * 1000 + rng.randint(0, 999)
+            rows.append({"channel": "instagram", "author": gen.new_ig_user(), "text": content,
+                         "created_at": when.isoformat(), "source_id": f"ig-{ig_id}", "url": f"{SURGE_POST}{ig_id}/",
+                         "label": MI})
+    return rows
+
+
 def rng_prefix(rng: random.Random) -> str:
     return rng.choice(["Mohon bantuan: ", "Pertanyaan: ", "[Kartu Prakerja] ", "Pengaduan - "])
 
@@ -1238,6 +1338,7 @@ def check(rows: list[dict]) -> None:
 def main() -> None:
     gen = Generator()
     rows = finalize(gen.build(), gen.rng)
+    rows = sorted(rows + surge_rows(gen), key=lambda r: datetime.fromisoformat(r["created_at"]))  # stable: ties keep their order
     check(rows)
     with OUT.open("w", encoding="utf-8", newline="\n") as fh:
         for row in rows:

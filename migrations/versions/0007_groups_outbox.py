@@ -90,6 +90,10 @@ def upgrade() -> None:
         op.add_column("tickets", sa.Column("group_id", sa.Integer(), nullable=True))
         op.create_foreign_key("fk_tickets_group_id_ticket_groups", "tickets", "ticket_groups", ["group_id"], ["id"])
     op.create_index("ix_tickets_group_created", "tickets", ["group_id", "created_at"], unique=False)
+    # Each group's active members from the index alone (the group list, the API's ticket ids).
+    active = "status IN ('open', 'claimed') AND merged_into_id IS NULL"
+    op.create_index("ix_tickets_group_active", "tickets", ["group_id", "id", "status", "merged_into_id"],
+                    sqlite_where=sa.text(active), postgresql_where=sa.text(active))
     for statement in _size_trigger_ddl(op.get_bind().dialect.name):
         op.execute(statement)
     op.create_table(
@@ -113,9 +117,11 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_group_sends_actor_id_users")),
         sa.ForeignKeyConstraint(["group_id"], ["ticket_groups.id"], name=op.f("fk_group_sends_group_id_ticket_groups")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_group_sends")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_group_sends_request_key")),
     )
     op.create_index(op.f("ix_group_sends_group_id"), "group_sends", ["group_id"])
     op.create_table(
@@ -161,6 +167,7 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_tickets_group_active", table_name="tickets")
     op.drop_index("ix_tickets_group_created", table_name="tickets")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("fk_tickets_group_id_ticket_groups", "tickets", type_="foreignkey")

@@ -34,3 +34,38 @@ def test_db_upgrade_then_demo_loads_once(database_url, tmp_path):
         assert abs((utcnow() - newest).total_seconds() - 300) < 120
     second = runner.invoke(args=["demo", "--path", str(demo)])
     assert "already has tickets" in second.output
+
+
+def test_the_demo_data_holds_a_surge_a_new_supervisor_sees_and_can_answer(database_url, tmp_path):
+    """`make run`'s demo: the real demo file through the real classifier gives one surge of
+    people writing by email and on Instagram, at the top of the dashboard, answerable at once."""
+    from builders import PASSWORD, user
+    from triage import create_app, surges
+    from triage.models import TicketGroup
+    from triage.settings import Settings
+
+    app = create_app(Settings(database_url=database_url, secret_key="k", instance_path=tmp_path / "inst", session_cookie_secure=False))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from triage.db import get_session
+
+        s = get_session()
+        found = surges.board(s)
+        assert len(found) == 1
+        card = found[0]
+        assert card.name == "Insentif belum masuk · gelombang 61 · bulan ke-3 · LinkAja" and card.size >= 40
+        channels = dict(s.execute(sa.select(Ticket.channel, sa.func.count()).where(Ticket.group_id == card.id).group_by(Ticket.channel)).all())
+        assert channels["email"] >= 15 and channels["instagram"] >= 25
+        assert s.scalar(sa.select(sa.func.count()).select_from(TicketGroup).where(TicketGroup.surge_since.is_not(None))) == 1
+        user(s, "boss", role="supervisor")
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = login.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "boss", "password": PASSWORD, "csrf_token": token})
+    dashboard = client.get("/supervisor/").get_data(as_text=True)
+    assert 'id="surges"' in dashboard and f'href="/groups/{card.id}"' in dashboard
+    page = client.get(f"/groups/{card.id}").get_data(as_text=True)
+    assert 'id="answer-body"' in page and page.count('class="member') == card.size

@@ -103,6 +103,20 @@ def test_jsonl_without_source_id_gets_a_stable_hash(tmp_path):
     assert first.source_id.startswith("sha256:")
 
 
+def test_jsonl_comment_url_is_the_link_to_answer_it_at(tmp_path):
+    path = tmp_path / "x.jsonl"
+    rows = [
+        '{"channel": "instagram", "author": "ani", "text": "min?", "created_at": "2026-11-01T00:00:00Z", "url": "https://www.instagram.com/p/X/c/1/"}',
+        '{"channel": "instagram", "author": "budi", "text": "min!", "created_at": "2026-11-01T00:00:00Z", "url": "javascript:alert(1)"}',
+        '{"channel": "instagram", "author": "cici", "text": "min.", "created_at": "2026-11-01T00:00:00Z", "url": 7}',
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    linked, unsafe, broken = list(read_path(path))
+    assert linked.raw_ref == "https://www.instagram.com/p/X/c/1/"
+    assert unsafe.raw_ref == f"{path}:2"  # only an https address becomes the link
+    assert isinstance(broken, Rejected) and "url" in broken.reason
+
+
 def test_unknown_file_type_and_missing_path_are_reported(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     items = list(read_path(tmp_path / "notes.txt")) + list(read_path(tmp_path / "nope"))

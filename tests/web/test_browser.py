@@ -261,3 +261,77 @@ def test_a_correction_is_marked_in_the_conversation(live_server, watched_page, s
     assert "bulan KETIGA" in entries.nth(1).inner_text()
     _shot(page, "ticket-correction.png")
     assert not page.csp_errors and not page.dialogs
+
+
+def test_supervisor_answers_a_50_member_surge_and_every_member_gets_one_threaded_reply(live_server, watched_page, session, sessionmaker, settings, smtp_server):
+    """Dashboard → surge → group page → preview → send to all, resolving; the outbox sender runs
+    while the progress view polls; the SMTP server gets 50 replies, each once, each in its thread."""
+    from collections import Counter
+
+    import sqlalchemy as sa
+
+    from builders import surge
+    from triage import outbox_sender
+    from triage.models import AuditEvent, Message
+
+    host, port, inbox = smtp_server
+    page = watched_page
+    user(session, "supervisor1", role="supervisor", display_name="Supervisor Satu")
+    ids = surge(session, 50, now=utcnow())
+    originals = dict(session.execute(sa.select(Message.ticket_id, Message.source_id).where(Message.ticket_id.in_(ids))).all())
+    addresses = {t: session.get(Ticket, t).contact.handle for t in ids}
+
+    _login(page, live_server, "supervisor1")
+    page.goto(f"{live_server}/supervisor/")
+    card = page.locator("#surges .surge-card")
+    assert card.count() == 1 and "50 orang sejak" in card.inner_text()
+    assert page.locator("#surges svg.sparkline polyline").bounding_box()["width"] > 50
+    _shot(page, "dashboard-surge.png")
+    card.locator(".surge-name").click()
+    page.wait_for_selector("#group-name")
+    assert page.locator("tr.member").count() == 50
+    assert page.locator("#send-all").count() == 0  # preview first
+
+    page.fill("#answer-body", "Halo {name}, insentif {month} untuk {wave} ke {payout} sedang kami proses. Nomor tiket: {ticket}.")
+    page.click("#preview")
+    page.wait_for_selector("#previews")
+    previews = page.locator("#previews .preview-item pre")
+    assert previews.count() == 3
+    assert previews.first.inner_text() == f"Halo Peserta 0, insentif bulan ke-3 untuk gelombang 48 ke LinkAja sedang kami proses. Nomor tiket: {min(ids)}."
+    page.check("#resolve-members")
+    _shot(page, "group-preview.png")
+    page.click("#send-all")
+    page.wait_for_url(f"{live_server}/groups/*/answers/*")
+    assert page.inner_text("#progress-pending") == "50" and page.inner_text("#progress-sent") == "0"
+
+    sender_settings = settings.with_overrides(smtp_host=host, smtp_port=port, outbox_rate=100.0)
+    done: list = []
+
+    def send() -> None:
+        with sessionmaker() as s:
+            done.append(outbox_sender.send_due(s, sender_settings, "browser-test"))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        page.wait_for_selector("#progress-done", timeout=30_000)  # the progress view polls until all are out
+    finally:
+        sender.join(30)
+    assert done and done[0].sent == 50
+    assert page.inner_text("#progress-sent") == "50" and page.inner_text("#progress-pending") == "0"
+    _shot(page, "group-answered.png")
+
+    assert len(inbox.messages) == 50
+    assert set(Counter(m["Message-ID"] for _, _, m in inbox.messages).values()) == {1}
+    by_thread = Counter(m["In-Reply-To"] for _, _, m in inbox.messages)
+    assert set(by_thread) == set(originals.values()) and set(by_thread.values()) == {1}  # each member's thread, once
+    for _, rcpts, mail in inbox.messages:
+        ticket_id = next(t for t, sid in originals.items() if sid == mail["In-Reply-To"])
+        assert rcpts == [addresses[ticket_id]] and originals[ticket_id] in mail["References"].split()
+        assert f"Nomor tiket: {ticket_id}." in mail.get_content()
+    session.expire_all()
+    assert {session.get(Ticket, t).status for t in ids} == {"resolved"}
+    audit = Counter((e.ticket_id, e.action) for e in session.scalars(sa.select(AuditEvent).where(AuditEvent.ticket_id.in_(ids))))
+    for t in ids:
+        assert audit[t, "outbox.queued"] == audit[t, "ticket.replied"] == audit[t, "ticket.resolved"] == 1, t
+    assert page.dialogs == [] and page.csp_errors == []

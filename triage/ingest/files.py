@@ -69,7 +69,7 @@ def jsonl_record(obj: Any, ref: str) -> InboundRecord | Rejected:
     for key in ("channel", "author", "text", "created_at"):
         if key not in obj:
             return Rejected(ref, f"missing field {key!r}", payload)
-    for key in ("channel", "author", "text", "subject", "source_id", "in_reply_to"):
+    for key in ("channel", "author", "text", "subject", "source_id", "in_reply_to", "url"):
         if obj.get(key) is not None and not isinstance(obj[key], str):
             return Rejected(ref, f"field {key!r} must be a string", payload)
     try:
@@ -87,7 +87,8 @@ def jsonl_record(obj: Any, ref: str) -> InboundRecord | Rejected:
         sent_at=sent_at,
         subject=obj.get("subject"),
         in_reply_to=obj.get("in_reply_to"),
-        raw_ref=ref,
+        # A comment's own address, where the export has it: the link an agent answers it at.
+        raw_ref=obj["url"] if (obj.get("url") or "").startswith("https://") else ref,
     )
 
 

@@ -93,6 +93,9 @@ class Ticket(Base):
         sa.Index("ix_tickets_created_at", "created_at"),
         # A group's members, and their arrivals in a time range (surge inflow, the sparkline).
         sa.Index("ix_tickets_group_created", "group_id", "created_at"),
+        # A group's active members from the index alone (the group list, the groups API).
+        sa.Index("ix_tickets_group_active", "group_id", "id", "status", "merged_into_id",
+                 sqlite_where=sa.text(ACTIVE_WHERE), postgresql_where=sa.text(ACTIVE_WHERE)),
         # Dashboard: resolved per day and the response/resolution medians of a window.
         sa.Index("ix_tickets_resolved_at", "resolved_at"),
         sa.Index("ix_tickets_first_response_at", "first_response_at"),

@@ -69,6 +69,9 @@ class GroupSend(Base):
     total: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     finished_at: so.Mapped[Optional[datetime]]
+    # The answer form's one-time key: a second press of "send" (a double click, a resubmitted
+    # form) finds the first send instead of answering every member twice.
+    request_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), unique=True)
 
 
 # --- the size of every group, kept by the database on every write path -----------------------

@@ -14,13 +14,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from triage import claims, db, outbox, outbox_sender, replies, tickets, users
-from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, User
+from triage import claims, db, group_send, groups, outbox, outbox_sender, replies, tickets, users
+from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, TicketGroup, User
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
 from triage.web import display
 from triage.web.cache import due, memo
+from triage.web.refusals import refusal_text
 from triage.web.templating import page_context
 
 bp = Blueprint("agent", __name__)
@@ -143,9 +144,12 @@ def ticket(ticket_id: int):
         s.commit()
     reveal = _revealed(t.id)
     settings = current_app.config["SETTINGS"]
+    line = groups.member_line(s, t, language=page_context().lang, min_size=settings.group_min_size)
     return render_template(
         "ticket.html",
         t=t,
+        member_line=line,
+        may_open_group=line is not None and group_send.may_act(s.get(TicketGroup, line.group_id), current_user),
         entries=tickets.conversation(s, t),
         entities=tickets.display_entities(t.entities, reveal),
         reveal=reveal,
@@ -174,7 +178,7 @@ def _done(t: Ticket, message: str, category: str = "success") -> Response:
 
 def _refused(s: so.Session, t: Ticket, exc: Exception) -> Response:
     s.rollback()
-    return _done(t, _("Tidak bisa: %(reason)s", reason=str(exc)), "error")
+    return _done(t, refusal_text(exc), "error")
 
 
 def _committed(s: so.Session, t: Ticket, message: str) -> Response:
@@ -309,6 +313,13 @@ def retry(reply_id: int):
     if ticket_id is None:
         abort(404)
     return _apply(ticket_id, lambda s, t: outbox.retry_failed(s, current_user, [reply_id]), _("Balasan dimasukkan lagi ke antrean."))
+
+
+@bp.post("/tickets/<int:ticket_id>/not-this-problem")
+@login_required
+def not_this_problem(ticket_id: int):
+    """The ticket is not about its group's problem: out of the group, and never put back into it."""
+    return _apply(ticket_id, lambda s, t: groups.exclude_ticket(s, t, current_user), _("Tiket dikeluarkan dari kelompok dan tidak akan dimasukkan lagi."))
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")

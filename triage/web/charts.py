@@ -123,3 +123,28 @@ def _nice_step(peak: int) -> int:
         if peak / step <= 5:
             return step
     return max(1, peak // 5)
+
+
+@dataclass
+class Sparkline:
+    width: int
+    height: int
+    line: str  # "x,y x,y ..."
+    area: str  # the line closed along the bottom, for a light fill
+    peak: int
+    total: int
+
+
+def sparkline(values: Sequence[int], width: int = 160, height: int = 36) -> Sparkline:
+    """A small line of counts (arrivals per hour) with no axes; the tallest reaches the top."""
+    peak = max(values, default=0)
+    n = max(len(values) - 1, 1)
+    pad = 2
+
+    def xy(i: int, v: int) -> tuple[float, float]:
+        return round(pad + (width - 2 * pad) * i / n, 1), round(height - pad - (height - 2 * pad) * v / (peak or 1), 1)
+
+    pts = [xy(i, v) for i, v in enumerate(values)]
+    line = " ".join(f"{x},{y}" for x, y in pts)
+    area = f"{pad},{height - pad} {line} {width - pad},{height - pad}" if pts else ""
+    return Sparkline(width, height, line, area, peak, sum(values))

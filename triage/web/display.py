@@ -17,7 +17,7 @@ from babel import Locale
 from babel.dates import format_datetime
 
 from triage.i18n import catalog
-from triage.models import TicketStatus
+from triage.models import ACTIVE_STATUSES, TicketStatus
 from triage.priority import describe_due
 from triage.queue import QueueItem
 from triage.taxonomy import display_name
@@ -146,3 +146,61 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
 def queue_rows(tickets: Iterable[QueueItem], ctx: PageContext, reveal: bool) -> list[QueueRow]:
     """The rows of a queue page, in the order given."""
     return [queue_row(t, ctx, reveal) for t in tickets]
+
+
+def clock_text(value: datetime, now: datetime, lang: str, zone: tzinfo) -> str:
+    """A moment as the member line says it: "09.10" today, "27 Nov 09.10" before (call center's clock)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    time_pattern = "HH:mm" if lang == "en" else "HH.mm"
+    same_day = value.astimezone(zone).date() == now.astimezone(zone).date()
+    pattern = time_pattern if same_day else f"d MMM {time_pattern}"
+    return format_datetime(value, pattern, tzinfo=zone, locale=babel_locale(lang))
+
+
+def hour_labels(hours: Iterable[datetime], lang: str, zone: tzinfo) -> list[str]:
+    """Moments on the call center's clock ("09.10"), for an inflow chart's axis."""
+    pattern = "HH:mm" if lang == "en" else "HH.mm"
+    return [format_datetime(h.replace(tzinfo=timezone.utc) if h.tzinfo is None else h, pattern, tzinfo=zone, locale=babel_locale(lang))
+            for h in hours]
+
+
+class MemberRow(NamedTuple):
+    """One member of a group on its page; plain text, escaped by the template."""
+
+    id: int
+    url: str
+    channel: str
+    contact: str
+    status: str
+    status_text: str
+    active: bool
+    due_iso: str
+    due_text: str
+    overdue: bool
+    age_text: str
+
+
+def member_rows(members: Iterable, ctx: PageContext, reveal: bool) -> list[MemberRow]:
+    """A group's members (triage.groups.Member) for its page; handles masked unless `reveal`."""
+    rows = []
+    for m in members:
+        contact = m.contact_name or (m.contact if reveal else mask_handle(m.contact))
+        active = m.status in ACTIVE_STATUSES
+        due_at = m.due_at
+        rows.append(MemberRow(
+            id=m.ticket_id,
+            url=f"{ctx.ticket_url}{m.ticket_id}",
+            channel=m.channel,
+            contact=contact,
+            status=m.status,
+            status_text=ctx.status_names.get(m.status, m.status),
+            active=active,
+            due_iso=due_at.isoformat() if due_at else "",
+            due_text=due_text(due_at, ctx.now, ctx.lang) if due_at and active else "—",
+            overdue=bool(due_at and active and due_at < ctx.now),
+            age_text=age_text(m.created_at, ctx.now, ctx.lang),
+        ))
+    return rows

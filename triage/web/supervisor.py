@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from triage import claims, db, replies, stats, users
+from triage import claims, db, replies, stats, surges, users
 from triage.models import ROLES, User
 from triage.queue import needs_review_queue
 from triage.schedule import ingest_intervals
@@ -82,6 +82,7 @@ def dashboard():
         confidence_chart=charts.columns(f["confidence"], [f"{i * 10}%" for i in range(stats.CONFIDENCE_BINS)]),
         load_chart=charts.stacked_hbars([(a.display_name, [a.held, a.resolved_today]) for a in f["agents"]], [_("Dipegang"), _("Selesai hari ini")]),
         age_names=_age_names(),
+        surges=[(card, charts.sparkline([n for _h, n in card.inflow])) for card in surges.board(db.get_session(), language=current_lang())],
     )
 
 

@@ -66,6 +66,14 @@ def when(value: Optional[datetime]) -> str:
     return display.when_text(value, ctx.lang, ctx.zone)
 
 
+def clock(value: Optional[datetime]) -> str:
+    """A moment as "09.10" today, "27 Nov 09.10" before (the member line, surges)."""
+    if value is None:
+        return "—"
+    ctx = page_context()
+    return display.clock_text(value, ctx.now, ctx.lang, ctx.zone)
+
+
 def duration(seconds: Optional[float]) -> str:
     return display.duration_text(seconds, current_lang())
 
@@ -103,6 +111,7 @@ def init_app(app: Flask) -> None:
         status_name=status_name,
         due_text=due_text,
         when=when,
+        clock=clock,
         duration=duration,
         mask_text=mask_text,
         mask_handle=mask_handle,

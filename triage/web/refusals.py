@@ -1,0 +1,39 @@
+"""A refused action in the reader's language.
+
+The services refuse with short English reasons (for logs, the CLI and the API); a page shows
+the translation of the reason it knows, else the reason as given.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# The start of a service's reason -> what the page says; %(detail)s is the rest of the reason.
+# Longer starts first where one starts another ("no group answer" before "no group").
+REASONS = (
+    ("this ticket is in no group", _l("Tiket ini tidak ada di kelompok mana pun.")),
+    ("a group cannot be merged into itself", _l("Kelompok tidak bisa digabung ke dirinya sendiri.")),
+    ("a merged group cannot be merged again", _l("Kelompok yang sudah digabung tidak bisa digabung lagi; pakai kelompok tujuannya.")),
+    ("only groups of one category can be merged", _l("Hanya kelompok dengan kategori yang sama yang bisa digabung.")),
+    ("assign the group to an active team member", _l("Pilih anggota tim yang aktif.")),
+    ("no active team member", _l("Pilih anggota tim yang aktif.")),
+    ("no group answer", _l("Jawaban kelompok ini tidak ditemukan.")),
+    ("no group", _l("Kelompok tidak ditemukan.")),
+    ("the answer is empty", _l("Jawaban masih kosong.")),
+    ("the group has no open tickets", _l("Kelompok ini tidak punya tiket terbuka lagi.")),
+    ("unknown category", _l("Kategori tidak dikenal.")),
+    ("unknown placeholders: ", _l("Placeholder tidak dikenal: %(detail)s. Pakai hanya yang ada di daftar.")),
+    ("broken placeholder: ", _l("Ada placeholder yang rusak; periksa tanda kurung kurawal { }.")),
+    ("no such answer to post by hand", _l("Jawaban ini tidak ada di daftar untuk diposting.")),
+    ("this answer was already marked as posted", _l("Jawaban ini sudah ditandai diposting.")),
+    ("only open tickets can be assigned", _l("Hanya tiket terbuka yang bisa diberikan.")),
+)
+
+
+def refusal_text(exc: BaseException) -> str:
+    """Why an action was refused, for a flash message."""
+    reason = str(exc)
+    for start, text in REASONS:
+        if reason.startswith(start):
+            return str(text) % {"detail": reason[len(start):]} if "%(detail)s" in str(text) else str(text)
+    return _("Tidak bisa: %(reason)s", reason=reason)
