@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from builders import T0, ticket, user
 from triage import claims
-from triage.models import LabelChange, Message, Note, Ticket, utcnow
+from triage.models import LabelChange, Message, Note, OutboxReply, Ticket, utcnow
 
 
 def test_take_next_opens_the_claimed_ticket(client, auth, agent, session):
@@ -110,10 +110,43 @@ def test_email_reply_goes_through_smtp(client, auth, agent, session, app, smtp_s
     auth.login("agen1")
     page = client.get(f"/tickets/{t.id}").get_data(as_text=True)
     assert "Halo Budi, terima kasih" in page  # the ready reply is the draft
-    auth.post(f"/tickets/{t.id}/reply", {"text": "Halo Budi, rekening BNI Anda perlu diaktifkan."})
+    done = auth.post(f"/tickets/{t.id}/reply", {"text": "Halo Budi, rekening BNI Anda perlu diaktifkan."}, follow_redirects=True)
+    assert "Balasan email terkirim." in done.get_data(as_text=True)
     assert len(inbox.messages) == 1 and inbox.messages[0][2]["In-Reply-To"] == "<a1@example.com>"
     out = session.scalars(sa.select(Message).where(Message.direction == "outbound")).one()
     assert out.text == "Halo Budi, rekening BNI Anda perlu diaktifkan."
+    row = session.scalars(sa.select(OutboxReply)).one()  # through the outbox, sent at once
+    assert (row.status, row.message_id, row.author_id) == ("sent", inbox.messages[0][2]["Message-ID"], agent.id)
+    assert 'id="queued-' not in done.get_data(as_text=True)
+
+
+def test_a_reply_while_the_mail_server_is_down_stays_queued_and_the_page_says_why(client, auth, agent, session, app, settings):
+    from smtp import free_port, smtp_server
+    from triage import outbox_sender
+
+    port = free_port()
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout_seconds=2)
+    t = ticket(session, author="Budi <budi@example.com>", subject="Insentif", source_id="<a2@example.com>")
+    auth.login("agen1")
+    page = auth.post(f"/tickets/{t.id}/reply", {"text": "Halo Budi, mohon tunggu."}, follow_redirects=True).get_data(as_text=True)
+    assert "Balasan disimpan di antrean dan dikirim otomatis begitu server email bisa: Server email tidak bisa dihubungi." in page
+    row = session.scalars(sa.select(OutboxReply)).one()
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "unreachable: ConnectionRefusedError")
+    assert f'id="queued-{row.id}" data-status="pending"' in page and "Halo Budi, mohon tunggu." in page  # the text is kept
+    assert "Server email tidak bisa dihubungi. (ConnectionRefusedError)" in page
+    auth.post("/language", {"lang": "en"})
+    english = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert "The mail server could not be reached. (ConnectionRefusedError)" in english and ">queued<" in english
+    auth.post("/language", {"lang": "id"})
+    assert session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.direction == "outbound")) == 0
+
+    with smtp_server(port=port) as (_, _, inbox):  # the server is back: the scheduler's sender takes it
+        session.execute(sa.update(OutboxReply).values(next_attempt_at=utcnow()))
+        session.commit()
+        assert outbox_sender.send_due(session, app.config["SETTINGS"], "job").sent == 1
+    assert inbox.message_ids() == {row.message_id: 1}
+    page = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert 'id="queued-' not in page and "Halo Budi, mohon tunggu." in page  # now in the conversation
 
 
 def test_instagram_ticket_gives_text_and_link(client, auth, agent, session):
@@ -124,6 +157,24 @@ def test_instagram_ticket_gives_text_and_link(client, auth, agent, session):
     auth.post(f"/tickets/{t.id}/answered", {"text": "Halo @sinta_99"})
     session.refresh(t)
     assert t.first_response_at is not None
+    assert session.scalars(sa.select(OutboxReply.status)).all() == ["sent"]  # every reply is an outbox row
+
+
+def test_an_instagram_answer_queued_for_the_group_is_posted_from_the_ticket_page(client, auth, agent, session):
+    from triage import outbox
+
+    t = ticket(session, channel="instagram", author="sinta_99", subject=None, source_id="ig-6", raw_ref="https://www.instagram.com/p/XYZ/")
+    row = outbox.enqueue_instagram_answer(session, t, agent, "Halo @sinta_99, insentif diproses.")
+    session.commit()
+    auth.login("agen1")
+    html = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert f'id="queued-{row.id}" data-status="pending"' in html and "menunggu diposting" in html
+    assert f'action="/outbox/{row.id}/posted"' in html
+    done = auth.post(f"/outbox/{row.id}/posted", follow_redirects=True).get_data(as_text=True)
+    assert "Jawaban ditandai sudah diposting di Instagram." in done and f'id="queued-{row.id}"' not in done
+    assert session.get(OutboxReply, row.id, populate_existing=True).status == "sent"
+    assert "Tidak bisa" in auth.post(f"/outbox/{row.id}/posted", follow_redirects=True).get_data(as_text=True)
+    assert auth.post("/outbox/999/posted").status_code == 404
 
 
 def test_resolve_reopen_noise_merge(client, auth, agent, session):
