@@ -219,6 +219,22 @@ _ANSWERED = (
             first_response_at=sa.func.coalesce(_tickets.c.first_response_at, sa.bindparam("now", type_=UTCDateTime())))
 )
 _INSERT_AUDIT = _audit_events.insert()
+_outbox = OutboxReply.__table__
+# A sent reply is recorded on its ticket once: the first to set its sent_at does it.
+_RECORDED = (
+    _outbox.update()
+    .where(_outbox.c.id == sa.bindparam("reply"), _outbox.c.status == SENT, _outbox.c.sent_at.is_(None))
+    .values(sent_at=sa.bindparam("at"))
+)
+
+
+def finish_delivery(session: so.Session, row: OutboxReply, message: dict[str, Any]) -> bool:
+    """Record a sent email reply on its ticket (`record_delivery`), unless that was done
+    already; whether it was done now (caller commits)."""
+    if session.execute(_RECORDED, {"reply": row.id, "at": message["sent_at"]}).rowcount != 1:
+        return False
+    record_delivery(session, row, message["sent_at"], message)
+    return True
 
 
 def record_delivery(session: so.Session, row: OutboxReply, now: datetime, message: Optional[dict[str, Any]] = None) -> None:

@@ -1,5 +1,5 @@
-"""The outbox sender: queued email replies to the mail server, each exactly once where SMTP
-allows it, and never lost.
+"""The outbox sender: queued email replies to the mail server, never lost, and each sent once
+except when a crash lands in the one window SMTP leaves open.
 
 A reply moves through these steps, each its own committed transaction:
 
@@ -12,8 +12,9 @@ A reply moves through these steps, each its own committed transaction:
    line. A server keeps nothing of a transaction that never saw it.
 3. claim: `pending` → `sending`, attempts + 1, only while the row is still ours.
 4. hand over: the end-of-data line, then the server's answer.
-5. sent: `sending` → `sent` with the outbound message, first response, resolve and audit, in
-   one transaction right after the server's 250.
+5. sent: `sending` → `sent`, the row alone, committed right after the server's 250.
+6. recorded: the outbound message, first response, resolve and audit, and sent_at; a sender
+   that died between 5 and 6 leaves a `sent` row without sent_at, which the next run records.
 
 So `sending` is exactly the in-doubt window: between 3 and 5 the server may or may not hold
 the mail. A sender killed there leaves the row in `sending`; once its holder is gone (its
@@ -21,8 +22,8 @@ lease expired, and the row's claim `next_attempt_at` passed) the row is queued a
 resent with the SAME Message-ID, so a recipient's mail system that already has it shows it
 once. No sender can do better over plain SMTP: the server's 250 and our commit are two
 systems' records, and SMTP has no way to ask afterwards whether a message arrived. What we
-can do is keep the window to one round trip and one commit; bench/outbox_send.py measures how
-often a kill lands in it.
+can do is keep the window to one round trip and one small commit; bench/outbox_send.py
+measures how often a kill lands in it.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ import sqlalchemy.orm as so
 from triage.models import AuditEvent, Lease, OutboxReply, utcnow
 from triage.outbox import (
     EMAIL, FAILED, IN_DOUBT, LOGIN, PENDING, REFUSED_FOR_NOW, REJECTED, SENDING, SENT, UNREACHABLE, email_message,
-    envelope, outbound_message, record_delivery,
+    envelope, finish_delivery, outbound_message,
 )
 from triage.retry import Retry, commit_with_retries
 from triage.settings import Settings
@@ -225,13 +226,27 @@ def _mine(reply_id: int, status: str, holder: str) -> sa.Update:
     )
 
 
-# Built once (see triage.outbox's delivery statements): run right after the server's 250.
+# Built once: the one statement between the server's 250 and the commit that ends the window
+# in which a crash leaves the reply in doubt. updated_at keeps when the server took it.
 _outbox = OutboxReply.__table__
 _SENT = (
     _outbox.update()
     .where(_outbox.c.id == sa.bindparam("reply"), _outbox.c.status == SENDING, _outbox.c.holder == sa.bindparam("by"))
-    .values(status=SENT, sent_at=sa.bindparam("at"), holder=None, last_error=None, updated_at=sa.bindparam("at"))
+    .values(status=SENT, holder=None, last_error=None, updated_at=sa.bindparam("at"))
 )
+
+
+def record_sent(session: so.Session, settings: Settings) -> int:
+    """Record on their tickets the replies a sender marked sent and then died before recording
+    (status sent, no sent_at): the outbound message, first response, resolve, audit. Commits."""
+    done = 0
+    for row in session.scalars(
+        sa.select(OutboxReply).where(OutboxReply.channel == EMAIL, OutboxReply.status == SENT, OutboxReply.sent_at.is_(None))
+    ):
+        message = outbound_message(session, row, row.updated_at, envelope(row, settings)[0])
+        done += finish_delivery(session, row, message)
+        session.commit()
+    return done
 
 
 def requeue_in_doubt(session: so.Session, max_attempts: int, now: Optional[datetime] = None) -> int:
@@ -364,18 +379,18 @@ def send_row(session: so.Session, mailer: Mailer, row: OutboxReply, holder: str,
         mailer.drop()
         _give_up_or_retry(session, row, SENDING, holder, attempt, f"{IN_DOUBT}: {type(exc).__name__}", False, settings, summary)
         raise Unreachable(type(exc).__name__) from None
-    sent_at = message["sent_at"] = message["created_at"] = utcnow()
-
-    def mark_sent() -> bool:
-        done = session.execute(_SENT, {"reply": row.id, "by": holder, "at": sent_at}).rowcount
-        if done == 1:
-            record_delivery(session, row, sent_at, message)
-        return done == 1
-
-    if commit_with_retries(session, mark_sent, Retry(), f"outbox reply {row.id} sent"):
-        summary.sent += 1
-    else:  # taken for gone while the server answered: whoever requeued it sends it again
+    accepted_at = message["sent_at"] = message["created_at"] = utcnow()
+    # The row alone first: the smallest commit ends the window. Its ticket's side follows in
+    # a transaction of its own (`record_sent` finishes it if we die in between).
+    marked = commit_with_retries(
+        session, lambda: session.execute(_SENT, {"reply": row.id, "by": holder, "at": accepted_at}).rowcount == 1,
+        Retry(), f"outbox reply {row.id} sent",
+    )
+    if not marked:  # taken for gone while the server answered: whoever requeued it sends it again
         log.warning("outbox reply %s was sent after its claim was taken over", row.id)
+        return
+    summary.sent += 1
+    commit_with_retries(session, lambda: finish_delivery(session, row, message), Retry(), f"outbox reply {row.id} recorded")
 
 
 def send_due(
@@ -390,6 +405,7 @@ def send_due(
     """Send what is due, batch by batch, at the configured rate, until nothing is due, the
     server is unreachable, `should_stop` says so or `max_rows` were done. Every step commits."""
     summary = SendSummary()
+    record_sent(session, settings)
     summary.in_doubt = requeue_in_doubt(session, settings.outbox_max_attempts)
     pacer = pacer or Pacer(settings.outbox_rate)
     batch = settings.outbox_batch_size
