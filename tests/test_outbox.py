@@ -239,18 +239,18 @@ def test_instagram_answers_wait_in_the_by_hand_list_until_posted(session, settin
     assert "outbox.posted" in session.scalars(sa.select(AuditEvent.action).where(AuditEvent.ticket_id == t.id)).all()
 
 
-def test_a_reply_marked_sent_by_a_sender_that_died_before_recording_it_is_recorded_once(session, settings):
+def test_a_reply_the_server_accepted_from_a_sender_that_died_before_recording_it_is_recorded_once(session, settings):
     with smtp_server() as (_, port, inbox):
         settings = _at(settings, port)
         [row] = _queued(session, settings)
         accepted = utcnow() - timedelta(seconds=5)  # the server's 250, then the sender died
-        session.execute(sa.update(OutboxReply).values(status="sent", attempts=1, updated_at=accepted))
+        session.execute(sa.update(OutboxReply).values(status="accepted", attempts=1, updated_at=accepted))
         session.commit()
         assert _send(session, settings).sent == 0 and _send(session, settings).sent == 0
     assert inbox.messages == []  # not sent again
     [out] = session.scalars(sa.select(Message).where(Message.direction == "outbound")).all()  # recorded once
     assert out.source_id == row.message_id and out.sent_at == accepted
-    assert _row(session, row.id).sent_at == accepted
+    assert (_row(session, row.id).status, _row(session, row.id).sent_at) == ("sent", accepted)
     t = session.get(Ticket, row.ticket_id, populate_existing=True)
     assert t.first_response_at == accepted and t.message_count == 2
     assert session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action == "ticket.replied")).all() == ["ticket.replied"]

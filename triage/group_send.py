@@ -180,7 +180,7 @@ def progress(session: so.Session, send_id: int) -> Progress:
 
     return Progress(
         total=send.total,
-        sent=count(outbox.SENT),
+        sent=count(outbox.SENT, outbox.ACCEPTED),
         pending=count(outbox.PENDING, outbox.SENDING, channel=outbox.EMAIL),
         failed=count(outbox.FAILED),
         to_post_by_hand=count(outbox.PENDING, channel=outbox.INSTAGRAM),

@@ -23,7 +23,7 @@ from triage.replies import ReplyError, instagram_comment_url
 from triage.settings import Settings
 
 EMAIL, INSTAGRAM = "email", "instagram"
-PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+PENDING, SENDING, ACCEPTED, SENT, FAILED, CANCELLED = "pending", "sending", "accepted", "sent", "failed", "cancelled"
 UNSENT = (PENDING, SENDING, FAILED)
 
 
@@ -220,17 +220,17 @@ _ANSWERED = (
 )
 _INSERT_AUDIT = _audit_events.insert()
 _outbox = OutboxReply.__table__
-# A sent reply is recorded on its ticket once: the first to set its sent_at does it.
+# A reply the server accepted is recorded on its ticket once: whoever moves it to sent does it.
 _RECORDED = (
     _outbox.update()
-    .where(_outbox.c.id == sa.bindparam("reply"), _outbox.c.status == SENT, _outbox.c.sent_at.is_(None))
-    .values(sent_at=sa.bindparam("at"))
+    .where(_outbox.c.id == sa.bindparam("reply"), _outbox.c.status == ACCEPTED)
+    .values(status=SENT, sent_at=sa.bindparam("at"))
 )
 
 
 def finish_delivery(session: so.Session, row: OutboxReply, message: dict[str, Any]) -> bool:
-    """Record a sent email reply on its ticket (`record_delivery`), unless that was done
-    already; whether it was done now (caller commits)."""
+    """Record an accepted email reply on its ticket (`record_delivery`) and mark it sent,
+    unless that was done already; whether it was done now (caller commits)."""
     if session.execute(_RECORDED, {"reply": row.id, "at": message["sent_at"]}).rowcount != 1:
         return False
     record_delivery(session, row, message["sent_at"], message)

@@ -12,9 +12,9 @@ A reply moves through these steps, each its own committed transaction:
    line. A server keeps nothing of a transaction that never saw it.
 3. claim: `pending` → `sending`, attempts + 1, only while the row is still ours.
 4. hand over: the end-of-data line, then the server's answer.
-5. sent: `sending` → `sent`, the row alone, committed right after the server's 250.
-6. recorded: the outbound message, first response, resolve and audit, and sent_at; a sender
-   that died between 5 and 6 leaves a `sent` row without sent_at, which the next run records.
+5. accepted: `sending` → `accepted`, the row alone, committed right after the server's 250.
+6. sent: `accepted` → `sent` with the outbound message, first response, resolve and audit; a
+   sender that died between 5 and 6 leaves an `accepted` row, which the next run records.
 
 So `sending` is exactly the in-doubt window: between 3 and 5 the server may or may not hold
 the mail. A sender killed there leaves the row in `sending`; once its holder is gone (its
@@ -45,7 +45,7 @@ import sqlalchemy.orm as so
 
 from triage.models import AuditEvent, Lease, OutboxReply, utcnow
 from triage.outbox import (
-    EMAIL, FAILED, IN_DOUBT, LOGIN, PENDING, REFUSED_FOR_NOW, REJECTED, SENDING, SENT, UNREACHABLE, email_message,
+    ACCEPTED, EMAIL, FAILED, IN_DOUBT, LOGIN, PENDING, REFUSED_FOR_NOW, REJECTED, SENDING, UNREACHABLE, email_message,
     envelope, finish_delivery, outbound_message,
 )
 from triage.retry import Retry, commit_with_retries
@@ -78,12 +78,6 @@ def holder_name(kind: str = "sender") -> str:
 
 class Unreachable(Exception):
     """The server could not be reached or dropped us: stop this run, try again later."""
-
-
-class _Refused(Exception):
-    def __init__(self, error: str, permanent: bool) -> None:
-        super().__init__(error)
-        self.error, self.permanent = error, permanent
 
 
 def _server_text(exc: smtplib.SMTPResponseException, settings: Settings) -> str:
@@ -229,20 +223,18 @@ def _mine(reply_id: int, status: str, holder: str) -> sa.Update:
 # Built once: the one statement between the server's 250 and the commit that ends the window
 # in which a crash leaves the reply in doubt. updated_at keeps when the server took it.
 _outbox = OutboxReply.__table__
-_SENT = (
+_ACCEPTED = (
     _outbox.update()
     .where(_outbox.c.id == sa.bindparam("reply"), _outbox.c.status == SENDING, _outbox.c.holder == sa.bindparam("by"))
-    .values(status=SENT, holder=None, last_error=None, updated_at=sa.bindparam("at"))
+    .values(status=ACCEPTED, holder=None, last_error=None, updated_at=sa.bindparam("at"))
 )
 
 
-def record_sent(session: so.Session, settings: Settings) -> int:
-    """Record on their tickets the replies a sender marked sent and then died before recording
-    (status sent, no sent_at): the outbound message, first response, resolve, audit. Commits."""
+def record_accepted(session: so.Session, settings: Settings) -> int:
+    """Record on their tickets the replies the server accepted from a sender that died before
+    recording them: the outbound message, first response, resolve, audit. Commits."""
     done = 0
-    for row in session.scalars(
-        sa.select(OutboxReply).where(OutboxReply.channel == EMAIL, OutboxReply.status == SENT, OutboxReply.sent_at.is_(None))
-    ):
+    for row in session.scalars(sa.select(OutboxReply).where(OutboxReply.status == ACCEPTED)):
         message = outbound_message(session, row, row.updated_at, envelope(row, settings)[0])
         done += finish_delivery(session, row, message)
         session.commit()
@@ -380,17 +372,21 @@ def send_row(session: so.Session, mailer: Mailer, row: OutboxReply, holder: str,
         _give_up_or_retry(session, row, SENDING, holder, attempt, f"{IN_DOUBT}: {type(exc).__name__}", False, settings, summary)
         raise Unreachable(type(exc).__name__) from None
     accepted_at = message["sent_at"] = message["created_at"] = utcnow()
-    # The row alone first: the smallest commit ends the window. Its ticket's side follows in
-    # a transaction of its own (`record_sent` finishes it if we die in between).
+    # The row alone first (accepted): the smallest commit ends the window. Its ticket's side
+    # follows in a transaction of its own (`record_accepted` finishes it if we die in between).
     marked = commit_with_retries(
-        session, lambda: session.execute(_SENT, {"reply": row.id, "by": holder, "at": accepted_at}).rowcount == 1,
+        session, lambda: session.execute(_ACCEPTED, {"reply": row.id, "by": holder, "at": accepted_at}).rowcount == 1,
         Retry(), f"outbox reply {row.id} sent",
     )
     if not marked:  # taken for gone while the server answered: whoever requeued it sends it again
         log.warning("outbox reply %s was sent after its claim was taken over", row.id)
         return
     summary.sent += 1
-    commit_with_retries(session, lambda: finish_delivery(session, row, message), Retry(), f"outbox reply {row.id} recorded")
+    try:
+        commit_with_retries(session, lambda: finish_delivery(session, row, message), Retry(), f"outbox reply {row.id} recorded")
+    except sa.exc.DBAPIError as exc:  # it is out; the next run records it (record_accepted)
+        session.rollback()
+        log.warning("outbox reply %s sent, not yet recorded on its ticket: %s", row.id, type(exc).__name__)
 
 
 def send_due(
@@ -405,7 +401,7 @@ def send_due(
     """Send what is due, batch by batch, at the configured rate, until nothing is due, the
     server is unreachable, `should_stop` says so or `max_rows` were done. Every step commits."""
     summary = SendSummary()
-    record_sent(session, settings)
+    record_accepted(session, settings)
     summary.in_doubt = requeue_in_doubt(session, settings.outbox_max_attempts)
     pacer = pacer or Pacer(settings.outbox_rate)
     batch = settings.outbox_batch_size

@@ -13,11 +13,12 @@ import sqlalchemy.orm as so
 
 from triage.models.base import Base, utcnow
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+# accepted: the mail server took it (250); it is being recorded on its ticket, then sent.
+OUTBOX_STATUSES = ("pending", "sending", "accepted", "sent", "failed", "cancelled")
 
 
 class OutboxReply(Base):
-    """One reply to one ticket: pending, being sent, sent, failed for good, or cancelled."""
+    """One reply to one ticket: pending, being sent, taken by the server, sent, failed for good, or cancelled."""
 
     __tablename__ = "outbox"
     __table_args__ = (

@@ -277,7 +277,7 @@ def reply(ticket_id: int):
     s.commit()
     reply_id = row.id
     status = outbox_sender.send_now(s, reply_id, settings)
-    if status == outbox.SENT:
+    if status in (outbox.SENT, outbox.ACCEPTED):
         return _done(t, _("Balasan email terkirim."))
     error = outbox.error_text(s.scalar(outbox.last_error_of(reply_id)), _)
     if status == outbox.FAILED:
