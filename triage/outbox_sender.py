@@ -43,7 +43,7 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.models import AuditEvent, Lease, OutboxReply, utcnow
+from triage.models import AuditEvent, Lease, OutboxReply, User, utcnow
 from triage.outbox import (
     ACCEPTED, EMAIL, FAILED, IN_DOUBT, LOGIN, PENDING, REFUSED_FOR_NOW, REJECTED, SENDING, UNREACHABLE, email_message,
     envelope, finish_delivery, outbound_message,
@@ -348,6 +348,7 @@ def send_row(session: so.Session, mailer: Mailer, row: OutboxReply, holder: str,
     message = outbound_message(session, row, utcnow(), sender)
     now = utcnow()
     try:
+        _flushed_to_disk(session)
         claimed = session.execute(
             _mine(row.id, PENDING, holder).values(
                 status=SENDING, attempts=attempt, next_attempt_at=now + _claim_ttl(settings), updated_at=now
@@ -374,11 +375,9 @@ def send_row(session: so.Session, mailer: Mailer, row: OutboxReply, holder: str,
     accepted_at = message["sent_at"] = message["created_at"] = utcnow()
 
     def accepted() -> bool:
-        _after_the_server(session)
         return session.execute(_ACCEPTED, {"reply": row.id, "by": holder, "at": accepted_at}).rowcount == 1
 
     def recorded() -> bool:
-        _after_the_server(session)
         return finish_delivery(session, row, message)
 
     # The row alone first (accepted): the smallest commit ends the window. Its ticket's side
@@ -395,14 +394,12 @@ def send_row(session: so.Session, mailer: Mailer, row: OutboxReply, holder: str,
         log.warning("outbox reply %s sent, not yet recorded on its ticket: %s", row.id, type(exc).__name__)
 
 
-def _after_the_server(session: so.Session) -> None:
-    """PostgreSQL: commit without waiting for the disk flush. Safe for the commits after the
-    server's 250 only: a database crash that lost one leaves the row `sending` (in doubt, sent
-    again with its Message-ID) or `accepted` (recorded again), never a reply lost or sent twice
-    unnoticed. The claim before the end of data waits for the flush: lost, it would let a mail
-    the server has go out again as if it never had been tried."""
+def _flushed_to_disk(session: so.Session) -> None:
+    """PostgreSQL: this transaction's commit waits for the disk flush (the run's others do not,
+    see send_due). Only the claim needs it: lost in a database crash, it would let a mail the
+    server may have go out again as if it had never been tried."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+        session.execute(sa.text("SET LOCAL synchronous_commit TO ON"))
 
 
 def send_due(
@@ -415,7 +412,30 @@ def send_due(
     pacer: Optional[Pacer] = None,
 ) -> SendSummary:
     """Send what is due, batch by batch, at the configured rate, until nothing is due, the
-    server is unreachable, `should_stop` says so or `max_rows` were done. Every step commits."""
+    server is unreachable, `should_stop` says so or `max_rows` were done. Every step commits,
+    on one connection of the session's engine held for the run: a session hands its
+    connection back at each commit, and PostgreSQL's pre-ping on the next checkout cost a
+    round trip per step (three a reply)."""
+    with session.get_bind().connect() as connection, so.Session(connection, expire_on_commit=False) as own:
+        if connection.dialect.name != "postgresql":
+            return _send_due(own, settings, holder, should_stop, max_rows, pacer)
+        # Commits that do not wait for the disk flush, except the claim's (_flushed_to_disk):
+        # a database crash that lost one leaves a row reserved, pending, `sending` (in doubt,
+        # sent again with its Message-ID) or `accepted` (recorded again); nothing is lost or
+        # sent twice unnoticed, and the commit after the server's 250 ends the window sooner.
+        connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        connection.commit()
+        try:
+            return _send_due(own, settings, holder, should_stop, max_rows, pacer)
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql("RESET synchronous_commit")  # the pool's next user gets the default
+            connection.commit()
+
+
+def _send_due(
+    session: so.Session, settings: Settings, holder: str, should_stop: Callable[[], bool], max_rows: Optional[int], pacer: Optional[Pacer]
+) -> SendSummary:
     summary = SendSummary()
     record_accepted(session, settings)
     summary.in_doubt = requeue_in_doubt(session, settings.outbox_max_attempts)
@@ -431,6 +451,7 @@ def send_due(
             if not ids:
                 break
             rows = session.scalars(sa.select(OutboxReply).where(OutboxReply.id.in_(ids)).order_by(OutboxReply.id)).all()
+            authors = session.scalars(sa.select(User).where(User.id.in_({r.author_id for r in rows}))).all()  # noqa: F841 - held: the identity map keeps only what is referenced
             for index, row in enumerate(rows):
                 if should_stop():
                     summary.stopped_by = "asked to stop"
