@@ -254,3 +254,16 @@ def test_a_reply_the_server_accepted_from_a_sender_that_died_before_recording_it
     t = session.get(Ticket, row.ticket_id, populate_existing=True)
     assert t.first_response_at == accepted and t.message_count == 2
     assert session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action == "ticket.replied")).all() == ["ticket.replied"]
+
+
+def test_a_sender_whose_reservation_ran_out_and_was_taken_does_not_send(session, settings):
+    with smtp_server() as (_, port, inbox):
+        settings = _at(settings, port)
+        [row] = _queued(session, settings)
+        assert outbox_sender.reserve(session, "slow", 1, utcnow() - timedelta(seconds=1)) == [row.id]  # ran out at once
+        assert outbox_sender.reserve(session, "other", 1, utcnow() + timedelta(minutes=1)) == [row.id]
+        summary = outbox_sender.SendSummary()
+        with outbox_sender.Mailer(settings) as mailer:  # the slow one goes on with the row it had
+            outbox_sender.send_row(session, mailer, _row(session, row.id), "slow", settings, summary)
+    assert summary.lost == 1 and inbox.messages == []  # its mail never saw its end: discarded
+    assert (_row(session, row.id).status, _row(session, row.id).holder, _row(session, row.id).attempts) == ("pending", "other", 0)
