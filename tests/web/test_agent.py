@@ -173,7 +173,8 @@ def test_an_instagram_answer_queued_for_the_group_is_posted_from_the_ticket_page
     done = auth.post(f"/outbox/{row.id}/posted", follow_redirects=True).get_data(as_text=True)
     assert "Jawaban ditandai sudah diposting di Instagram." in done and f'id="queued-{row.id}"' not in done
     assert session.get(OutboxReply, row.id, populate_existing=True).status == "sent"
-    assert "Tidak bisa" in auth.post(f"/outbox/{row.id}/posted", follow_redirects=True).get_data(as_text=True)
+    assert "Jawaban ini sudah ditandai diposting." in auth.post(f"/outbox/{row.id}/posted", follow_redirects=True).get_data(as_text=True)
+    assert "Balasan masih kosong." in auth.post(f"/tickets/{t.id}/answered", {"text": "  "}, follow_redirects=True).get_data(as_text=True)
     assert auth.post("/outbox/999/posted").status_code == 404
 
 

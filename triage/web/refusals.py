@@ -27,6 +27,10 @@ REASONS = (
     ("no such answer to post by hand", _l("Jawaban ini tidak ada di daftar untuk diposting.")),
     ("this answer was already marked as posted", _l("Jawaban ini sudah ditandai diposting.")),
     ("only open tickets can be assigned", _l("Hanya tiket terbuka yang bisa diberikan.")),
+    ("the reply is empty", _l("Balasan masih kosong.")),
+    ("this ticket has no email to reply to", _l("Tiket ini tidak punya email untuk dibalas.")),
+    ("only email tickets are answered by email", _l("Hanya tiket email yang dibalas lewat email.")),
+    ("only Instagram tickets are answered by hand", _l("Hanya tiket Instagram yang dijawab manual di Instagram.")),
 )
 
 
