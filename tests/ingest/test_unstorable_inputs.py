@@ -59,7 +59,7 @@ def test_instagram_export_with_lone_surrogates_and_nul_imports_every_comment(run
 
         session = get_session()
         run = session.scalars(sa.select(IngestRun)).one()
-        assert run.status == "ok" and (run.new_tickets, run.threaded, run.quarantined) == (5, 1, 1)
+        assert run.status == "ok" and (run.new_tickets, run.threaded, run.quarantined) == (6, 0, 1)
         by_id = {m.source_id[-1]: m for m in session.scalars(sa.select(Message))}
         assert by_id["1"].text == "insentif belum masuk \ufffd" and by_id["1"].author_name == "Dewi \ufffdAyu"
         assert by_id["1"].meta["unstorable_characters"]["surrogates_replaced"] == ["author_name", "text"]
@@ -67,7 +67,9 @@ def test_instagram_export_with_lone_surrogates_and_nul_imports_every_comment(run
         assert by_id["2"].meta["unstorable_characters"] == {"nul_removed": ["author", "text"], "surrogates_replaced": ["author"]}
         assert by_id["3"].text == "sertifikat \ufffd belum terbit 😀"
         assert by_id["4"].author == "\ufffd"
-        assert by_id["6"].ticket_id == by_id["1"].ticket_id and by_id["6"].author == "ani\ufffd"
+        # Ani's "me too" under Dewi's comment is Ani's own ticket, with Dewi's comment as its context.
+        assert by_id["6"].ticket_id != by_id["1"].ticket_id and by_id["6"].author == "ani\ufffd"
+        assert by_id["6"].meta["context"]["source_id"] == by_id["1"].source_id
         row = session.scalars(sa.select(QuarantinedInput)).one()
         assert row.reason == "invalid comment id 'x\\ud83d'" and "id rusak \ufffd " in row.payload
         assert row.seen_count == 1
