@@ -116,7 +116,10 @@ def expire_and_assign(ctx: JobContext) -> None:
 def send_outbox(ctx: JobContext) -> SendSummary:
     """Send the queued email replies that are due, at the configured rate, under the job's lease."""
     with ctx.sessionmaker() as session:
-        return send_due(session, ctx.settings, ctx.holder or holder_name("job"), should_stop=ctx.should_stop)
+        from triage.ingest.imap.sent_copies import mailbox_lookup
+
+        return send_due(session, ctx.settings, ctx.holder or holder_name("job"), should_stop=ctx.should_stop,
+                        confirm=mailbox_lookup(ctx.settings))
 
 
 RECLASSIFIED_OPTION = "reclassified_model_version"

@@ -182,8 +182,12 @@ def email_message(row: OutboxReply, settings: Settings) -> EmailMessage:
 
 
 def envelope(row: OutboxReply, settings: Settings) -> tuple[str, list[str]]:
-    """The SMTP envelope: our address, and the participant's."""
-    return parseaddr(settings.smtp_from)[1] or settings.smtp_from, [a for _, a in getaddresses([row.recipient]) if a]
+    """The SMTP envelope: our address, and the participant's; with outbox_bcc, also the support
+    mailbox, which gets its copy in the same transaction (the recovery's proof of delivery)."""
+    recipients = [a for _, a in getaddresses([row.recipient]) if a]
+    if recipients and settings.outbox_bcc:
+        recipients.append(settings.outbox_bcc)
+    return parseaddr(settings.smtp_from)[1] or settings.smtp_from, recipients
 
 
 def outbound_message(session: so.Session, row: OutboxReply, now: datetime, sender_address: str = "") -> dict[str, Any]:
@@ -228,22 +232,32 @@ _RECORDED = (
 )
 
 
-def finish_delivery(session: so.Session, row: OutboxReply, message: dict[str, Any]) -> bool:
+def finish_delivery(session: so.Session, row: OutboxReply, message: dict[str, Any], stored: bool = False) -> bool:
     """Record an accepted email reply on its ticket (`record_delivery`) and mark it sent,
     unless that was done already; whether it was done now (caller commits)."""
     if session.execute(_RECORDED, {"reply": row.id, "at": message["sent_at"]}).rowcount != 1:
         return False
-    record_delivery(session, row, message["sent_at"], message)
+    record_delivery(session, row, message["sent_at"], message, stored)
     return True
 
 
-def record_delivery(session: so.Session, row: OutboxReply, now: datetime, message: Optional[dict[str, Any]] = None) -> None:
+def stored_outbound(session: so.Session, message_ids: Sequence[str]) -> set[str]:
+    """Which of these Message-IDs the messages table holds as our outbound email (the
+    ingester read their Bcc copies): each is proof the server took that reply."""
+    return set(session.scalars(sa.select(Message.source_id).where(
+        Message.source == EMAIL, Message.direction == "outbound", Message.source_id.in_(list(message_ids)))))
+
+
+def record_delivery(session: so.Session, row: OutboxReply, now: datetime, message: Optional[dict[str, Any]] = None,
+                    stored: bool = False) -> None:
     """The reply is out: it becomes the ticket's outbound message (`message`, built ahead by the
     sender), the ticket is answered, and resolved if asked (caller commits, in the transaction
-    that marks the row sent)."""
+    that marks the row sent). `stored`: the email ingester already stored it from its Bcc copy
+    (and answered the ticket with it), so only the audit and the resolve are left."""
     message = message if message is not None else outbound_message(session, row, now)
-    session.execute(_INSERT_MESSAGE, message)
-    session.execute(_ANSWERED, {"ticket": row.ticket_id, "now": now})
+    if not stored:
+        session.execute(_INSERT_MESSAGE, message)
+        session.execute(_ANSWERED, {"ticket": row.ticket_id, "now": now})
     held = session.identity_map.get(session.identity_key(Ticket, row.ticket_id))
     if held is not None:  # a caller's copy of the ticket reads the new figures
         session.expire(held, ["message_count", "first_response_at", "updated_at"])

@@ -20,10 +20,12 @@ So `sending` is exactly the in-doubt window: between 3 and 5 the server may or m
 the mail. A sender killed there leaves the row in `sending`; once its holder is gone (its
 lease expired, and the row's claim `next_attempt_at` passed) the row is queued again and
 resent with the SAME Message-ID, so a recipient's mail system that already has it shows it
-once. No sender can do better over plain SMTP: the server's 250 and our commit are two
-systems' records, and SMTP has no way to ask afterwards whether a message arrived. What we
-can do is keep the window to one round trip and one small commit; bench/outbox_send.py
-measures how often a kill lands in it.
+once. Over plain SMTP no sender can do better: the server's 250 and our commit are two
+systems' records, and SMTP has no way to ask afterwards whether a message arrived. So every
+reply is Bcc'd to our own support mailbox (settings.outbox_bcc), delivered in the same
+transaction, and the recovery (triage/outbox_recovery.py) asks that mailbox before resending:
+zero duplicates. Without it the window is kept to one round trip and one small commit;
+bench/outbox_send.py measures how often a kill lands in it, with and without the mailbox.
 """
 from __future__ import annotations
 
@@ -43,11 +45,12 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.models import AuditEvent, Lease, OutboxReply, User, utcnow
+from triage.models import AuditEvent, OutboxReply, User, utcnow
 from triage.outbox import (
     ACCEPTED, EMAIL, FAILED, IN_DOUBT, LOGIN, PENDING, REFUSED_FOR_NOW, REJECTED, SENDING, UNREACHABLE, email_message,
     envelope, finish_delivery, outbound_message,
 )
+from triage.outbox_recovery import Confirm, record_accepted, requeue_in_doubt, settle_in_doubt  # noqa: F401 - their old home
 from triage.retry import Retry, commit_with_retries
 from triage.settings import Settings
 
@@ -64,6 +67,7 @@ class SendSummary:
     retried: int = 0  # left pending for a later attempt
     failed: int = 0  # given up: permanently refused, or out of attempts
     in_doubt: int = 0  # found in `sending` with its holder gone: queued again, same Message-ID
+    confirmed: int = 0  # found in `sending` with its holder gone, and its copy in the support mailbox: sent
     lost: int = 0  # reserved, then taken by another sender before we claimed it
     stopped_by: Optional[str] = None  # why the run ended before the queue was empty
 
@@ -230,42 +234,6 @@ _ACCEPTED = (
 )
 
 
-def record_accepted(session: so.Session, settings: Settings) -> int:
-    """Record on their tickets the replies the server accepted from a sender that died before
-    recording them: the outbound message, first response, resolve, audit. Commits."""
-    done = 0
-    for row in session.scalars(sa.select(OutboxReply).where(OutboxReply.status == ACCEPTED)):
-        message = outbound_message(session, row, row.updated_at, envelope(row, settings)[0])
-        done += finish_delivery(session, row, message)
-        session.commit()
-    return done
-
-
-def requeue_in_doubt(session: so.Session, max_attempts: int, now: Optional[datetime] = None) -> int:
-    """Queue again the rows left in `sending` by a sender that is gone (its claim passed and it
-    holds no live lease); the same Message-ID goes out again. Commits; how many."""
-    now = now or utcnow()
-    live = sa.select(Lease.holder).where(Lease.holder.is_not(None), Lease.expires_at >= now)
-    stale = session.execute(
-        sa.select(OutboxReply.id, OutboxReply.holder, OutboxReply.ticket_id, OutboxReply.message_id, OutboxReply.attempts).where(
-            OutboxReply.status == SENDING, OutboxReply.next_attempt_at < now, OutboxReply.holder.not_in(live)
-        )
-    ).all()
-    requeued = 0
-    for reply_id, holder, ticket_id, message_id, attempts in stale:
-        values: dict[str, object] = {"holder": None, "updated_at": now, "last_error": f"{IN_DOUBT}: {holder}"}
-        if attempts >= max_attempts:
-            values["status"] = FAILED  # it keeps being cut off: an operator looks (`triage outbox retry`)
-        else:
-            values.update(status=PENDING, next_attempt_at=now)
-        if session.execute(_mine(reply_id, SENDING, holder).values(**values)).rowcount == 1:
-            session.add(AuditEvent(action="outbox.in_doubt", ticket_id=ticket_id,
-                                   detail={"outbox_id": reply_id, "message_id": message_id, "holder": holder}))
-            requeued += 1
-    session.commit()
-    return requeued
-
-
 def reserve(session: so.Session, holder: str, limit: int, until: datetime, now: Optional[datetime] = None, reply_id: Optional[int] = None) -> list[int]:
     """Give up to `limit` due email rows (or the one named) to `holder` until `until`; commits."""
     now = now or utcnow()
@@ -410,15 +378,17 @@ def send_due(
     should_stop: Callable[[], bool] = lambda: False,
     max_rows: Optional[int] = None,
     pacer: Optional[Pacer] = None,
+    confirm: Optional[Confirm] = None,
 ) -> SendSummary:
     """Send what is due, batch by batch, at the configured rate, until nothing is due, the
     server is unreachable, `should_stop` says so or `max_rows` were done. Every step commits,
     on one connection of the session's engine held for the run: a session hands its
     connection back at each commit, and PostgreSQL's pre-ping on the next checkout cost a
-    round trip per step (three a reply)."""
+    round trip per step (three a reply). `confirm` asks the support mailbox about replies in
+    doubt (outbox_recovery); without it they are resent."""
     with session.get_bind().connect() as connection, so.Session(connection, expire_on_commit=False) as own:
         if connection.dialect.name != "postgresql":
-            return _send_due(own, settings, holder, should_stop, max_rows, pacer)
+            return _send_due(own, settings, holder, should_stop, max_rows, pacer, confirm)
         # Commits that do not wait for the disk flush, except the claim's (_flushed_to_disk):
         # a database crash that lost one leaves a row reserved, pending, `sending` (in doubt,
         # sent again with its Message-ID) or `accepted` (recorded again); nothing is lost or
@@ -426,7 +396,7 @@ def send_due(
         connection.exec_driver_sql("SET synchronous_commit TO OFF")
         connection.commit()
         try:
-            return _send_due(own, settings, holder, should_stop, max_rows, pacer)
+            return _send_due(own, settings, holder, should_stop, max_rows, pacer, confirm)
         finally:
             connection.rollback()
             connection.exec_driver_sql("RESET synchronous_commit")  # the pool's next user gets the default
@@ -434,11 +404,12 @@ def send_due(
 
 
 def _send_due(
-    session: so.Session, settings: Settings, holder: str, should_stop: Callable[[], bool], max_rows: Optional[int], pacer: Optional[Pacer]
+    session: so.Session, settings: Settings, holder: str, should_stop: Callable[[], bool], max_rows: Optional[int],
+    pacer: Optional[Pacer], confirm: Optional[Confirm],
 ) -> SendSummary:
     summary = SendSummary()
+    summary.in_doubt, summary.confirmed = settle_in_doubt(session, settings.outbox_max_attempts, confirm=confirm)
     record_accepted(session, settings)
-    summary.in_doubt = requeue_in_doubt(session, settings.outbox_max_attempts)
     pacer = pacer or Pacer(settings.outbox_rate)
     batch = settings.outbox_batch_size
     with Mailer(settings) as mailer:

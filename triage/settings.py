@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -150,6 +151,13 @@ class Settings:
     outbox_batch_size: int = 20
     outbox_max_attempts: int = 8
     outbox_retry_seconds: int = 30
+    # The support mailbox every email reply is Bcc'd to (empty: off). The server delivers that
+    # copy in the same SMTP transaction, so before a reply left in doubt by a killed sender is
+    # sent again, the recovery looks for its Message-ID there (over the IMAP account named by
+    # outbox_bcc_account, in outbox_bcc_folder): found means the server took it, no resend.
+    outbox_bcc: str = ""
+    outbox_bcc_account: str = ""
+    outbox_bcc_folder: str = "INBOX"
     # Instagram: whose posts to read, as whom, and how much each run may cost.
     instagram_profiles: tuple[str, ...] = ()
     # The program's own account: its comments are replies to participants, not complaints.
@@ -369,6 +377,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     instance_path = Path(env.get("TRIAGE_INSTANCE_PATH", DEFAULT_INSTANCE))
     database_url = _database_url(env.get("TRIAGE_DATABASE_URL") or f"sqlite:///{instance_path / 'triage.sqlite3'}")
     own_account = (env.get("TRIAGE_INSTAGRAM_OWN_ACCOUNT") or "").strip().lstrip("@").lower()
+    smtp_from = env.get("TRIAGE_SMTP_FROM") or "Kartu Prakerja <bantuan@prakerja.example>"
+    imap_accounts = _imap_accounts(env)
     return Settings(
         database_url=database_url,
         secret_key=_secret_key(env, instance_path),
@@ -388,7 +398,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_port=_int(env, "TRIAGE_SMTP_PORT", 25, minimum=1),
         smtp_user=env.get("TRIAGE_SMTP_USER", ""),
         smtp_password=_secret(env, "TRIAGE_SMTP_PASSWORD"),
-        smtp_from=env.get("TRIAGE_SMTP_FROM") or "Kartu Prakerja <bantuan@prakerja.example>",
+        smtp_from=smtp_from,
         smtp_starttls=_bool(env, "TRIAGE_SMTP_STARTTLS", False),
         smtp_ssl=_bool(env, "TRIAGE_SMTP_SSL", False),
         smtp_timeout_seconds=_int(env, "TRIAGE_SMTP_TIMEOUT_SECONDS", 20, minimum=1),
@@ -396,6 +406,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_batch_size=_int(env, "TRIAGE_OUTBOX_BATCH_SIZE", 20, minimum=1),
         outbox_max_attempts=_int(env, "TRIAGE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
         outbox_retry_seconds=_int(env, "TRIAGE_OUTBOX_RETRY_SECONDS", 30, minimum=1),
+        **_outbox_bcc(env, smtp_from, imap_accounts),
         instagram_profiles=_names(env, "TRIAGE_INSTAGRAM_PROFILES"),
         instagram_own_account=own_account,
         instagram_session_file=_session_file(env, own_account),
@@ -406,7 +417,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_feed=_bool(env, "TRIAGE_DEMO_FEED", False),
         log_format=_choice(env, "TRIAGE_LOG_FORMAT", ("text", "json"), "text"),
         scheduler_metrics_port=_int(env, "TRIAGE_SCHEDULER_METRICS_PORT", 0, minimum=0),
-        imap_accounts=_imap_accounts(env),
+        imap_accounts=_own_mail_is_outbound(imap_accounts, smtp_from, env),
         imap=_imap_options(env),
         grouping=_bool(env, "TRIAGE_GROUPING", True),
         group_window_hours=_int(env, "TRIAGE_GROUP_WINDOW_HOURS", 72, minimum=1),
@@ -414,6 +425,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         surge_min_size=_int(env, "TRIAGE_SURGE_MIN_SIZE", 10, minimum=2),
         surge_alert_to=_addresses(env, "TRIAGE_SURGE_ALERT_TO"),
     )
+
+
+def _outbox_bcc(env: Mapping[str, str], smtp_from: str, accounts: tuple[ImapAccount, ...]) -> dict[str, str]:
+    """TRIAGE_OUTBOX_BCC and the IMAP account (TRIAGE_OUTBOX_BCC_ACCOUNT) that reads that mailbox."""
+    bcc = (_addresses(env, "TRIAGE_OUTBOX_BCC") or ("",))[0]
+    account = (env.get("TRIAGE_OUTBOX_BCC_ACCOUNT") or "").strip()
+    folder = (env.get("TRIAGE_OUTBOX_BCC_FOLDER") or "").strip() or "INBOX"
+    if bcc and account not in {a.name for a in accounts}:
+        raise SettingsError(
+            "TRIAGE_OUTBOX_BCC needs TRIAGE_OUTBOX_BCC_ACCOUNT: the name of the TRIAGE_IMAP_ACCOUNTS account that reads "
+            f"{bcc}, got {account!r}"
+        )
+    return {"outbox_bcc": bcc, "outbox_bcc_account": account if bcc else "", "outbox_bcc_folder": folder}
+
+
+def _own_mail_is_outbound(accounts: tuple[ImapAccount, ...], smtp_from: str, env: Mapping[str, str]) -> tuple[ImapAccount, ...]:
+    """With the Bcc on, the copies of our replies come in through the email ingester: their From
+    is our sending address, which must read as outbound on every account, never a complaint."""
+    own = (parseaddr(smtp_from)[1] or smtp_from).lower()
+    if not (env.get("TRIAGE_OUTBOX_BCC") or "").strip() or not own:
+        return accounts
+    return tuple(a if own in a.support_addresses else replace(a, support_addresses=(*a.support_addresses, own)) for a in accounts)
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:

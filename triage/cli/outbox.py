@@ -49,6 +49,8 @@ def outbox_status(show_failed: int) -> None:
 def outbox_send(max_rows: Optional[int]) -> None:
     """Send what is due now, under the scheduler job's lease, until nothing is due (SIGTERM
     stops after the reply in hand)."""
+    from triage.ingest.imap.sent_copies import mailbox_lookup  # IMAP only here: the rest of the CLI stays light
+
     settings = app_settings()
     writer = db.writer_sessions()
     ttl = timedelta(seconds=settings.lease_seconds)
@@ -65,13 +67,14 @@ def outbox_send(max_rows: Optional[int]) -> None:
         with leases.LeaseKeeper(writer, outbox_sender.LEASE, holder, ttl) as keeper:
             with writer() as s:
                 summary = outbox_sender.send_due(
-                    s, settings, holder, should_stop=lambda: stop.is_set() or keeper.lost.is_set(), max_rows=max_rows
+                    s, settings, holder, should_stop=lambda: stop.is_set() or keeper.lost.is_set(), max_rows=max_rows,
+                    confirm=mailbox_lookup(settings),
                 )
     finally:
         signal.signal(signal.SIGTERM, before)
     click.echo(
         f"sent: {summary.sent}  retry later: {summary.retried}  failed: {summary.failed}  "
-        f"in doubt, queued again: {summary.in_doubt}"
+        f"in doubt, queued again: {summary.in_doubt}  in doubt, found in the support mailbox: {summary.confirmed}"
     )
     if summary.stopped_by:
         click.echo(f"stopped: {summary.stopped_by}")
