@@ -3,6 +3,7 @@ left in doubt (`sending`, its sender gone) is settled by looking for its Message
 stored messages and then in the mailbox (Dovecot), never resent when its copy exists."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -25,9 +26,14 @@ from triage.settings import ImapAccount, SettingsError, load_settings
 def support(dovecot):
     """A fresh support mailbox: its Dovecot user, and the account that reads it."""
     name = f"salinan{uuid.uuid4().hex[:10]}"
-    account = ImapAccount(name="support", host="127.0.0.1", port=dovecot.port, username=name, password=dovecot.password,
-                          security="plain", support_addresses=("bantuan@prakerja.example",))
-    return name, account
+    loaded = load_settings({  # as an operator configures it: our sending address reads as outbound here too
+        "TRIAGE_SECRET_KEY": "x" * 40, "TRIAGE_SMTP_FROM": "Prakerja <bantuan@prakerja.example>",
+        "TRIAGE_IMAP_ACCOUNTS": json.dumps([{"name": "support", "host": "127.0.0.1", "port": dovecot.port, "username": name,
+                                             "security": "plain"}]),
+        "TRIAGE_IMAP_PASSWORD_SUPPORT": dovecot.password, "TRIAGE_OUTBOX_BCC": f"{name}@prakerja.example",
+        "TRIAGE_OUTBOX_BCC_ACCOUNT": "support",
+    })
+    return name, loaded.imap_accounts[0]
 
 
 def _configured(settings, account, port, folder="INBOX"):
