@@ -13,7 +13,10 @@ in a process of its own), and SIGKILLs of the sender process in the middle of it
    SIGKILLed at a random moment while sending (after a uniform 0..0.5 s, i.e. at a random
    point of a reply's cycle), and the next one is started, until the queue is empty. Counted
    at the server by Message-ID: missing replies, duplicates, and whether each duplicate is a
-   row the database marked in doubt (`outbox.in_doubt`).
+   row the database marked in doubt (`outbox.in_doubt`). Done twice, `--kills` each: without
+   the support mailbox (the fallback: a reply in doubt is resent) and with it (TRIAGE_OUTBOX_BCC:
+   the server delivers each copy into a Dovecot mailbox before its 250, as an MTA's local
+   delivery would, and the recovery looks there before resending: `outbox.confirmed`).
 
 Prints figures; asserts nothing. PostgreSQL: runs in a schema of its own, dropped at the end.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import random
 import signal
@@ -40,6 +44,7 @@ import sqlalchemy as sa  # noqa: E402
 import sqlalchemy.orm as so  # noqa: E402
 
 from builders import FixedClassifier, record  # noqa: E402
+from dovecot import Dovecot  # noqa: E402
 from triage import group_send, outbox_sender  # noqa: E402
 from triage.db import make_engine, writer_engine  # noqa: E402
 from triage.models import AuditEvent, OutboxReply, Ticket, TicketGroup, User  # noqa: E402
@@ -51,14 +56,23 @@ from triage.users import create_user  # noqa: E402
 LEASE_HELD_EXIT = 75
 
 
-def serve(port: int, sink: str) -> None:
-    """The SMTP server process: one line per accepted mail (its Message-ID) in `sink`."""
+def serve(port: int, sink: str, imap_port: int, user: str, password: str) -> None:
+    """The SMTP server process: one line per accepted mail (its Message-ID) in `sink`; the copy
+    for USER@prakerja.example is appended to that Dovecot user's INBOX before the 250."""
+    import imaplib
+
     from aiosmtpd.controller import Controller
 
     out = open(sink, "a", buffering=1)
+    bcc, mailbox = f"{user}@prakerja.example", []
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
+            if bcc in envelope.rcpt_tos:
+                if not mailbox:
+                    mailbox.append(imaplib.IMAP4("127.0.0.1", imap_port))
+                    mailbox[0].login(user, password)
+                mailbox[0].append("INBOX", None, None, envelope.original_content)
             head = envelope.original_content.split(b"\r\n\r\n", 1)[0]
             mid = next((ln[12:].strip() for ln in head.split(b"\r\n") if ln.lower().startswith(b"message-id: ")), b"?")
             out.write(mid.decode() + "\n")
@@ -181,8 +195,9 @@ def timed_send(maker, settings: Settings) -> tuple[float, int, float, float]:
     return summary.sent / elapsed, summary.sent, sum(windows) / max(len(windows), 1), sum(answered) / max(len(answered), 1)
 
 
-def kills(url: str, maker, settings: Settings, send_id: int, sink: Path, port: int, count: int, log: Path) -> dict:
+def kills(url: str, maker, settings: Settings, send_id: int, sink: Path, port: int, count: int, log: Path, **more: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
+    env.update(more)
     env.update(TRIAGE_DATABASE_URL=url, TRIAGE_SECRET_KEY="bench", TRIAGE_INSTANCE_PATH=tempfile.mkdtemp(prefix="triage-bench-"),
                TRIAGE_SMTP_HOST="127.0.0.1", TRIAGE_SMTP_PORT=str(port), TRIAGE_SMTP_TIMEOUT_SECONDS="1",
                TRIAGE_LEASE_SECONDS="1", TRIAGE_OUTBOX_RATE="100000", TRIAGE_LOG_LEVEL="WARNING")
@@ -212,6 +227,7 @@ def kills(url: str, maker, settings: Settings, send_id: int, sink: Path, port: i
     with maker() as s:
         queued = set(s.scalars(sa.select(OutboxReply.message_id).where(OutboxReply.group_send_id == send_id)))
         doubted = {d["message_id"] for d in s.scalars(sa.select(AuditEvent.detail).where(AuditEvent.action == "outbox.in_doubt"))}
+        confirmed = {d["message_id"] for d in s.scalars(sa.select(AuditEvent.detail).where(AuditEvent.action == "outbox.confirmed"))}
     got = received(sink)
     twice = {m for m in queued if got[m] > 1}
     return {
@@ -220,7 +236,8 @@ def kills(url: str, maker, settings: Settings, send_id: int, sink: Path, port: i
         "missing": len([m for m in queued if got[m] == 0]),
         "duplicates": len(twice),
         "max_copies": max(got[m] for m in queued),
-        "in_doubt": len(doubted & queued),
+        "in_doubt": len((doubted | confirmed) & queued),
+        "found_in_mailbox": len(confirmed & queued),
         "duplicates_in_doubt": len(twice & doubted),
     }
 
@@ -229,18 +246,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=None, help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--members", type=int, default=5000)
-    parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--serve", nargs=2, metavar=("PORT", "SINK"), help=argparse.SUPPRESS)
+    parser.add_argument("--kills", type=int, default=20, help="kills without the support mailbox, and as many with it")
+    parser.add_argument("--serve", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(int(args.serve[0]), args.serve[1])
+        serve(int(args.serve[0]), args.serve[1], int(args.serve[2]), args.serve[3], args.serve[4])
         return
 
     work = Path(tempfile.mkdtemp(prefix="outbox-bench-"))
     url = args.url or f"sqlite:///{work / 'bench.sqlite3'}"
     url, schema, (group_id, boss_id) = prepare(url, args.members)
     sink, port = work / "received.txt", free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), str(sink)])
+    dovecot = Dovecot()
+    dovecot.start()
+    user = f"salinan{uuid.uuid4().hex[:8]}"
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), str(sink), str(dovecot.port), user, dovecot.password])
     engine = make_engine(url)
     maker = so.sessionmaker(writer_engine(engine), expire_on_commit=False)
     settings = Settings(database_url=url, secret_key="bench", smtp_host="127.0.0.1", smtp_port=port,
@@ -258,15 +278,21 @@ def main() -> None:
         print(f"in-doubt window (claim committed .. sent committed): {window * 1000:.2f} ms of a {cycle * 1000:.2f} ms reply"
               f" = {window / cycle:.0%} at full speed; at the default {Settings.outbox_rate:g}/s: {window * Settings.outbox_rate:.2%};"
               f" of it, waiting for the server's 250: {answer * 1000:.2f} ms")
-        second, _ = queue_answer(maker, settings, group_id, boss_id)
-        figures = kills(url, maker, settings, second, sink, port, args.kills, work / "senders.log")
-        print("kill -9 mid-send, then restart: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
-        print(f"kills that left a row in doubt: {figures['in_doubt']}/{figures['kills']};"
-              f" duplicates: {figures['duplicates']} (all in doubt, same Message-ID: {figures['duplicates'] == figures['duplicates_in_doubt']});"
-              f" missing: {figures['missing']}")
+        mailbox = dict(TRIAGE_OUTBOX_BCC=f"{user}@prakerja.example", TRIAGE_OUTBOX_BCC_ACCOUNT="support",
+                       TRIAGE_IMAP_PASSWORD_SUPPORT=dovecot.password,
+                       TRIAGE_IMAP_ACCOUNTS=json.dumps([{"name": "support", "host": "127.0.0.1", "port": dovecot.port,
+                                                         "username": user, "security": "plain"}]))
+        for name, more in (("without the support mailbox (fallback)", {}), ("with the support mailbox", mailbox)):
+            answer, _ = queue_answer(maker, settings, group_id, boss_id)
+            figures = kills(url, maker, settings, answer, sink, port, args.kills, work / "senders.log", **more)
+            print(f"{name}: kill -9 mid-send, then restart: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+            print(f"  kills that left a row in doubt: {figures['in_doubt']}/{figures['kills']}; found in the mailbox: "
+                  f"{figures['found_in_mailbox']}; duplicates: {figures['duplicates']} (all in doubt, same Message-ID: "
+                  f"{figures['duplicates'] == figures['duplicates_in_doubt']}); missing: {figures['missing']}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(10)
+        dovecot.cleanup()
         engine.dispose()
         if schema:
             admin = sa.create_engine(args.url)
