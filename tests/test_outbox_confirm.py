@@ -134,7 +134,9 @@ def test_a_mailbox_that_cannot_be_asked_leaves_the_reply_in_doubt_for_the_next_r
         summary = _send(session, settings)
     assert inbox.messages == [] and (summary.confirmed, summary.in_doubt) == (0, 0)
     session.expire_all()
-    assert session.get(OutboxReply, row.id).status == "sending"
+    waiting = session.get(OutboxReply, row.id)
+    assert (waiting.status, waiting.last_error) == ("sending", "unconfirmed")
+    assert "kotak surat dukungan" in outbox.error_text(waiting.last_error)
     assert account.password not in caplog.text
 
 

@@ -315,6 +315,7 @@ def retry_failed(session: so.Session, actor: Optional[User], reply_ids: Optional
 # What went wrong, as stored in last_error: "kind: detail". The detail is the server's code and
 # the error's type, never a secret; the kind is what the interface translates (error_text).
 UNREACHABLE, REFUSED_FOR_NOW, REJECTED, LOGIN, IN_DOUBT = "unreachable", "refused_for_now", "rejected", "login", "in_doubt"
+UNCONFIRMED = "unconfirmed"  # in doubt, and the support mailbox could not be asked yet (outbox_recovery)
 
 
 def error_text(last_error: Optional[str], gettext: Callable[[str], str] = _untranslated) -> str:
@@ -328,6 +329,7 @@ def error_text(last_error: Optional[str], gettext: Callable[[str], str] = _untra
         REJECTED: gettext("Server email menolak balasan ini."),
         LOGIN: gettext("Server email menolak login layanan; periksa pengaturan SMTP."),
         IN_DOUBT: gettext("Pengirim terhenti saat menyerahkan balasan ke server email; dikirim ulang dengan Message-ID yang sama."),
+        UNCONFIRMED: gettext("Pengirim terhenti saat menyerahkan balasan; menunggu kotak surat dukungan bisa diperiksa sebelum dikirim ulang."),
     }
     text = texts.get(kind)
     if text is None:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.models import AuditEvent, Lease, OutboxReply, utcnow
-from triage.outbox import ACCEPTED, FAILED, IN_DOUBT, PENDING, SENDING, envelope, finish_delivery, outbound_message, stored_outbound
+from triage.outbox import ACCEPTED, FAILED, IN_DOUBT, PENDING, SENDING, UNCONFIRMED, envelope, finish_delivery, outbound_message, stored_outbound
 from triage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,10 @@ def settle_in_doubt(session: so.Session, max_attempts: int, now: Optional[dateti
         asked = confirm([i for i in ids if i not in found]) if len(found) < len(ids) else set()
         if asked is None:
             log.warning("outbox: %d replies in doubt wait: the support mailbox could not be asked", len(ids) - len(found))
+            waiting = [r.id for r in stale if r.message_id not in found]
+            session.execute(sa.update(OutboxReply).where(OutboxReply.id.in_(waiting), OutboxReply.status == SENDING)
+                            .values(last_error=UNCONFIRMED)
+                            .execution_options(synchronize_session=False))
             stale = [r for r in stale if r.message_id in found]
         else:
             found |= asked
