@@ -4,7 +4,7 @@ Runs after the store step, in the batch's transaction. A ticket joins an open gr
 category that took a member within the window (TRIAGE_GROUP_WINDOW_HOURS) and that it was never
 taken out of ("not this problem"):
 - with specifics (the entity extractor's wave, incentive month, platform, payout channel, OTP;
-  which ones count is the category's, taxonomy.Category.specifics): the biggest group whose
+  which ones count is the category's, taxonomy.Category.specifics): the biggest (then oldest) group whose
   specifics include all of the ticket's ("LinkAja" alone joins "gelombang 48 · bulan ke-3 ·
   LinkAja"; "gelombang 47" never joins "gelombang 48"), else a new group of exactly its own;
 - without: the group whose centroid (the mean of its members' word TF-IDF vectors, its
@@ -73,6 +73,10 @@ class Candidate:
     folded: int = 0  # members folded into the centroid
     joined: list[Arrival] = field(default_factory=list)
     founder: Optional[Arrival] = None  # set for a group this batch founds
+
+    def rank(self) -> tuple[int, float]:
+        """Bigger first; between equals the older, so members do not drift to a newcomer."""
+        return self.size, -(self.id if self.id is not None else float("inf"))
 
     def takes(self, arrival: Arrival, window: timedelta) -> bool:
         return self.last_at >= arrival.at - window
@@ -196,7 +200,7 @@ class _Grouping:
                 all(candidate.parts.get(name) == value for name, value in arrival.parts.items())
                 and candidate.takes(arrival, self.window)
                 and (candidate.id is None or (arrival.ticket_id, candidate.id) not in self.excluded)
-                and (best is None or (candidate.size, candidate.last_at) > (best.size, best.last_at))
+                and (best is None or candidate.rank() > best.rank())
             ):
                 best = candidate
         if best is None:
