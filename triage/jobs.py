@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 import sqlalchemy.orm as so
 
-from triage import claims
+from triage import claims, surges
 from triage.classifier import Classifier
 from triage.ingest import runner
 from triage.ingest.runner import RunSummary
@@ -122,6 +122,12 @@ def send_outbox(ctx: JobContext) -> SendSummary:
                         confirm=mailbox_lookup(ctx.settings))
 
 
+def surge_upkeep(ctx: JobContext) -> surges.Upkeep:
+    """End surges whose inflow stopped, close spent groups, email supervisors about surges."""
+    with ctx.sessionmaker() as session:
+        return surges.upkeep(session, ctx.settings)
+
+
 RECLASSIFIED_OPTION = "reclassified_model_version"
 
 
@@ -149,6 +155,7 @@ JOBS: dict[str, Callable[..., object]] = {
     "watch_email_folder": watch_email_folder,
     "ingest_demo_feed": ingest_demo_feed,
     "expire_and_assign": expire_and_assign,
+    "surge_upkeep": surge_upkeep,
     "reclassify_after_new_model": reclassify_after_new_model,
     "send_outbox": send_outbox,
 }

@@ -69,6 +69,7 @@ def build_schedule(settings: Settings) -> list[Job]:
         schedule.append(Job("demo-feed", timedelta(seconds=20), timedelta(seconds=60), "ingest_demo_feed"))
     schedule += [
         Job("upkeep:claims", timedelta(minutes=1), timedelta(minutes=2), "expire_and_assign", ingest=False),
+        Job("upkeep:surges", timedelta(minutes=5), timedelta(minutes=5), "surge_upkeep", ingest=False),
         Job("upkeep:reclassify", timedelta(minutes=10), timedelta(minutes=30), "reclassify_after_new_model", ingest=False),
         # Replies waiting in the outbox; a run sends until nothing is due. Its lease is the
         # sender's: one holder at a time keeps TRIAGE_OUTBOX_RATE for the whole service.

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.groups import OPEN, TEXT_KEY_PREFIX, CLOSED, group_name, hourly_inflow
+from triage.groups import CLOSED, OPEN, TEXT_KEY_PREFIX, group_name, hourly_inflow, lock_grouping
 from triage.i18n import catalog
 from triage.models import AppOption, Ticket, TicketGroup, utcnow
 from triage.settings import Settings
@@ -269,6 +269,7 @@ def upkeep(
     member, nobody joined within the grouping window); the alert email for surges. Commits."""
     now = now or utcnow()
     window = window or timedelta(hours=settings.group_window_hours)
+    lock_grouping(session)
     compute_baseline(session, now)
     candidates = session.scalars(
         sa.select(TicketGroup.id).where(
