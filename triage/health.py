@@ -1,4 +1,5 @@
-"""Is the service healthy? Database reachable, model loaded, every scheduled source recent."""
+"""Is the service healthy? Database reachable, model loaded, every scheduled source recent; and,
+as details, the surges now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage import stats
+from triage import stats, surges
 from triage.models import utcnow
 from triage.schedule import ingest_intervals
 from triage.settings import Settings
@@ -26,7 +27,7 @@ def check(sessionmaker: Callable[[], so.Session], settings: Settings, model: dic
     loads the model, so "not loaded" with a sound card is healthy and "failed" is not.
     """
     now = utcnow()
-    report: dict[str, Any] = {"model": model, "database": "ok", "sources": {}}
+    report: dict[str, Any] = {"model": model, "database": "ok", "sources": {}, "surges": []}
     ok = model.get("state") != "failed"
     try:
         scheduled = ingest_intervals(settings)
@@ -44,6 +45,8 @@ def check(sessionmaker: Callable[[], so.Session], settings: Settings, model: dic
                     "stalled": h.stalled,
                 }
                 ok = ok and not h.stalled
+            # A surge is news for the supervisors, not a fault of the service: details only.
+            report["surges"] = [surges.report(group) for group in surges.active_surges(session)]
     except Exception as exc:  # a health check reports, it never raises
         report["database"] = f"unavailable: {type(exc).__name__}"
         ok = False

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from triage.models import ACTIVE_STATUSES, IngestRun, Ticket, utcnow
+from triage.models import ACTIVE_STATUSES, IngestRun, Ticket, TicketGroup, utcnow
 
 CLASSIFY_SECONDS = Histogram(
     "triage_classify_seconds_per_message",
@@ -69,6 +69,26 @@ class StoreCollector(Collector):
             yield runs
             yield messages
             yield requests
+            yield from self._surges(session)
+
+    def _surges(self, session: so.Session) -> Iterator[GaugeMetricFamily]:
+        """The surges now (triage.surges), and each surge group's active members."""
+        rows = session.execute(
+            sa.select(TicketGroup.id, TicketGroup.label, TicketGroup.size).where(
+                TicketGroup.status == "open", TicketGroup.surge_since.is_not(None)
+            )
+        ).all()
+        active = GaugeMetricFamily("triage_surges_active", "Groups that are surges now", labels=["label"])
+        per_label: dict[str, int] = {}
+        for _, label, _ in rows:
+            per_label[label] = per_label.get(label, 0) + 1
+        for label, count in sorted(per_label.items()):
+            active.add_metric([label], count)
+        yield active
+        sizes = GaugeMetricFamily("triage_surge_group_size", "Active members of each surge group", labels=["group", "label"])
+        for group_id, label, size in rows:
+            sizes.add_metric([str(group_id), label], size)
+        yield sizes
 
 
 def render(sessionmaker: Callable[[], so.Session]) -> bytes:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from builders import ticket, user
 from triage import users
-from triage.models import CHANNELS, ApiToken, Ticket, TicketStatus
+from triage.models import CHANNELS, ApiToken, Ticket, TicketGroup, TicketStatus
 from triage.queue import STATUS_FILTERS
 from triage.taxonomy import LABELS
 from triage.web.openapi import MAX_LIMIT
@@ -100,6 +100,8 @@ def test_openapi_lists_the_values_the_api_checks(client, tokens):
 def test_openapi_names_the_scope_each_operation_needs(client, session, tokens):
     doc = client.get("/api/v1/openapi.json", headers=_h(tokens["agent"])).get_json()
     t = ticket(session)
+    group = TicketGroup(label=t.label, key="wave=48", shared={"wave": 48})
+    session.add(group)
     admin = user(session, "root", "admin")
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
@@ -107,7 +109,7 @@ def test_openapi_names_the_scope_each_operation_needs(client, session, tokens):
             without = users.create_api_token(session, admin, [s for s in users.API_SCOPES if s != scope])
             only = users.create_api_token(session, admin, [scope])
             session.commit()
-            url = "/api/v1" + path.replace("{ticket_id}", str(t.id))
+            url = "/api/v1" + path.replace("{ticket_id}", str(t.id)).replace("{group_id}", str(group.id))
             assert client.open(url, method=method.upper(), headers=_h(without)).status_code == 403, (method, path)
             assert client.open(url, method=method.upper(), headers=_h(only)).status_code in (200, 204), (method, path)
 

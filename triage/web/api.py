@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
-from triage import claims, db, stats, tickets
+from triage import claims, db, groups, stats, tickets
 from triage.web.cache import kept_days
 from triage.models import CHANNELS, Ticket
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, queue_page
@@ -175,6 +175,36 @@ def get_stats():
     figures = stats.api_stats(s, ingest_intervals(current_app.config["SETTINGS"]), kept=kept_days())
     s.commit()  # the past days of the history it had to compute, for the other processes
     return jsonify(figures)
+
+
+def _language() -> str:
+    return "en" if request.args.get("lang") == "en" else "id"
+
+
+@bp.get("/groups")
+@scope_required(TICKETS_READ)
+def list_groups():
+    """Open groups that are a real pattern, surges first; all=true adds closed, merged and small ones."""
+    listed = groups.list_groups(
+        db.get_session(),
+        include_all=request.args.get("all") in ("1", "true"),
+        language=_language(),
+        min_size=current_app.config["SETTINGS"].group_min_size,
+    )
+    return jsonify(groups=[g.as_dict() for g in listed])
+
+
+@bp.get("/groups/<int:group_id>")
+@scope_required(TICKETS_READ)
+def get_group(group_id: int):
+    detail = groups.group_detail(db.get_session(), group_id, language=_language())
+    if detail is None:
+        abort(404)
+    out = detail.as_dict()
+    if not g.api_user.is_supervisor:
+        for member in out["members"]:
+            member["contact"] = tickets.mask_handle(member["contact"])
+    return jsonify(out)
 
 
 @bp.get("/openapi.json")

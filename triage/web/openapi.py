@@ -17,6 +17,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 _TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_GROUP_ID = {"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _DATE_TIME = {"type": "string", "format": "date-time"}
 
 
@@ -73,6 +74,55 @@ def _detail_schema() -> dict[str, Any]:
     return {"allOf": [_ref("Ticket"), {"type": "object", "properties": details}]}
 
 
+def _group_schema() -> dict[str, Any]:
+    """A group as GET /groups lists it (triage.groups.GroupSummary)."""
+    return {
+        "type": "object",
+        "required": ["id", "name", "label", "surge", "size", "tickets"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string", "description": "a supervisor's name, else the category and what members share"},
+            "label": {"type": "string", "enum": list(LABELS)},
+            "key": {"type": "string", "description": "the shared specifics (wave=48|month=3|payout=linkaja) or text:<first member>"},
+            "status": {"type": "string", "enum": ["open", "closed", "merged"]},
+            "size": {"type": "integer", "description": "active members"},
+            "surge": {"type": "boolean"},
+            "surge_since": {"type": ["string", "null"], "format": "date-time"},
+            "since": _DATE_TIME,
+            "last_ticket_at": _DATE_TIME,
+            "shared": {"type": "array", "items": {"type": "string"}},
+            "assignee_id": {"type": ["integer", "null"]},
+            "renamed": {"type": "boolean"},
+            "tickets": {"type": "array", "items": {"type": "integer"}, "description": "the active members' ids"},
+        },
+    }
+
+
+def _group_detail_schema() -> dict[str, Any]:
+    """One group with its members and hourly inflow (triage.groups.GroupDetail)."""
+    member = {
+        "type": "object",
+        "properties": {
+            "ticket_id": {"type": "integer"},
+            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "contact": {"type": "string", "description": "masked for agents"},
+            "contact_name": {"type": ["string", "null"]},
+            "label": {"type": "string", "enum": list(LABELS)},
+            "status": {"type": "string", "enum": [str(status) for status in TicketStatus]},
+            "created_at": _DATE_TIME,
+            "assignee_id": {"type": ["integer", "null"]},
+        },
+    }
+    hour = {"type": "object", "properties": {"hour": _DATE_TIME, "count": {"type": "integer"}}}
+    details = {
+        "members": {"type": "array", "items": member, "description": "newest first, at most 500"},
+        "members_total": {"type": "integer"},
+        "inflow": {"type": "array", "items": hour, "description": "members arrived per hour, last 48 hours"},
+        "merged_into": {"type": ["integer", "null"]},
+    }
+    return {"allOf": [_ref("Group"), {"type": "object", "properties": details}]}
+
+
 def _operation(summary: str, scope: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """One operation: its scope, its answers, and the 401/403 every operation may give."""
     error = {"application/json": {"schema": _ref("Error")}}
@@ -106,6 +156,9 @@ def _list_parameters() -> list[dict[str, Any]]:
     ]
 
 
+_LANG = {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["id", "en"]}, "description": "language of the names (default id)"}
+
+
 def _paths() -> dict[str, Any]:
     page = {"type": "object", "properties": {"tickets": {"type": "array", "items": _ref("Ticket")}, "next_cursor": {"type": ["string", "null"]}}}
     taken = {**_json("the claimed ticket", _ref("TicketDetail")), "204": {"description": "nothing to take"}, "409": {"description": "capacity reached"}}
@@ -115,6 +168,8 @@ def _paths() -> dict[str, Any]:
         "/tickets/{ticket_id}": {"get": _operation("One ticket with its messages", TICKETS_READ, _json("the ticket", _ref("TicketDetail")), parameters=[_TICKET_ID])},
         "/take-next": {"post": _operation("Claim the most urgent open ticket matching the token user's skills", TICKETS_WRITE, taken)},
         "/tickets/{ticket_id}/resolve": {"post": _operation("Resolve a ticket", TICKETS_WRITE, resolved, parameters=[_TICKET_ID])},
+        "/groups": {"get": _operation("Open groups of one problem, surges first", TICKETS_READ, _json("groups", {"type": "object", "properties": {"groups": {"type": "array", "items": _ref("Group")}}}), parameters=[_query("all", {"type": "boolean"}, "also closed, merged and small groups"), _LANG])},
+        "/groups/{group_id}": {"get": _operation("One group with its members and hourly inflow", TICKETS_READ, {**_json("the group", _ref("GroupDetail")), "404": {"description": "no such group"}}, parameters=[_GROUP_ID, _LANG])},
         "/stats": {"get": _operation("Dashboard figures", STATS_READ, _json("backlog, SLA, flow, medians, agents, confidence, ingest health", {"type": "object"}))},
         "/openapi.json": {"get": _operation("This document", TICKETS_READ, _json("OpenAPI document", {"type": "object"}))},
     }
@@ -133,12 +188,15 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "prakerja-triage API",
             "version": "1",
-            "description": "Tickets, take-next, resolve and dashboard figures. Authenticate with `Authorization: Bearer <token>` (`triage users token`).",
+            "description": "Tickets, take-next, resolve, groups and dashboard figures. Authenticate with `Authorization: Bearer <token>` (`triage users token`).",
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": _scopes_description()}},
-            "schemas": {"Ticket": _ticket_schema(), "TicketDetail": _detail_schema(), "Error": error},
+            "schemas": {
+                "Ticket": _ticket_schema(), "TicketDetail": _detail_schema(), "Group": _group_schema(),
+                "GroupDetail": _group_detail_schema(), "Error": error,
+            },
         },
         "paths": _paths(),
     }
