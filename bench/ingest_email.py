@@ -4,8 +4,10 @@
 
 APPENDs N messages of a realistic mix, then measures in the same run: a bare stdlib imaplib
 UID FETCH of the same messages (the ceiling), and the end-to-end ingest (fetch + parse +
-classify + store) into SQLite and PostgreSQL, each in a child process so that its peak RSS
-is its own. Needs root and the dovecot-imapd package, like the tests.
+classify + store + group) into SQLite and PostgreSQL, each in a child process so that its peak
+RSS is its own; and the same ingest with grouping switched off (TRIAGE_GROUPING=0), off and on
+alternating, to give what grouping adds per message. Needs root and the dovecot-imapd package,
+like the tests.
 """
 from __future__ import annotations
 
@@ -93,12 +95,14 @@ def bare_fetch(server: Dovecot, user: str, chunk: int = 500) -> tuple[int, float
 
 def child(args: argparse.Namespace) -> None:
     """Ingest the user's mailbox into args.db once and print stage times and peak RSS as JSON."""
+    import sqlalchemy as sa
     import sqlalchemy.orm as so
 
     from triage.classifier import load_classifier
     from triage.db import make_engine, writer_engine
     from triage.ingest import email_message, runner
     from triage.ingest.imap import source as imap_source
+    from triage.models import TicketGroup
     from triage.schema import create_all
     from triage.pipeline import PipelineConfig
     from triage.settings import ImapAccount, ImapOptions
@@ -146,14 +150,17 @@ def child(args: argparse.Namespace) -> None:
     account = ImapAccount(name="bench", host="127.0.0.1", port=args.port, security="plain", username=args.user,
                           password=args.password, support_addresses=("bantuan@prakerja.example",))
     options = ImapOptions(fetch_chunk=500, timeout_seconds=120)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     fetch = imap_source.FolderFetch(account, "INBOX", options)
-    summary = runner.ingest(sessionmaker, fetch, TimedClassifier(), PipelineConfig(), batch_size=500)
-    total = time.perf_counter() - start
+    config = PipelineConfig(grouping=args.grouping == "on")
+    summary = runner.ingest(sessionmaker, fetch, TimedClassifier(), config, batch_size=500)
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak_anon = anon.stop()
     # What the database connections hold (SQLite's page cache, up to cache_size per connection)
     # is given back when they close: the rest is what ingestion itself kept.
     before_close = anon.current()
+    with sessionmaker() as session:
+        grouped = session.scalar(sa.select(sa.func.count()).select_from(TicketGroup))
     engine.dispose()
     ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed pages back, so RssAnon shows it
     released = before_close - anon.current()
@@ -164,9 +171,44 @@ def child(args: argparse.Namespace) -> None:
         "store": total - timers["source"] - timers["classify"],
     }
     print(json.dumps({
-        "status": summary.status, "read": summary.read, "total": total, "stages": stages,
+        "status": summary.status, "groups": grouped, "read": summary.read, "total": total, "cpu": cpu, "stages": stages,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "peak_anon_mb": peak_anon, "released_by_close_mb": released,
     }))
+
+
+def grouping_cost(server: Dovecot, user: str, name: str, sqlite: bool, args: argparse.Namespace) -> None:
+    """Per-message time with grouping off and on, alternating runs into fresh databases.
+
+    Wall time and this process's CPU time (the machine is shared: CPU time is disturbed less by
+    other work; on PostgreSQL it leaves out the server's own time), medians and minima compared.
+    """
+    wall: dict[str, list[float]] = {"off": [], "on": []}
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
+    groups = 0
+    for _ in range(args.grouping_rounds):
+        for mode in ("off", "on"):
+            if sqlite:
+                url, drop = f"sqlite:///{tempfile.mkdtemp()}/grouping.sqlite3", None
+            else:
+                url, drop = postgres_schema_url(args.postgres)
+            try:
+                result = run_child(server, user, url, mode)
+            finally:
+                if drop:
+                    drop()
+            wall[mode].append(result["total"] / result["read"] * 1000)
+            cpu[mode].append(result["cpu"] / result["read"] * 1000)
+            groups = result["groups"] if mode == "on" else groups
+
+    def med(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    for what, times in (("wall", wall), ("cpu", cpu)):
+        off, on = med(times["off"]), med(times["on"])
+        print(f"   grouping {name} {what}: per message off {off:.3f} ms, on {on:.3f} ms, adds {on / off - 1:+.1%} by medians, "
+              f"{min(times['on']) / min(times['off']) - 1:+.1%} by minima (target <= +10%; {args.grouping_rounds} alternating runs: "
+              f"off {', '.join(f'{t:.3f}' for t in times['off'])}; on {', '.join(f'{t:.3f}' for t in times['on'])})")
+    print(f"   grouping {name}: {groups} groups")
 
 
 class AnonPeak:
@@ -204,9 +246,10 @@ class AnonPeak:
             return next(int(line.split()[1]) for line in status if line.startswith("RssAnon:")) / 1024
 
 
-def run_child(server: Dovecot, user: str, db: str) -> dict:
+def run_child(server: Dovecot, user: str, db: str, grouping: str = "on") -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "--user", user, "--port", str(server.port), "--password", server.password, "--db", db],
+        [sys.executable, __file__, "--child", "--user", user, "--port", str(server.port), "--password", server.password, "--db", db,
+         "--grouping", grouping],
         capture_output=True, text=True,
     )
     if out.returncode:
@@ -363,6 +406,9 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--user"), parser.add_argument("--port", type=int)
     parser.add_argument("--password"), parser.add_argument("--db")
+    parser.add_argument("--grouping", choices=("on", "off"), default="on", help=argparse.SUPPRESS)
+    parser.add_argument("--grouping-rounds", type=int, default=3, help="off/on pairs per database for the grouping cost")
+    parser.add_argument("--skip-idle", action="store_true", help="throughput only: no IDLE latency or restart runs")
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -400,12 +446,15 @@ def main() -> None:
                 print("   stages: " + ", ".join(f"{k} {v:.2f} s ({v / result['total']:.0%})" for k, v in st.items()))
                 if name == "sqlite":
                     rss[n] = (result["peak_rss_mb"], result["peak_anon_mb"], result["released_by_close_mb"])
+                grouping_cost(server, user, name, name == "sqlite", args)
         if len(rss) >= 2:
             (n1, (r1, a1, c1)), (n2, (r2, a2, c2)) = sorted(rss.items())[0], sorted(rss.items())[-1]
             print(f"\npeak RSS (SQLite run): N={n1}: {r1:.0f} MB, N={n2}: {r2:.0f} MB, growth {r2 / r1 - 1:+.1%} (target < +20%); "
                   f"anonymous memory {a1:.0f} -> {a2:.0f} MB, growth {a2 / a1 - 1:+.1%} (the rest is the mapped database file); "
                   f"without what the connections hold (SQLite's page cache, bounded by cache_size) {a1 - c1:.0f} -> "
                   f"{a2 - c2:.0f} MB, growth {(a2 - c2) / (a1 - c1) - 1:+.1%}")
+        if args.skip_idle:
+            return
         lat = idle_latency(server)
         print(f"IDLE: append -> ticket latency over {len(lat)} mails: median {sorted(lat)[len(lat) // 2]:.2f} s, "
               f"max {max(lat):.2f} s (target < 2 s)")

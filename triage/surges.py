@@ -140,24 +140,17 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
         yield values[start : start + CHUNK]
 
 
-def _arrivals(session: so.Session, group_ids: Sequence[int], now: datetime) -> dict[int, tuple[int, int]]:
-    """Per group: members that arrived in the window, and in the lookback before it."""
-    window_start = now - SURGE_WINDOW
-    recent = sa.func.sum(sa.case((Ticket.created_at >= window_start, 1), else_=0))
-    counts: dict[int, tuple[int, int]] = {}
+def _arrivals(session: so.Session, group_ids: Sequence[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Members of each group that arrived in [since, until) (a range of ix_tickets_group_created)."""
+    counts: dict[int, int] = {}
     for chunk in _chunks(list(group_ids)):
-        rows = session.execute(
-            sa.select(Ticket.group_id, recent, sa.func.count())
-            .where(
-                Ticket.group_id.in_(chunk),
-                Ticket.created_at >= window_start - LOOKBACK,
-                Ticket.created_at <= now,
-                Ticket.merged_into_id.is_(None),
-            )
-            .group_by(Ticket.group_id)
+        counts.update(
+            session.execute(
+                sa.select(Ticket.group_id, sa.func.count())
+                .where(Ticket.group_id.in_(chunk), Ticket.created_at >= since, Ticket.created_at < until, Ticket.merged_into_id.is_(None))
+                .group_by(Ticket.group_id)
+            ).all()
         )
-        for group_id, k, total in rows:
-            counts[group_id] = (int(k or 0), int(total) - int(k or 0))
     return counts
 
 
@@ -171,9 +164,22 @@ class SurgeTest:
 
 
 def decide(session: so.Session, group_ids: Iterable[int], now: Optional[datetime] = None, *, min_size: int = 10) -> list[SurgeTest]:
-    """Run the test on these open groups; set surge_since when one starts, clear it when it ends."""
+    """Run the test on these open groups; set surge_since when one starts, clear it when it ends.
+
+    Only a surge, or a group with at least `min_size` arrivals in the window, can change, so the
+    others cost one count of their recent arrivals; returns the tests that ran.
+    """
     now = now or utcnow()
     ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    window_start, until = now - SURGE_WINDOW, now + timedelta(microseconds=1)
+    recent = _arrivals(session, ids, window_start, until)
+    surging = {
+        gid for chunk in _chunks(ids)
+        for gid in session.scalars(sa.select(TicketGroup.id).where(TicketGroup.id.in_(chunk), TicketGroup.surge_since.is_not(None)))
+    }  # fmt: skip
+    ids = [gid for gid in ids if gid in surging or recent.get(gid, 0) >= min_size]
     if not ids:
         return []
     groups = {
@@ -181,21 +187,22 @@ def decide(session: so.Session, group_ids: Iterable[int], now: Optional[datetime
         for chunk in _chunks(ids)
         for g in session.scalars(sa.select(TicketGroup).where(TicketGroup.id.in_(chunk), TicketGroup.status == OPEN))
     }
-    arrivals = _arrivals(session, list(groups), now)
+    worded = [g.id for g in groups.values() if g.key.startswith(TEXT_KEY_PREFIX)]
+    before = _arrivals(session, worded, window_start - LOOKBACK, window_start) if worded else {}
     baseline = current_baseline(session, now)
     labels = sorted({g.label for g in groups.values()})
     recent_by_label = dict(
         session.execute(
             sa.select(Ticket.label, sa.func.count())
-            .where(Ticket.created_at >= now - SURGE_WINDOW, Ticket.created_at <= now, Ticket.label.in_(labels), Ticket.merged_into_id.is_(None))
+            .where(Ticket.created_at >= window_start, Ticket.created_at < until, Ticket.label.in_(labels), Ticket.merged_into_id.is_(None))
             .group_by(Ticket.label)
         ).all()
     )
     tests = []
     for group in groups.values():
-        k, before = arrivals.get(group.id, (0, 0))
+        k = recent.get(group.id, 0)
         n = max(recent_by_label.get(group.label, 0), k)
-        share = baseline.share(group.label, group.key, before)
+        share = baseline.share(group.label, group.key, before.get(group.id, 0))
         tail = binomial_tail(k, n, share) if k else 1.0
         tests.append(SurgeTest(group.id, k, n, share, tail))
         if group.surge_since is None and k >= min_size and tail < START_P:

@@ -27,7 +27,7 @@ class TicketGroup(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     label: so.Mapped[str] = so.mapped_column(sa.String(32))
     # What members share, as a stable signature: specifics ("wave=48|month=3|payout=linkaja")
-    # or, for near-duplicate wording without specifics, "text:" and the first member's id.
+    # or, for near-duplicate wording without specifics, "text:" and a digest of its first message.
     key: so.Mapped[str] = so.mapped_column(sa.String(500))
     shared: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)  # the specifics, for the name
     name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))  # a supervisor's rename; else derived

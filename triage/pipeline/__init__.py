@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from triage.classifier import Classifier
 from triage.models import utcnow
 from triage.pipeline.classify import classify
-from triage.pipeline.grouping import group_arrivals
+from triage.pipeline.grouping import decide_surges
 from triage.pipeline.item import Outcome, PipelineConfig
 from triage.pipeline.replays import drop_replays
 from triage.pipeline.screen import Quarantine, screen
@@ -41,8 +41,8 @@ def process_batch(
     records = screen(items, now, refused, outcomes)
     fresh = drop_replays(session, records, config, outcomes)
     classify(fresh, classifier)
-    store(session, in_thread_order(fresh), config, refused, outcomes)
-    group_arrivals(session, fresh, outcomes, config, now)
+    grown = store(session, in_thread_order(fresh), config, refused, outcomes)
+    decide_surges(session, grown, config, now)
     return [outcomes[i] for i in range(len(items))]
 
 

@@ -36,6 +36,7 @@ class Batch:
         self.done: list[tuple[int, str, AnyTicket, bool, Optional[str]]] = []  # index, kind, ticket, noise, revision
         self.new_tickets: list[NewTicket] = []
         self.new_messages: list[tuple[AnyTicket, dict]] = []  # rows for the messages table, and their ticket
+        self.complaints: list[tuple[Item, AnyTicket]] = []  # each participant's record and its ticket, for grouping
 
     def add_record(self, item: Item) -> None:
         """A participant's message (or an auto-reply): a new ticket, or one it continues."""
@@ -65,6 +66,7 @@ class Batch:
             meta=meta,
         )
         self.due_texts.setdefault(ticket, []).extend([item.text] if inbound else [])
+        self.complaints.append((item, ticket))
         revision = item.revision.kind if item.revision and why == item.revision.kind else None
         self.done.append((item.index, kind, ticket, ticket.status == "noise", revision))
 

@@ -1,7 +1,8 @@
 """Storing: a batch written in one go, or record by record when one of them fails.
 
-The batch goes in one savepoint: due times set, then one flush (new contacts, changed
-tickets) and one executemany each for the new tickets and the messages. If anything
+The batch goes in one savepoint: groups given (triage.pipeline.grouping), due times set, then
+one flush (new contacts, changed tickets) and one executemany each for the new tickets and the
+messages. If anything
 fails, the batch is stored again record by record, a savepoint each, so one bad record is
 quarantined without undoing the others. A failing database is not a bad record: that
 error rolls the batch back and fails the run, which resumes from its cursor.
@@ -15,6 +16,7 @@ import sqlalchemy.orm as so
 
 from triage.models import AuditEvent, Contact, Message, Ticket
 from triage.pipeline.batch import Batch
+from triage.pipeline.grouping import assign_groups
 from triage.pipeline.item import Item, Outcome, PipelineConfig
 from triage.pipeline.queries import chunks
 from triage.pipeline.screen import Quarantine
@@ -95,8 +97,9 @@ def _stored_inbound_texts(session: so.Session, ticket_ids: list[int]) -> dict[in
     return texts
 
 
-def _store_together(session: so.Session, items: Sequence[Item], config: PipelineConfig) -> dict[int, Outcome]:
-    """Store records in one go (no autoflush: the batch is written once, at the end)."""
+def _store_together(session: so.Session, items: Sequence[Item], config: PipelineConfig) -> tuple[dict[int, Outcome], list[int]]:
+    """Store records in one go (no autoflush: the batch is written once, at the end), each
+    ticket with its group; the outcomes and the groups that grew."""
     with session.no_autoflush:
         batch = Batch(session, items, config)
         for item in items:
@@ -104,34 +107,39 @@ def _store_together(session: so.Session, items: Sequence[Item], config: Pipeline
                 batch.add_outbound(item)
             else:
                 batch.add_record(item)
-        return write(session, batch)
+        grown = assign_groups(session, batch.complaints, config)
+        return write(session, batch), grown
 
 
 def store(
     session: so.Session, items: Sequence[Item], config: PipelineConfig, refused: Quarantine, outcomes: dict[int, Outcome]
-) -> None:
+) -> list[int]:
     """Store the items in one savepoint; if anything in it fails, roll that back and store
     record by record, each in a savepoint of its own, so one bad record never stops the
-    ones behind it: it alone is quarantined. An infrastructure error is raised instead."""
+    ones behind it: it alone is quarantined. An infrastructure error is raised instead.
+    Returns the ids of the groups the stored tickets joined."""
     if not items:
-        return
+        return []
     if len(items) > 1:
         try:
             with savepoint(session):
-                stored = _store_together(session, items, config)
+                stored, grown = _store_together(session, items, config)
         except Exception as exc:  # noqa: BLE001 - the slow path below finds the record at fault
             if is_infrastructure_error(exc):
                 raise
         else:
             outcomes.update(stored)
-            return
+            return grown
+    grown = []
     for item in items:
         try:
             with savepoint(session):
-                stored = _store_together(session, [item], config)
+                stored, joined = _store_together(session, [item], config)
         except Exception as exc:  # one record must never stop the ones behind it
             if is_infrastructure_error(exc):
                 raise
             outcomes[item.index] = refused.refuse_failed(item.record, exc)
         else:
             outcomes.update(stored)
+            grown += joined
+    return grown
