@@ -42,3 +42,20 @@ def test_pure_noise_is_confident_but_noise_with_an_ask_is_not():
     assert (praise.label, praise.needs_review) == ("noise", False)
     assert (tagged.label, tagged.needs_review) == ("noise", False)
     assert asking.label == "missing_incentive"
+
+
+def test_group_and_surge_settings_from_env_and_documented(tmp_path):
+    env = {"TRIAGE_SECRET_KEY": "k", "TRIAGE_INSTANCE_PATH": str(tmp_path)}
+    s = load_settings(env)
+    assert (s.grouping, s.group_window_hours, s.group_min_size, s.surge_min_size, s.surge_alert_to) == (True, 72, 5, 10, ())
+    s = load_settings({**env, "TRIAGE_GROUPING": "0", "TRIAGE_GROUP_WINDOW_HOURS": "24", "TRIAGE_GROUP_MIN_SIZE": "20",
+                       "TRIAGE_SURGE_MIN_SIZE": "50", "TRIAGE_SURGE_ALERT_TO": " spv1@prakerja.example, spv2@prakerja.example ,"})
+    assert (s.grouping, s.group_window_hours, s.group_min_size, s.surge_min_size) == (False, 24, 20, 50)
+    assert s.surge_alert_to == ("spv1@prakerja.example", "spv2@prakerja.example")
+    with pytest.raises(ValueError, match="TRIAGE_SURGE_ALERT_TO"):
+        load_settings({**env, "TRIAGE_SURGE_ALERT_TO": "supervisor"})
+    with pytest.raises(ValueError, match="TRIAGE_GROUP_MIN_SIZE"):
+        load_settings({**env, "TRIAGE_GROUP_MIN_SIZE": "1"})
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    for name in ("GROUPING", "GROUP_WINDOW_HOURS", "GROUP_MIN_SIZE", "SURGE_MIN_SIZE", "SURGE_ALERT_TO"):
+        assert f"TRIAGE_{name}=" in example
