@@ -63,9 +63,16 @@ def test_many_people_with_one_new_problem_within_hours_are_a_surge(session):
 
 
 def test_a_quiet_categorys_five_similar_tickets_are_no_surge(session):
+    """One certificate complaint a day, never about Pijar Mahir; then five in an hour: far beyond
+    chance (p < 1e-5), but five people are no surge."""
+    quiet = []
+    for day in range(14):
+        quiet += complaints(f"sertifikat belum terbit di {['Pintaria', 'Sekolahmu'][day % 2]}", 1, T0 + timedelta(days=day), timedelta(hours=1))
+    ingest(session, quiet, label="certificate_pending", now=NOW)
     ingest(session, complaints("Pijar Mahir belum kirim sertifikat", 5, NOW, timedelta(hours=1)), label="certificate_pending", min_size=10)
     group = group_with(session, "platform=pijar mahir")
     assert group.size == 5 and group.surge_since is None
+    assert surges.binomial_tail(5, 5, 1 / 16) < surges.START_P
 
 
 def test_a_busy_categorys_normal_peak_is_no_surge(session):
@@ -81,6 +88,7 @@ def test_a_busy_categorys_normal_peak_is_no_surge(session):
     peak = complaints("insentif belum masuk rekening BNI", 22, NOW, timedelta(hours=2))
     peak += complaints("insentif gelombang 60 belum masuk", 18, NOW, timedelta(hours=2))
     ingest(session, peak)
+    assert group_with(session, "payout=bni").surge_since is None  # as the batch decided
     later = max(r.sent_at for r in peak) + timedelta(minutes=1)
     tests = {t.group_id: t for t in surges.decide(session, [group_with(session, "payout=bni").id], later)}
     bni = group_with(session, "payout=bni")

@@ -179,7 +179,7 @@ def decide(session: so.Session, group_ids: Iterable[int], now: Optional[datetime
         gid for chunk in _chunks(ids)
         for gid in session.scalars(sa.select(TicketGroup.id).where(TicketGroup.id.in_(chunk), TicketGroup.surge_since.is_not(None)))
     }  # fmt: skip
-    ids = [gid for gid in ids if gid in surging or recent.get(gid, 0) >= min_size]
+    ids = [gid for gid in ids if gid in surging or recent.get(gid, 0) >= min_size]  # the minimum size
     if not ids:
         return []
     groups = {
@@ -205,7 +205,7 @@ def decide(session: so.Session, group_ids: Iterable[int], now: Optional[datetime
         share = baseline.share(group.label, group.key, before.get(group.id, 0))
         tail = binomial_tail(k, n, share) if k else 1.0
         tests.append(SurgeTest(group.id, k, n, share, tail))
-        if group.surge_since is None and k >= min_size and tail < START_P:
+        if group.surge_since is None and tail < START_P:  # k >= min_size: only those were let through
             group.surge_since = now
             log.info("surge started: group %s (%s), %d of %d in %s, p=%.2g", group.id, group.label, k, n, SURGE_WINDOW, tail)
         elif group.surge_since is not None and (tail > END_P or k < math.ceil(min_size / 2)):

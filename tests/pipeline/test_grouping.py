@@ -70,6 +70,17 @@ def test_a_group_takes_members_only_within_the_window(session):
     assert outside.group_id is not None and outside.group_id != first.group_id
 
 
+def test_the_window_holds_within_one_batch_too(session):
+    """An import of old mail: one batch spanning more than the window."""
+    config = PipelineConfig(group_window=timedelta(hours=10))
+    a, b, c = ingest(session, [
+        complaint("insentif gelombang 48 belum masuk", "a", 0),
+        complaint("gel 48 insentif blm masuk", "b", 9 * 60),
+        complaint("gelombang 48 belum cair", "c", 19 * 60 + 1),
+    ], config=config)
+    assert a.group_id == b.group_id and c.group_id not in (None, a.group_id)
+
+
 def test_a_category_groups_only_by_its_own_specifics(session):
     certificate = FixedClassifier("certificate_pending")
     a, b = ingest(session, [

@@ -271,7 +271,7 @@ class _Grouping:
                     best, score = candidate, cosine
             for col, cosine in _row(against_batch, row):
                 candidate = founders.get(col)  # type: ignore[assignment]
-                if candidate is not None and cosine > score and candidate.label == arrival.label:
+                if candidate is not None and cosine > score and candidate.label == arrival.label and candidate.takes(arrival, self.window):
                     best, score = candidate, cosine
             if best is None:
                 best = Candidate(None, arrival.label, _wording_key(arrival), 0, arrival.at, founder=arrival)
