@@ -254,7 +254,8 @@ def _tricky_texts() -> list[str]:
     words = ["dana", "DANA", "ovo/dana", "gopay atau dana", "e-wallet dana", "bni46", "bank negara indonesia", "tokped", "toped",
              "toko pedia", "buka lapak", "pijar-mahir", "di mau belajar apa", "Mau Belajar Apa", "maubelajarapa",
              "sisnaker", "NIK", "ktp:", "1234567890123456", "gel.", "gelombang ke-", "glb", "12", "+62 812 3456 7890",
-             "0812-3456-7890", "Rp", "600rb", "2,4jt", "1.500.000", "1234-5678-90", "bnİ", "ı", "١٢٣", "\u200b", "ﬁ", "K"]
+             "0812-3456-7890", "Rp", "600rb", "2,4jt", "1.500.000", "1234-5678-90", "bnİ", "ı", "١٢٣", "\u200b", "ﬁ", "K",
+             "bulan ke-", "bln", "3", "ketiga", "termin", "tahap", "pencairan ke", "insentif", "tf ke", "OTP", "kode verifikasi"]
     rng = random.Random(7)
     for _ in range(3000):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 10)))
@@ -272,6 +273,7 @@ def test_the_fast_path_finds_what_every_pattern_finds(monkeypatch):
     monkeypatch.setattr(entities._Text, "digits_at_least", lambda self, text, n: True)
     assert [extract_entities(t) for t in texts] == fast
     assert sum(bool(f["payout_channels"]) for f in fast) > 100 and sum(bool(f["nik"]) for f in fast) > 10
+    assert sum(bool(f["month"]) for f in fast) > 50 and sum(bool(f["topics"]) for f in fast) > 100
 
 
 # --- incentive month and topics (what groups share, triage.groups) ------------------------
@@ -280,7 +282,7 @@ def test_the_fast_path_finds_what_every_pattern_finds(monkeypatch):
     [
         ("insentif bulan ke-3 gel 48 belum masuk", 3), ("Insentif Ketiga belum cair", 3), ("termin 3 belum masuk", 3),
         ("pencairan ke 2 kok belum", 2), ("insentif ke3 gel48", 3), ("tahap2 belum ada", 2), ("bln kedua blm masuk", 2),
-        ("insentif bulan pertama sudah, bulan ke-2 belum", 1),
+        ("insentif bulan pertama sudah, bulan ke-2 belum", 1), ("bulan ke-3 belum masuk min", 3),
         # no cue word, a duration, a wave, an amount: no month
         ("sudah 3 bulan belum masuk", None), ("gelombang ke-3", None), ("yang ke-3 kalinya saya tanya", None),
         ("insentif ke-2,4jt belum masuk", None), ("bulan ke-40", None),

@@ -70,6 +70,14 @@ def test_a_group_takes_members_only_within_the_window(session):
     assert outside.group_id is not None and outside.group_id != first.group_id
 
 
+def test_one_shared_specific_does_not_outweigh_a_conflicting_one(session):
+    """"gelombang 48 · OVO" shares the wave with "gelombang 48 · LinkAja" but not the payout."""
+    first = ingest(session, [complaint("insentif gelombang 48 belum masuk ke LinkAja", "a", 0)])[0]
+    ingest(session, [complaint("insentif gelombang 50 ke OVO belum masuk", "b", 1)])
+    other = ingest(session, [complaint("insentif gelombang 48 ke OVO belum masuk", "c", 2)])[0]
+    assert other.group_id != first.group_id and group_of(session, other).key == "wave=48|payout=ovo"
+
+
 def test_the_window_holds_within_one_batch_too(session):
     """An import of old mail: one batch spanning more than the window."""
     config = PipelineConfig(group_window=timedelta(hours=10))
@@ -144,14 +152,16 @@ def test_near_identical_wording_groups_by_the_classifiers_vectors(session, model
         complaint("Aplikasi prakerja error terus tidak bisa login sejak pagi tadi, mohon segera diperbaiki", "a", 0),
         complaint("aplikasi prakerja error terus dari pagi, tidak bisa login. Mohon diperbaiki segera", "b", 1),
         complaint("Mohon segera diperbaiki, aplikasi prakerja error terus tidak bisa login dari tadi pagi", "c", 2),
-        complaint("Saya mau tanya kenapa akun saya diblokir padahal tidak melakukan pelanggaran apapun", "d", 3),
+        complaint("Ada orang mengaku petugas prakerja minta kode rahasia lewat telepon, apakah ini penipuan resmi?", "d", 3),
         complaint("error login", "e", 4),  # too short to tell
+        # a cosine of 0.4 with the first: the same app, another problem
+        complaint("Mohon segera diperbaiki, fitur unggah foto KTP di aplikasi prakerja tidak berfungsi sejak kemarin", "g", 5),
     ], model)
-    assert [t.label for t in made[:3]] == [made[0].label] * 3
+    assert [t.label for t in made[:4]] == ["other"] * 4 and made[5].label == "other"  # only the wording tells them apart
     group = group_of(session, made[0])
     assert made[1].group_id == made[2].group_id == group.id and group.size == 3
     assert group.key.startswith("text:") and set(group.centroid["terms"]) and group.centroid["n"] == 3
-    assert made[3].group_id != group.id and made[4].group_id is None
+    assert made[3].group_id != group.id and made[4].group_id is None and made[5].group_id != group.id
     # the centroid is what a later batch compares with
     later = ingest(session, [complaint("tidak bisa login aplikasi prakerja, error terus sejak pagi. mohon diperbaiki", "f", 90)], model)[0]
     assert later.group_id == group.id
