@@ -444,10 +444,3 @@ def assign_group(session: so.Session, group_id: int, user_id: Optional[int], act
     _audit(session, actor, "group.assigned", None, group=group.id, before=before, after=user_id)
     return group
 
-
-def open_group_of(session: so.Session, ticket: Ticket) -> Optional[TicketGroup]:
-    """The ticket's group while it is open (the web helper's "is this ticket in a group" check)."""
-    if ticket.group_id is None:
-        return None
-    group = session.get(TicketGroup, ticket.group_id)
-    return group if group is not None and group.status == OPEN else None

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.groups import CLOSED, OPEN, TEXT_KEY_PREFIX, group_name, hourly_inflow, lock_grouping
-from triage.i18n import catalog
+from triage.i18n import Language, catalog
 from triage.models import AppOption, Ticket, TicketGroup, utcnow
 from triage.settings import Settings
 
@@ -238,7 +238,7 @@ class SurgeCard:
     inflow: list[tuple[datetime, int]]  # members arrived per hour, oldest first
 
 
-def board(session: so.Session, now: Optional[datetime] = None, *, hours: int = 24, language: Any = "id") -> list[SurgeCard]:
+def board(session: so.Session, now: Optional[datetime] = None, *, hours: int = 24, language: Language = "id") -> list[SurgeCard]:
     """The open surges, biggest first, each with its arrivals per hour up to now over the last
     `hours` (one range scan of the (group_id, created_at) index for all of them)."""
     now = now or utcnow()
@@ -344,7 +344,7 @@ def _send(settings: Settings, msg: EmailMessage) -> None:
         smtp.send_message(msg, to_addrs=list(settings.surge_alert_to))
 
 
-def report(group: TicketGroup, language: Any = "id") -> dict[str, Any]:
+def report(group: TicketGroup, language: Language = "id") -> dict[str, Any]:
     """A surge as /healthz and the CLI show it."""
     return {
         "id": group.id,
