@@ -6,7 +6,6 @@ import importlib.util
 import sys
 from datetime import timedelta
 
-
 from triage.classifier import load_classifier
 from triage.settings import PROJECT_ROOT, Settings
 
