@@ -100,7 +100,8 @@ def main() -> None:
     for name, times in read.items():
         times.sort()
         print(f"   sizes of the open groups, {name:7}: p50 {statistics.median(times):7.2f} ms, p95 {times[int(len(times) * 0.95)]:7.2f} ms")
-    members = [r[0] for r in engine.connect().execute(sa.select(tickets.c.id).where(tickets.c.group_id.is_not(None), sa.text(ACTIVE_WHERE))).all()]
+    with engine.connect() as conn:
+        members = list(conn.scalars(sa.select(tickets.c.id).where(tickets.c.group_id.is_not(None), sa.text(ACTIVE_WHERE))))
     rng.shuffle(members)
     resolve = sa.update(tickets).where(tickets.c.id == sa.bindparam("tid")).values(status="resolved")
     per = {"with triggers": [], "without": []}
