@@ -116,6 +116,11 @@ class SurgeScore:
         return self.in_group / self.group_size if self.group_size else 0.0
 
     @property
+    def labelled_recall(self) -> float:
+        """Of the members the model gave the surge's category (grouping never crosses categories)."""
+        return self.in_group / self.labelled if self.labelled else 0.0
+
+    @property
     def problem_precision(self) -> float:
         """Counting as members the background tickets that are, by definition, the same problem."""
         return (self.in_group + self.same_problem) / self.group_size if self.group_size else 0.0

@@ -199,7 +199,7 @@ def week_scenario(scale: float = 1.0) -> list[Surge]:
     return [
         Surge("S1", "missing_incentive", _mi_surge(48, 3, "LinkAja"), n(120), 2 * day + timedelta(hours=2), 4,
               specifics=(("wave", "48"), ("month", "3"), ("payout", "linkaja"))),
-        Surge("N1", "missing_incentive", _mi_surge(47, 3, "LinkAja"), 12, 2 * day + timedelta(hours=1), 6, surge=False),
+        Surge("N1", "missing_incentive", _mi_surge(47, 3, "LinkAja"), 12, 2 * day + timedelta(hours=1), 8, surge=False),
         Surge("N2", "missing_incentive", _mi_surge(48, 3, "OVO"), 10, 2 * day + timedelta(hours=2), 6, surge=False),
         Surge("S2", "certificate_pending", _certificate_surge("Pijar Mahir"), n(80), 3 * day + timedelta(hours=3), 3,
               specifics=(("platform", "pijar mahir"),)),
@@ -242,8 +242,10 @@ def generate(seed: int = 15, days: int = 7, per_day: int = 200, scale: float = 1
             add(text, START + _daytime(rng, day), "bg", label)
     for surge in surges if surges is not None else week_scenario(scale):
         for _ in range(surge.people):
-            # Arrivals bunch early in a surge and thin out (a triangle over its hours).
-            at = START + surge.start + timedelta(hours=rng.triangular(0, surge.hours, surge.hours * 0.3))
+            # A surge's arrivals bunch early and thin out (a triangle over its hours); a near-miss
+            # trickles in evenly, staying under the surge minimum in any 3 hours.
+            hours = rng.triangular(0, surge.hours, surge.hours * 0.3) if surge.surge else rng.uniform(0, surge.hours)
+            at = START + surge.start + timedelta(hours=hours)
             add(surge.write(rng), at, surge.truth, surge.label)
     out.sort(key=lambda r: r["sent_at"])
     return out

@@ -275,7 +275,6 @@ class _Grouping:
                     best, score = candidate, cosine
             if best is None:
                 best = Candidate(None, arrival.label, _wording_key(arrival), 0, arrival.at, founder=arrival)
-                best.shared = {"terms": _name_terms(arrival.words)}  # type: ignore[arg-type]
                 founders[row] = best
                 self.founded.append(best)
             self._join(best, arrival)
@@ -287,13 +286,15 @@ class _Grouping:
     def _write(self) -> list[int]:
         """Insert the new groups; set each joining ticket's group (the store writes it with the
         ticket, and the size triggers count it); each grown group's last arrival and centroid."""
-        new_rows = [
-            dict(label=c.label, key=c.key, shared=c.shared, name=None, status=OPEN, merged_into_id=None, size=0,
-                 first_ticket_at=c.founder.at, last_ticket_at=c.last_at, centroid=_folded_centroid(c), surge_since=None,
-                 surge_alerted_at=None, assignee_id=None, created_at=c.founder.at, updated_at=c.founder.at)  # fmt: skip
-            for c in self.founded
-            if c.founder is not None
-        ]
+        new_rows = []
+        for c in self.founded:
+            centroid = _folded_centroid(c)
+            shared = c.shared if c.parts else {"terms": _name_terms(centroid.get("terms", {}))}
+            new_rows.append(dict(
+                label=c.label, key=c.key, shared=shared, name=None, status=OPEN, merged_into_id=None, size=0,
+                first_ticket_at=c.founder.at, last_ticket_at=c.last_at, centroid=centroid, surge_since=None,  # type: ignore[union-attr]
+                surge_alerted_at=None, assignee_id=None, created_at=c.founder.at, updated_at=c.founder.at,  # type: ignore[union-attr]
+            ))  # fmt: skip
         for candidate, group_id in zip(self.founded, _insert_groups(self.session, new_rows)):
             candidate.id = group_id
         grown = [c for c in {id(c): c for c in [*self.founded, *self._stored_grown()]}.values() if c.joined]
@@ -307,11 +308,11 @@ class _Grouping:
                 sa.update(groups).where(groups.c.id == sa.bindparam("g")).values(last_ticket_at=sa.bindparam("at"), updated_at=sa.bindparam("at")),
                 [{"g": c.id, "at": c.last_at} for c in existing],
             )
-            centroids = [c for c in existing if c.key.startswith(TEXT_KEY_PREFIX)]
-            if centroids:
+            worded = [(c, _folded_centroid(c)) for c in existing if c.key.startswith(TEXT_KEY_PREFIX)]
+            if worded:  # the centroid moves with its members, and the words of the name with it
                 self.session.execute(
-                    sa.update(groups).where(groups.c.id == sa.bindparam("g")).values(centroid=sa.bindparam("c")),
-                    [{"g": c.id, "c": _folded_centroid(c)} for c in centroids],
+                    sa.update(groups).where(groups.c.id == sa.bindparam("g")).values(centroid=sa.bindparam("c"), shared=sa.bindparam("s")),
+                    [{"g": c.id, "c": centroid, "s": {"terms": _name_terms(centroid["terms"])}} for c, centroid in worded],
                 )
             for obj in list(self.session.identity_map.values()):  # objects the plain UPDATE changed underneath
                 if isinstance(obj, TicketGroup) and obj.id in {c.id for c in existing}:
@@ -390,10 +391,10 @@ def _folded_centroid(candidate: Candidate) -> dict[str, Any]:
     return {"n": n, "terms": {t: round(w / n, 5) for t, w in strongest}}
 
 
-def _name_terms(words: WordVector) -> list[str]:
-    """The founder's strongest single words (no placeholder tokens the normalizer put in)."""
-    ranked = sorted(zip(words.weights.tolist(), words.terms[words.indices].tolist()), reverse=True)
-    return [t for _, t in ranked if " " not in t and not t.endswith("token") and not t.isdigit() and len(t) > 2][:NAME_TERMS]
+def _name_terms(weights: dict[str, float]) -> list[str]:
+    """A wording group's strongest single words (no placeholder tokens the normalizer put in)."""
+    ranked = sorted(weights.items(), key=lambda tw: -tw[1])
+    return [t for t, _ in ranked if " " not in t and not t.endswith("token") and not t.isdigit() and len(t) > 2][:NAME_TERMS]
 
 
 def _insert_groups(session: so.Session, rows: list[dict]) -> list[int]:
