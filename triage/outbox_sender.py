@@ -111,6 +111,26 @@ def _smtp_bytes(row: OutboxReply, settings: Settings) -> bytes:
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
+def open_smtp(s: Settings) -> smtplib.SMTP:
+    """A logged-in connection to the configured mail server: the one place that opens one
+    (replies here, supervisors' surge alerts in triage.surges)."""
+    smtp_class = smtplib.SMTP_SSL if s.smtp_ssl else smtplib.SMTP
+    smtp = smtp_class(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+    try:
+        # The end-of-data line is a write of its own (sent after the claim commits): without
+        # this, Nagle holds it back until the text is acknowledged, a delayed ACK (40 ms).
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if s.smtp_starttls and not s.smtp_ssl:
+            smtp.starttls(context=ssl.create_default_context())
+        if s.smtp_user:
+            smtp.login(s.smtp_user, s.smtp_password)
+        smtp.ehlo_or_helo_if_needed()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 class Mailer:
     """One SMTP connection, reused for a run's replies; the password never leaves it."""
 
@@ -120,22 +140,7 @@ class Mailer:
         self.in_data = False  # the text is out, its end is not: only closing ends that cleanly
 
     def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        smtp_class = smtplib.SMTP_SSL if s.smtp_ssl else smtplib.SMTP
-        smtp = smtp_class(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
-        try:
-            # The end-of-data line is a write of its own (sent after the claim commits): without
-            # this, Nagle holds it back until the text is acknowledged, a delayed ACK (40 ms).
-            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if s.smtp_starttls and not s.smtp_ssl:
-                smtp.starttls(context=ssl.create_default_context())
-            if s.smtp_user:
-                smtp.login(s.smtp_user, s.smtp_password)
-            smtp.ehlo_or_helo_if_needed()
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
+        return open_smtp(self.settings)
 
     def _expect(self, answer: tuple[int, bytes], codes: tuple[int, ...]) -> None:
         code, reply = answer

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import math
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -37,6 +36,7 @@ import sqlalchemy.orm as so
 from triage.groups import CLOSED, OPEN, TEXT_KEY_PREFIX, group_name, hourly_inflow, lock_grouping
 from triage.i18n import Language, catalog
 from triage.models import AppOption, Ticket, TicketGroup, utcnow
+from triage.outbox_sender import open_smtp
 from triage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -335,12 +335,7 @@ def send_alerts(session: so.Session, settings: Settings, surges: Sequence[Ticket
 
 
 def _send(settings: Settings, msg: EmailMessage) -> None:
-    smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
-    with smtp_class(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
-        if settings.smtp_starttls and not settings.smtp_ssl:
-            smtp.starttls(context=ssl.create_default_context())
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
+    with open_smtp(settings) as smtp:
         smtp.send_message(msg, to_addrs=list(settings.surge_alert_to))
 
 
