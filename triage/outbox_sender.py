@@ -50,7 +50,7 @@ from triage.outbox import (
     ACCEPTED, EMAIL, FAILED, IN_DOUBT, LOGIN, PENDING, REFUSED_FOR_NOW, REJECTED, SENDING, UNREACHABLE, email_message,
     envelope, finish_delivery, outbound_message,
 )
-from triage.outbox_recovery import Confirm, record_accepted, requeue_in_doubt, settle_in_doubt  # noqa: F401 - their old home
+from triage.outbox_recovery import Confirm, record_accepted, settle_in_doubt
 from triage.retry import Retry, commit_with_retries
 from triage.settings import Settings
 

@@ -293,26 +293,26 @@ def answered(ticket_id: int):
     return _apply(ticket_id, lambda s, t: outbox.answer_on_instagram(s, t, current_user, text), _("Tiket ditandai sudah dibalas di Instagram."))
 
 
+def _apply_to_reply(reply_id: int, change: Callable[[so.Session], object], message: str) -> Response:
+    """An action on a queued reply, checked and committed like any action on its ticket."""
+    ticket_id = db.get_session().scalar(outbox.ticket_of(reply_id))
+    if ticket_id is None:
+        abort(404)
+    return _apply(ticket_id, lambda s, t: change(s), message)
+
+
 @bp.post("/outbox/<int:reply_id>/posted")
 @login_required
 def posted(reply_id: int):
     """An agent posted a queued Instagram answer by hand (the by-hand list, the ticket page)."""
-    s = db.get_session()
-    ticket_id = s.scalar(outbox.ticket_of(reply_id))
-    if ticket_id is None:
-        abort(404)
-    return _apply(ticket_id, lambda s, t: outbox.mark_posted(s, reply_id, current_user), _("Jawaban ditandai sudah diposting di Instagram."))
+    return _apply_to_reply(reply_id, lambda s: outbox.mark_posted(s, reply_id, current_user), _("Jawaban ditandai sudah diposting di Instagram."))
 
 
 @bp.post("/outbox/<int:reply_id>/retry")
 @login_required
 def retry(reply_id: int):
     """Queue a failed reply again (same Message-ID); the sender takes it on its next run."""
-    s = db.get_session()
-    ticket_id = s.scalar(outbox.ticket_of(reply_id))
-    if ticket_id is None:
-        abort(404)
-    return _apply(ticket_id, lambda s, t: outbox.retry_failed(s, current_user, [reply_id]), _("Balasan dimasukkan lagi ke antrean."))
+    return _apply_to_reply(reply_id, lambda s: outbox.retry_failed(s, current_user, [reply_id]), _("Balasan dimasukkan lagi ke antrean."))
 
 
 @bp.post("/tickets/<int:ticket_id>/not-this-problem")
