@@ -409,3 +409,4 @@ def include_object_for(dialect: str):
 def _pg_trgm(target, connection, **kw) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+from triage.models.workbench import DRAFT_KINDS, Attachment, Draft, FormSubmission, SavedView  # noqa: E402,F401
