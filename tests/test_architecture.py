@@ -28,7 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 3 services
     ("triage.claims", "triage.tickets", "triage.queue", "triage.replies", "triage.users", "triage.stats",
      "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics", "triage.groups",
-     "triage.surges", "triage.outbox", "triage.outbox_sender", "triage.outbox_recovery", "triage.group_send", "triage.people"),
+     "triage.surges", "triage.outbox", "triage.outbox_sender", "triage.outbox_recovery", "triage.group_send", "triage.people",
+     "triage.quoting", "triage.timeline"),
     # 4 pipeline
     ("triage.pipeline", "triage.retraining"),
     # 5 ingest: the sources and the runner that drives them through the pipeline

@@ -32,6 +32,73 @@ def held_by_another(ticket: Ticket, user: User) -> bool:
     return ticket.status == TicketStatus.CLAIMED and ticket.assignee_id not in (None, user.id) and not user.is_supervisor
 
 
+def claimed_by_other(ticket: Ticket, user: User) -> bool:
+    """Whether someone other than `user` holds the ticket (supervisors included: they see who)."""
+    return ticket.status == TicketStatus.CLAIMED and ticket.assignee_id not in (None, user.id)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What `user` may do on a ticket's page, so the page offers only that."""
+
+    change: bool  # reply, resolve, relabel, merge, release, mark noise, leave a group
+    claim: bool  # take it by hand
+    assign: bool  # give it to an agent (supervisors)
+    note: bool = True  # an internal note: anyone, even on a colleague's ticket
+
+
+def allowed(ticket: Ticket, user: User) -> Allowed:
+    """The actions `user` may take on `ticket`: a colleague's claimed ticket is read-only to an
+    agent except for notes; supervisors and admins may step in."""
+    change = not held_by_another(ticket, user)
+    free = ticket.status == TicketStatus.OPEN and ticket.assignee_id is None
+    return Allowed(change=change, claim=free, assign=user.is_supervisor and ticket.status in ACTIVE_STATUSES)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a ticket now, and how they came to: "claimed" (took it themselves), "assigned"
+    (given by a supervisor or the round robin), "free" (back in the queue), "closed"."""
+
+    user_id: Optional[int]
+    name: str
+    how: str
+
+
+_HOLDER = (
+    sa.select(Ticket.status, Ticket.assignee_id, User.display_name)
+    .outerjoin(User, User.id == Ticket.assignee_id)
+    .where(Ticket.id == sa.bindparam("ticket_id"))
+)
+_LAST_TAKING = (
+    sa.select(AuditEvent.actor_id)
+    .where(AuditEvent.ticket_id == sa.bindparam("ticket_id"), AuditEvent.action.in_(("ticket.claimed", "ticket.assigned")))
+    .order_by(AuditEvent.id.desc())
+    .limit(1)
+)
+
+
+def holder_id(ticket: Ticket) -> Optional[int]:
+    """The holder's id as a ticket page shows it (None unless claimed); what the poll compares."""
+    return ticket.assignee_id if ticket.status == TicketStatus.CLAIMED else None
+
+
+def holder_change(session: so.Session, ticket_id: int, seen: Optional[int]) -> Optional[Holder]:
+    """Who holds the ticket now, when that is no longer `seen` (the holder its page was shown
+    with); None while nothing changed. One query when nothing did, two when something did."""
+    row = session.execute(_HOLDER, {"ticket_id": ticket_id}).one_or_none()
+    if row is None:
+        return None
+    status, assignee_id, name = row
+    now_held = assignee_id if status == TicketStatus.CLAIMED else None
+    if now_held == seen:
+        return None
+    if now_held is None:
+        return Holder(None, "", "free" if status == TicketStatus.OPEN else "closed")
+    taker = session.scalar(_LAST_TAKING, {"ticket_id": ticket_id})
+    return Holder(now_held, name or "", "claimed" if taker == now_held else "assigned")
+
+
 # Built once: every queue page and take-next asks, and building a select costs more than running it.
 _HELD = sa.select(sa.func.count()).select_from(Ticket).where(Ticket.assignee_id == sa.bindparam("user_id"), Ticket.status == TicketStatus.CLAIMED)
 

@@ -29,8 +29,15 @@ class TicketError(ValueError):
     """An action that does not apply to the ticket in its current state."""
 
 
+# An email address inside free text ("… <rahma19@example.com> menulis:").
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
 def mask_text(text: str) -> str:
-    """Mask every phone/account/NIK-like number in free text ('0812****5678')."""
+    """Mask every phone/account/NIK-like number in free text ('0812****5678') and every email
+    address the way the contact panel masks one (mask_handle: 'ra***@example.com')."""
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: mask_handle(m.group()), text)
     if not _NUMBER_RUN.search(text):
         return text
     return _LONG_NUMBER.sub(lambda m: mask_number(m.group()) if sum(c.isdigit() for c in m.group()) >= 8 else m.group(), text)

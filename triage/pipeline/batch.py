@@ -15,6 +15,7 @@ from triage.pipeline.contacts import Contacts, contact_handle
 from triage.pipeline.item import Item, PipelineConfig
 from triage.pipeline.new_ticket import AnyTicket, NewTicket
 from triage.pipeline.thread import Threads, continue_ticket
+from triage.priority import OUTBOUND_EXPLANATION
 from triage.records import InboundRecord
 from triage.taxonomy import OTHER
 
@@ -116,7 +117,7 @@ class Batch:
                 created_at=record.sent_at,
                 last_message_at=record.sent_at,
                 due_at=record.sent_at,
-                due_explanation="outbound message: nothing to answer",
+                due_explanation=OUTBOUND_EXPLANATION,
                 first_response_at=record.sent_at,
                 resolved_at=record.sent_at,
             )

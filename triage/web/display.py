@@ -18,8 +18,9 @@ from babel.dates import format_datetime
 
 from triage.i18n import catalog
 from triage.models import ACTIVE_STATUSES, TicketStatus
-from triage.priority import describe_due
+from triage.priority import describe_due, explain_due
 from triage.queue import QueueItem
+from triage.quoting import folded_line_count, split_quoted
 from triage.taxonomy import display_name
 from triage.tickets import mask_handle, mask_text
 
@@ -130,7 +131,7 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         overdue=ticket.due_at < ctx.now,
         due_iso=ticket.due_at.isoformat(),
         due_text=due_text(ticket.due_at, ctx.now, ctx.lang),
-        due_explanation=ticket.due_explanation,
+        due_explanation=due_reason_text(ticket.due_explanation, ticket.label, ctx.lang),
         label_name=display_name(ticket.label, ctx.lang),
         confidence_percent=f"{ticket.confidence * 100:.0f}",
         needs_review=ticket.needs_review,
@@ -204,3 +205,27 @@ def member_rows(members: Iterable, ctx: PageContext, reveal: bool) -> list[Membe
             age_text=age_text(m.created_at, ctx.now, ctx.lang),
         ))
     return rows
+
+
+class MessageParts(NamedTuple):
+    """A message as its entry shows it: own words, then the fold (quote and signature)."""
+
+    own: str
+    quoted: str
+    signature: str
+    folded_lines: int  # how many lines the fold hides; 0 when there is no fold
+
+
+def message_parts(text: str, masked: bool) -> MessageParts:
+    """Split a message (triage.quoting) and, when `masked`, mask each part like the contact
+    panel (numbers and email addresses, the quoted "… <address> menulis:" line included)."""
+    split = split_quoted(text)
+    parts = [mask_text(part) if masked else part for part in split]
+    return MessageParts(*parts, folded_line_count(split))
+
+
+@lru_cache(maxsize=512)
+def due_reason_text(explanation: str, label: str, lang: str) -> str:
+    """A ticket's stored due-time reason in the viewer's language (triage.priority.explain_due);
+    the same few reasons repeat on every queue page, hence the cache."""
+    return explain_due(explanation, label, lang, catalog(lang).gettext)
