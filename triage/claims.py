@@ -65,11 +65,6 @@ class Holder:
     how: str
 
 
-_HOLDER = (
-    sa.select(Ticket.status, Ticket.assignee_id, User.display_name)
-    .outerjoin(User, User.id == Ticket.assignee_id)
-    .where(Ticket.id == sa.bindparam("ticket_id"))
-)
 _LAST_TAKING = (
     sa.select(AuditEvent.actor_id)
     .where(AuditEvent.ticket_id == sa.bindparam("ticket_id"), AuditEvent.action.in_(("ticket.claimed", "ticket.assigned")))
@@ -83,20 +78,17 @@ def holder_id(ticket: Ticket) -> Optional[int]:
     return ticket.assignee_id if ticket.status == TicketStatus.CLAIMED else None
 
 
-def holder_change(session: so.Session, ticket_id: int, seen: Optional[int]) -> Optional[Holder]:
+def holder_change(session: so.Session, ticket: Ticket, seen: Optional[int]) -> Optional[Holder]:
     """Who holds the ticket now, when that is no longer `seen` (the holder its page was shown
-    with); None while nothing changed. One query when nothing did, two when something did."""
-    row = session.execute(_HOLDER, {"ticket_id": ticket_id}).one_or_none()
-    if row is None:
-        return None
-    status, assignee_id, name = row
-    now_held = assignee_id if status == TicketStatus.CLAIMED else None
+    with); None while nothing changed (then no query beyond loading the ticket)."""
+    now_held = holder_id(ticket)
     if now_held == seen:
         return None
     if now_held is None:
-        return Holder(None, "", "free" if status == TicketStatus.OPEN else "closed")
-    taker = session.scalar(_LAST_TAKING, {"ticket_id": ticket_id})
-    return Holder(now_held, name or "", "claimed" if taker == now_held else "assigned")
+        return Holder(None, "", "free" if ticket.status == TicketStatus.OPEN else "closed")
+    taker = session.scalar(_LAST_TAKING, {"ticket_id": ticket.id})
+    name = ticket.assignee.display_name if ticket.assignee else ""
+    return Holder(now_held, name, "claimed" if taker == now_held else "assigned")
 
 
 # Built once: every queue page and take-next asks, and building a select costs more than running it.

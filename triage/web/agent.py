@@ -14,15 +14,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from triage import claims, db, group_send, groups, outbox, outbox_sender, replies, tickets, users
+from triage import claims, db, group_send, groups, outbox, outbox_sender, replies, tickets, timeline, users
 from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, TicketGroup, User
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
-from triage.web import display
+from triage.web import collisions, display
 from triage.web.cache import due, memo
 from triage.web.refusals import refusal_text
-from triage.web.templating import page_context
+from triage.web.templating import clock, page_context
 
 bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
@@ -160,14 +160,41 @@ def ticket(ticket_id: int):
         merged_into=s.get(Ticket, t.merged_into_id) if t.merged_into_id else None,
         agents=s.scalars(users.active_agents()).all() if is_supervisor() else [],
         smtp_from=settings.smtp_from,
+        **_collision_context(s, t),
     )
 
 
+TIMELINE_OPEN_MAX = 8  # a longer timeline starts folded
+
+
+def _collision_context(s: so.Session, t: Ticket) -> dict:
+    """What the page needs to show who holds the ticket, offer only the viewer's actions,
+    poll for a new holder, and tell the ticket's history and due reason in the viewer's words."""
+    return dict(
+        may=claims.allowed(t, current_user),
+        claimed_by_other=claims.claimed_by_other(t, current_user),
+        holder_seen=claims.holder_id(t),
+        holder_poll_seconds=collisions.POLL_SECONDS,
+        timeline=timeline.ticket_timeline(s, t),
+        timeline_open_max=TIMELINE_OPEN_MAX,
+        due_reason=display.due_reason_text(t.due_explanation, t.label, page_context().lang),
+    )
+
+
+def _held_elsewhere(t: Ticket) -> Response:
+    """An action sent from a page that no longer knew another agent holds the ticket: back to
+    the ticket, saying who holds it and since when (nothing was changed)."""
+    name = t.assignee.display_name if t.assignee else "-"
+    return _done(t, _("Tidak diubah: tiket ini sedang ditangani oleh %(name)s sejak %(time)s. Anda tetap bisa menambah catatan internal.",
+                      name=name, time=clock(t.claimed_at)), "warning")
+
+
 def _ticket_to_act_on(ticket_id: int) -> Ticket:
-    """The ticket, unless another agent's claim keeps the current user off it (409)."""
+    """The ticket, unless another agent's claim keeps the current user off it (then the
+    request ends in a redirect back to the ticket with who holds it)."""
     t = _ticket_or_404(ticket_id)
     if claims.held_by_another(t, current_user):
-        abort(409, description=_("Tiket ini sedang ditangani %(name)s.", name=t.assignee.display_name if t.assignee else "-"))
+        abort(_held_elsewhere(t))
     return t
 
 
@@ -188,9 +215,10 @@ def _committed(s: so.Session, t: Ticket, message: str) -> Response:
     return _done(t, message)
 
 
-def _apply(ticket_id: int, change: Callable[[so.Session, Ticket], object], message: str) -> Response:
+def _apply(ticket_id: int, change: Callable[[so.Session, Ticket], object], message: str,
+           load: Callable[[int], Ticket] = _ticket_to_act_on) -> Response:
     """Run one service call on the ticket and commit it, or roll back and say why it was refused."""
-    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    s, t = db.get_session(), load(ticket_id)
     try:
         change(s, t)
     except REFUSALS as exc:
@@ -216,7 +244,10 @@ def claim(ticket_id: int):
     try:
         claims.claim(s, t, current_user)
     except claims.NotClaimable:
-        abort(409, description=_("Tiket ini tidak lagi terbuka."))
+        s.rollback()
+        if claims.claimed_by_other(t, current_user):
+            return _held_elsewhere(t)
+        return _done(t, _("Tiket ini tidak lagi terbuka."), "warning")
     except claims.CapacityReached:
         return _done(t, _("Kapasitas Anda sudah penuh."), "warning")
     except REFUSALS as exc:
@@ -241,7 +272,8 @@ def relabel(ticket_id: int):
 @login_required
 def note(ticket_id: int):
     text = request.form.get("text", "")
-    return _apply(ticket_id, lambda s, t: tickets.add_note(s, t, current_user, text), _("Catatan internal disimpan."))
+    # Anyone may note on a colleague's ticket; only the holder's own note refreshes their claim.
+    return _apply(ticket_id, lambda s, t: tickets.add_note(s, t, current_user, text), _("Catatan internal disimpan."), load=_ticket_or_404)
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")

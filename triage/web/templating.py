@@ -116,6 +116,7 @@ def init_app(app: Flask) -> None:
         mask_text=mask_text,
         mask_handle=mask_handle,
         outbox_error=outbox_error,
+        message_parts=display.message_parts,
     )
     app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
     # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).

@@ -1,0 +1,28 @@
+"""Two people on one ticket: the polled notice that someone else claimed, was given or freed
+the ticket a page shows (the banner and the read-only actions are the ticket page's own)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import login_required
+
+from triage import claims, db
+from triage.models import Ticket
+
+bp = Blueprint("collisions", __name__)
+POLL_SECONDS = 10  # how often an open ticket page asks who holds the ticket
+
+
+@bp.get("/tickets/<int:ticket_id>/holder")
+@login_required
+def holder(ticket_id: int):
+    """The notice fragment: empty (and polling on) while the ticket's holder is still `seen`
+    (0: nobody); the news once it is not. Reads only: a poll never refreshes a claim."""
+    seen = request.args.get("seen", "0")
+    if not seen.isdigit():
+        abort(400)
+    s = db.get_session()
+    ticket = s.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    change = claims.holder_change(s, ticket, int(seen) or None)
+    return render_template("_holder_notice.html", t=ticket, change=change, holder_seen=int(seen), holder_poll_seconds=POLL_SECONDS)
