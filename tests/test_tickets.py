@@ -120,3 +120,10 @@ def test_mask_text_quick_check_misses_no_number():
 def test_mask_handle():
     assert tickets.mask_handle("budiman@example.com") == "bu***@example.com"
     assert tickets.mask_handle("bob@example.com") == "b***@example.com"
+
+
+def test_mask_text_masks_an_address_in_text_like_the_contact_panel():
+    line = "Pada Sen, 7 Des 2026 pukul 09.12 Rahma <rahma19@example.com> menulis: hp 081234567890"
+    assert tickets.mask_text(line) == f"Pada Sen, 7 Des 2026 pukul 09.12 Rahma <{tickets.mask_handle('rahma19@example.com')}> menulis: hp 0812****7890"
+    assert tickets.mask_text("kirim ke budi.s+prakerja@mail.example.co.id ya") == "kirim ke bu***@mail.example.co.id ya"
+    assert tickets.mask_text("harga @ 5000, akun @sinta_99") == "harga @ 5000, akun @sinta_99"  # no address, nothing to mask

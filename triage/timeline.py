@@ -28,7 +28,7 @@ class Event(NamedTuple):
 
 
 _EVENTS = (
-    sa.select(AuditEvent.at, AuditEvent.action, User.display_name, AuditEvent.detail)
+    sa.select(AuditEvent.at, AuditEvent.action, AuditEvent.actor_id, User.display_name, AuditEvent.detail)
     .outerjoin(User, User.id == AuditEvent.actor_id)
     .where(AuditEvent.ticket_id == sa.bindparam("ticket_id"), AuditEvent.action.not_in(HIDDEN_ACTIONS))
     .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -37,14 +37,18 @@ _EVENTS = (
 
 
 def ticket_timeline(session: so.Session, ticket: Ticket) -> list[Event]:
-    """The ticket's events, oldest first (at most TIMELINE_LIMIT, the newest ones)."""
+    """The ticket's events, oldest first (at most TIMELINE_LIMIT, the newest ones). A ticket
+    someone assigned to themselves (a claim from the ticket's page) reads as "ticket.claimed"."""
     rows = session.execute(_EVENTS, {"ticket_id": ticket.id}).all()
     usernames = {row.detail.get("to") for row in rows if isinstance(row.detail, dict) and row.detail.get("to")}
-    names = dict(session.execute(sa.select(User.username, User.display_name).where(User.username.in_(usernames))).all()) if usernames else {}
+    people = {name: (user_id, display) for name, user_id, display in session.execute(
+        sa.select(User.username, User.id, User.display_name).where(User.username.in_(usernames)))} if usernames else {}
     events = []
-    for at, action, actor, detail in reversed(rows):
+    for at, action, actor_id, actor, detail in reversed(rows):
         detail = dict(detail or {})
         if detail.get("to"):
-            detail["to"] = names.get(detail["to"], detail["to"])
+            to_id, detail["to"] = people.get(detail["to"], (None, detail["to"]))
+            if action == "ticket.assigned" and actor_id is not None and to_id == actor_id:
+                action = "ticket.claimed"
         events.append(Event(at, action, actor, detail))
     return events
