@@ -39,12 +39,12 @@ def claimed_by_other(ticket: Ticket, user: User) -> bool:
 
 @dataclass(frozen=True)
 class Allowed:
-    """What `user` may do on a ticket's page, so the page offers only that."""
+    """What `user` may do on a ticket's page, so the page offers only that. Anyone may look,
+    reveal numbers (audited) and add an internal note, even on a colleague's ticket."""
 
-    change: bool  # reply, resolve, relabel, merge, release, mark noise, leave a group
+    change: bool  # reply, resolve, relabel, merge, release, mark noise, leave a group, reopen
     claim: bool  # take it by hand
     assign: bool  # give it to an agent (supervisors)
-    note: bool = True  # an internal note: anyone, even on a colleague's ticket
 
 
 def allowed(ticket: Ticket, user: User) -> Allowed:
