@@ -158,6 +158,9 @@ def test_polling_reads_only(client, auth, colleague, held, session):
     assert session.get(Ticket, held.id).claimed_at == before
     assert client.get(f"/tickets/{held.id}/holder?seen=x").status_code == 400
     assert client.get("/tickets/999999/holder?seen=0").status_code == 404
+    auth.client.post("/logout", data={"csrf_token": auth.token})
+    signed_out = client.get(f"/tickets/{held.id}/holder?seen={colleague.id}")
+    assert (signed_out.status_code, signed_out.get_data()) == (286, b"")  # htmx stops polling; no login page in the ticket
 
 
 QUOTED_MAIL = """Sudah 3 bulan insentif saya belum masuk, HP saya 081234567890.

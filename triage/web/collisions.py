@@ -3,20 +3,25 @@ the ticket a page shows (the banner and the read-only actions are the ticket pag
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import login_required
+from flask_login import current_user
 
 from triage import claims, db
 from triage.models import Ticket
 
 bp = Blueprint("collisions", __name__)
 POLL_SECONDS = 10  # how often an open ticket page asks who holds the ticket
+STOP_POLLING = 286  # htmx's status for "stop polling"
 
 
 @bp.get("/tickets/<int:ticket_id>/holder")
-@login_required
 def holder(ticket_id: int):
     """The notice fragment: empty (and polling on) while the ticket's holder is still `seen`
-    (0: nobody); the news once it is not. Reads only: a poll never refreshes a claim."""
+    (0: nobody); the news once it is not. Reads only: a poll never refreshes a claim.
+
+    Signed out meanwhile (another tab, session expired): polling stops, instead of the login
+    page that login_required redirects to being swapped into the ticket page."""
+    if not current_user.is_authenticated:
+        return "", STOP_POLLING
     seen = request.args.get("seen", "0")
     if not seen.isdigit():
         abort(400)
