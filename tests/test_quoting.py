@@ -109,6 +109,8 @@ def test_inline_answers_between_quotes_stay_whole():
     "-- \nRahma Putri | 0812-3456-7890",
     "Dikirim dari Yahoo Mail di Android",
     "Sent from my iPhone",
+    "Dikirim dari ponsel Samsung Galaxy saya",
+    "Get Outlook for Android",
     "Best regards,\nRahma",
 ])
 def test_signatures_are_split_from_the_own_words(signature):
@@ -129,6 +131,7 @@ def test_a_signature_and_a_quote_both_fold():
     "Salam,\nsaya mau tanya kenapa insentif saya belum masuk padahal sudah 3 bulan menunggu dan sertifikat sudah terbit sejak lama",
     "Halo admin\nSalam\nini lanjutan pesan saya\nyang panjang\nsekali\ndan terus\nberlanjut",  # a closing word mid-message
     "Pada 5 Desember saya sudah lapor, belum ada jawaban.",
+    "Insentif belum masuk.\nDikirim dari rekening BNI saya tanggal 3, tapi belum diterima.",  # no device: the sender's words
 ])
 def test_ordinary_text_is_not_folded(text):
     assert split_quoted(text) == Split(text, "", "")

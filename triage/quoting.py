@@ -30,9 +30,13 @@ _RULE = re.compile(r"^\s*_{10,}\s*$")
 _QUOTE_LINE = re.compile(r"^\s*>")
 
 _SIG_DASHES = re.compile(r"^--\s?$")
+# "Sent from my iPhone", "Dikirim dari Yahoo Mail di Android": a device or a mail app must follow,
+# so "Dikirim dari rekening BNI saya …" stays the sender's words.
 _MOBILE = re.compile(
-    r"^\s*(sent from (my )?\S|sent with \S|get outlook for \S|dikirim dari \S|dapatkan outlook untuk \S|"
-    r"diketik dari \S|dikirim menggunakan \S)",
+    r"^\s*(sent from my \S|get outlook for \S|dapatkan outlook untuk \S|"
+    r"(sent from|sent with|dikirim dari|dikirim menggunakan|diketik dari|dikirim lewat)\s+(my |saya )?"
+    r"(iphone|ipad|android|samsung|galaxy|xiaomi|redmi|oppo|vivo|realme|huawei|ponsel|hp|perangkat|"
+    r"yahoo|outlook|gmail|mail|aplikasi|proton|spark|blackberry)\b)",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
