@@ -160,16 +160,16 @@ def ticket(ticket_id: int):
         merged_into=s.get(Ticket, t.merged_into_id) if t.merged_into_id else None,
         agents=s.scalars(users.active_agents()).all() if is_supervisor() else [],
         smtp_from=settings.smtp_from,
-        **_collision_context(s, t),
+        **_ticket_page_extras(s, t),
     )
 
 
 TIMELINE_OPEN_MAX = 8  # a longer timeline starts folded
 
 
-def _collision_context(s: so.Session, t: Ticket) -> dict:
-    """What the page needs to show who holds the ticket, offer only the viewer's actions,
-    poll for a new holder, and tell the ticket's history and due reason in the viewer's words."""
+def _ticket_page_extras(s: so.Session, t: Ticket) -> dict:
+    """Who holds the ticket, what the viewer may do, what the holder poll compares, the
+    ticket's history and its due reason in the viewer's language."""
     return dict(
         may=claims.allowed(t, current_user),
         claimed_by_other=claims.claimed_by_other(t, current_user),
