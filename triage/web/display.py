@@ -227,6 +227,6 @@ def message_parts(text: str, masked: bool) -> MessageParts:
 @lru_cache(maxsize=512)
 def due_reason_text(explanation: str, label: str, lang: str) -> str:
     """A ticket's stored due-time reason in the viewer's language (triage.priority.explain_due).
-    Cached: reading one back costs ~40 µs, 2 ms on a page of 50 rows, and the same few reasons
-    repeat on every queue page."""
+    Cached: reading one back runs several patterns per row, and the same few reasons repeat
+    on every queue page."""
     return explain_due(explanation, label, lang, catalog(lang).gettext)
