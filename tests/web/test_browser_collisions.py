@@ -10,6 +10,7 @@ from triage import claims
 from triage.web import collisions
 
 DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 QUOTE = "\n".join(f"> Baris kutipan ke-{n} dari percakapan sebelumnya, dengan nomor 0812345678{n % 10}0." for n in range(60))
 LONG_MAIL = (
     "Insentif bulan ke-3 saya belum masuk. Mohon dicek.\n\nSalam,\nRahma Putri\n\n"
@@ -55,6 +56,10 @@ def test_a_colleague_sees_the_holder_and_the_holder_hears_of_a_reassignment(live
     other.wait_for_selector("text=Catatan internal disimpan.")
     assert "Peserta ini juga menelepon ke call center." in other.inner_text(".conversation")
     _shot(other, "ticket-held-by-colleague-1366.png")
+    other.set_viewport_size(PHONE)
+    assert other.locator("#holder-banner").bounding_box()["width"] <= PHONE["width"]
+    _shot(other, "ticket-held-by-colleague-390.png")
+    other.set_viewport_size(DESKTOP)
 
     claims.assign(session, t, colleague, boss)  # a supervisor gives the ticket away meanwhile
     session.commit()
