@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 import sqlalchemy.orm as so
 
-from triage import claims, surges
+from triage import claims, drafts, submissions, surges
 from triage.classifier import Classifier
 from triage.ingest import runner
 from triage.ingest.runner import RunSummary
@@ -108,9 +108,13 @@ def ingest_demo_feed(ctx: JobContext) -> RunSummary:
 
 
 def expire_and_assign(ctx: JobContext) -> None:
-    """Return idle claims to the queue, then auto-assign when a supervisor switched it on."""
+    """Return idle claims to the queue, then auto-assign when a supervisor switched it on; and
+    purge old drafts and one-time form keys (triage.drafts, triage.submissions)."""
     with ctx.sessionmaker() as session:
         claims.upkeep(session, timedelta(minutes=ctx.settings.claim_idle_minutes), ctx.settings.auto_assign)
+        drafts.purge(session, ctx.settings.draft_keep_days)
+        submissions.purge(session)
+        session.commit()
 
 
 def send_outbox(ctx: JobContext) -> SendSummary:

@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 
 from triage import tickets
 from triage.models import ACTIVE_STATUSES, AuditEvent, GroupSend, Message, OutboxReply, Ticket, User, UTCDateTime, utcnow
-from triage.replies import ReplyError, instagram_comment_url
+from triage.replies import REPLY_MAX_CHARS, ReplyError, instagram_comment_url
 from triage.settings import Settings
 
 EMAIL, INSTAGRAM = "email", "instagram"
@@ -39,6 +39,8 @@ def _clean(text: str) -> str:
     text = (text or "").strip().replace("\r\n", "\n")
     if not text:
         raise ReplyError("the reply is empty")
+    if len(text) > REPLY_MAX_CHARS:
+        raise ReplyError("the reply is too long", length=len(text), limit=REPLY_MAX_CHARS)
     return text
 
 

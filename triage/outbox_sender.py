@@ -114,6 +114,8 @@ def _smtp_bytes(row: OutboxReply, settings: Settings) -> bytes:
 def open_smtp(s: Settings) -> smtplib.SMTP:
     """A logged-in connection to the configured mail server: the one place that opens one
     (replies here, supervisors' surge alerts in triage.surges)."""
+    if not s.smtp_host.strip():  # smtplib would not connect at all, and fail later on no socket
+        raise smtplib.SMTPServerDisconnected("no SMTP host configured")
     smtp_class = smtplib.SMTP_SSL if s.smtp_ssl else smtplib.SMTP
     smtp = smtp_class(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
     try:

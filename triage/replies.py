@@ -47,8 +47,18 @@ FALLBACKS = {
 }
 
 
+# The longest reply sent; a longer one is refused (never cut), and the reply box says so.
+REPLY_MAX_CHARS = 10_000
+
+
 class ReplyError(Exception):
-    """A reply that cannot be queued (nothing was stored)."""
+    """A reply that cannot be queued (nothing was stored): `reason` in short English, `params`
+    the figures a page puts into its translation (triage.web.refusals)."""
+
+    def __init__(self, reason: str, **params: object) -> None:
+        detail = ", ".join(f"{key}={value}" for key, value in params.items())
+        super().__init__(f"{reason} ({detail})" if params else reason)
+        self.reason, self.params = reason, params
 
 
 def placeholders_in(body: str) -> list[str]:

@@ -151,6 +151,11 @@ class Settings:
     outbox_batch_size: int = 20
     outbox_max_attempts: int = 8
     outbox_retry_seconds: int = 30
+    # Outgoing mail is reported failing (/healthz 503, a banner on the agents' pages) when an
+    # email reply has waited this long, or failed for good this recently (triage.health.mail_state).
+    mail_stuck_minutes: int = 15
+    # Drafts (what an agent typed and did not send or save) untouched this long are purged.
+    draft_keep_days: int = 14
     # The support mailbox every email reply is Bcc'd to (empty: off). The server delivers that
     # copy in the same SMTP transaction, so before a reply left in doubt by a killed sender is
     # sent again, the recovery looks for its Message-ID there (over the IMAP account named by
@@ -406,6 +411,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_batch_size=_int(env, "TRIAGE_OUTBOX_BATCH_SIZE", 20, minimum=1),
         outbox_max_attempts=_int(env, "TRIAGE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
         outbox_retry_seconds=_int(env, "TRIAGE_OUTBOX_RETRY_SECONDS", 30, minimum=1),
+        mail_stuck_minutes=_int(env, "TRIAGE_MAIL_STUCK_MINUTES", 15, minimum=1),
+        draft_keep_days=_int(env, "TRIAGE_DRAFT_KEEP_DAYS", 14, minimum=1),
         **_outbox_bcc(env, smtp_from, imap_accounts),
         instagram_profiles=_names(env, "TRIAGE_INSTAGRAM_PROFILES"),
         instagram_own_account=own_account,

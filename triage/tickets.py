@@ -13,7 +13,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.classifier.entities import mask_number, masked
-from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, AuditEvent, LabelChange, Message, Note, Ticket, TicketStatus, User, utcnow
+from triage.models import (
+    ACTIVE_STATUSES, CLOSED_STATUSES, AuditEvent, LabelChange, Message, Note, OutboxReply, Ticket, TicketStatus, User, utcnow,
+)
 from triage.priority import refresh_due
 from triage.taxonomy import LABELS, NOISE
 
@@ -25,8 +27,20 @@ _LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[\d .\-]{6,}\d)(?!\d)")
 _NUMBER_RUN = re.compile(r"\d[\d .\-]{6,}\d")
 
 
+# The longest internal note kept; a longer one is refused (never cut), and the note box says so.
+NOTE_MAX_CHARS = 10_000
+
+
 class TicketError(ValueError):
-    """An action that does not apply to the ticket in its current state."""
+    """An action that does not apply to the ticket in its current state.
+
+    `reason` is a short English text (logs, the CLI, the API); `params` are the figures a page
+    puts into its translation of it (triage.web.refusals)."""
+
+    def __init__(self, reason: str, **params: object) -> None:
+        detail = ", ".join(f"{key}={value}" for key, value in params.items())
+        super().__init__(f"{reason} ({detail})" if params else reason)
+        self.reason, self.params = reason, params
 
 
 # An email address inside free text ("… <rahma19@example.com> menulis:").
@@ -87,10 +101,12 @@ def relabel(session: so.Session, ticket: Ticket, label: str, user: User) -> Opti
 
 
 def add_note(session: so.Session, ticket: Ticket, user: User, text: str) -> Note:
-    text = text.strip()
+    text = text.strip().replace("\r\n", "\n")
     if not text:
         raise TicketError("a note needs text")
-    note = Note(ticket_id=ticket.id, author_id=user.id, text=text[:10_000])
+    if len(text) > NOTE_MAX_CHARS:
+        raise TicketError("the note is too long", length=len(text), limit=NOTE_MAX_CHARS)
+    note = Note(ticket_id=ticket.id, author_id=user.id, text=text)
     session.add(note)
     _audit(session, user, "ticket.note_added", ticket)
     return note
@@ -102,6 +118,16 @@ def resolve(session: so.Session, ticket: Ticket, user: User, now: Optional[datet
     ticket.status, ticket.resolved_at, ticket.claimed_at = TicketStatus.RESOLVED, now or utcnow(), None
     ticket.assignee_id = ticket.assignee_id or user.id
     _audit(session, user, "ticket.resolved", ticket)
+
+
+def never_answered(session: so.Session, ticket: Ticket) -> bool:
+    """No reply went out or waits to go out: no first response, no outbound message, no
+    reply in the outbox (resolving such a ticket asks the agent first)."""
+    if ticket.first_response_at is not None:
+        return False
+    outbound = sa.select(Message.id).where(Message.ticket_id == ticket.id, Message.direction == "outbound").limit(1)
+    queued = sa.select(OutboxReply.id).where(OutboxReply.ticket_id == ticket.id, OutboxReply.status != "cancelled").limit(1)
+    return session.scalar(outbound) is None and session.scalar(queued) is None
 
 
 def reopen(session: so.Session, ticket: Ticket, user: User) -> None:

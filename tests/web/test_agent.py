@@ -182,7 +182,7 @@ def test_resolve_reopen_noise_merge(client, auth, agent, session):
     a = ticket(session, author="a@example.com")
     b = ticket(session, "other", author="b@example.com")
     auth.login("agen1")
-    auth.post(f"/tickets/{a.id}/resolve")
+    auth.post(f"/tickets/{a.id}/resolve", {"confirm": "1"})  # never answered: resolved once confirmed
     session.refresh(a)
     assert a.status == "resolved"
     auth.post(f"/tickets/{a.id}/reopen")

@@ -57,7 +57,7 @@ def test_state_changes_need_the_csrf_token(client, auth, agent, session):
     assert response.status_code == 400
     session.refresh(t)
     assert t.status == "open"
-    assert auth.post(f"/tickets/{t.id}/resolve").status_code == 302
+    assert auth.post(f"/tickets/{t.id}/resolve", {"confirm": "1"}).status_code == 302
     session.refresh(t)
     assert t.status == "resolved"
 

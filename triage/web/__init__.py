@@ -125,12 +125,13 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     _register_errors(app)
 
-    from triage.web import agent, api, auth, collisions, groups, ops, supervisor, templating
+    from triage.web import agent, api, auth, collisions, compose, groups, ops, supervisor, templating
 
     templating.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(collisions.bp)
+    app.register_blueprint(compose.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(groups.bp)
     app.register_blueprint(api.bp)

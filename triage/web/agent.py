@@ -19,7 +19,7 @@ from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, Ti
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
 from triage.taxonomy import LABELS
 from triage.web.access import is_supervisor
-from triage.web import collisions, display
+from triage.web import collisions, compose, display
 from triage.web.cache import due, memo
 from triage.web.refusals import refusal_text
 from triage.web.templating import clock, page_context
@@ -155,6 +155,7 @@ def ticket(ticket_id: int):
         reveal=reveal,
         others=tickets.contact_tickets(s, t),
         draft=replies.render_ready_reply(s, t, current_user),
+        boxes=compose.boxes(s, t),
         comment_url=replies.instagram_comment_url(t) if t.channel == "instagram" else None,
         unsent=outbox.unsent_for_ticket(s, t),
         merged_into=s.get(Ticket, t.merged_into_id) if t.merged_into_id else None,
@@ -189,11 +190,13 @@ def _held_elsewhere(t: Ticket) -> Response:
                       name=name, time=clock(t.claimed_at)), "warning")
 
 
-def _ticket_to_act_on(ticket_id: int) -> Ticket:
+def _ticket_to_act_on(ticket_id: int, kept: compose.Kept | None = None) -> Ticket:
     """The ticket, unless another agent's claim keeps the current user off it (then the
-    request ends in a redirect back to the ticket with who holds it)."""
+    request ends in a redirect back to the ticket with who holds it; the text `kept` stays
+    in its box as the user's draft)."""
     t = _ticket_or_404(ticket_id)
     if claims.held_by_another(t, current_user):
+        compose.keep(db.get_session(), t, kept)
         abort(_held_elsewhere(t))
     return t
 
@@ -203,8 +206,9 @@ def _done(t: Ticket, message: str, category: str = "success") -> Response:
     return redirect(url_for("agent.ticket", ticket_id=t.id))
 
 
-def _refused(s: so.Session, t: Ticket, exc: Exception) -> Response:
+def _refused(s: so.Session, t: Ticket, exc: Exception, kept: compose.Kept | None = None) -> Response:
     s.rollback()
+    compose.keep(s, t, kept)
     return _done(t, refusal_text(exc), "error")
 
 
@@ -216,13 +220,18 @@ def _committed(s: so.Session, t: Ticket, message: str) -> Response:
 
 
 def _apply(ticket_id: int, change: Callable[[so.Session, Ticket], object], message: str,
-           load: Callable[[int], Ticket] = _ticket_to_act_on) -> Response:
-    """Run one service call on the ticket and commit it, or roll back and say why it was refused."""
+           load: Callable[[int], Ticket] = _ticket_to_act_on, kept: compose.Kept | None = None) -> Response:
+    """Run one service call on the ticket and commit it, or roll back and say why it was refused
+    (the text `kept` back in its box). The same form sent again does nothing more."""
     s, t = db.get_session(), load(ticket_id)
+    if not compose.first_submit(s, t):
+        s.rollback()
+        return _done(t, message)
     try:
         change(s, t)
     except REFUSALS as exc:
-        return _refused(s, t, exc)
+        return _refused(s, t, exc, kept)
+    compose.done(s, t, kept)
     return _committed(s, t, message)
 
 
@@ -273,12 +282,17 @@ def relabel(ticket_id: int):
 def note(ticket_id: int):
     text = request.form.get("text", "")
     # Anyone may note on a colleague's ticket; only the holder's own note refreshes their claim.
-    return _apply(ticket_id, lambda s, t: tickets.add_note(s, t, current_user, text), _("Catatan internal disimpan."), load=_ticket_or_404)
+    return _apply(ticket_id, lambda s, t: tickets.add_note(s, t, current_user, text), _("Catatan internal disimpan."),
+                  load=_ticket_or_404, kept=("note", text))
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")
 @login_required
 def resolve(ticket_id: int):
+    """Resolve; a ticket that never got a reply is resolved only once the agent confirms."""
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    if request.form.get("confirm") != "1" and t.status in ACTIVE_STATUSES and tickets.never_answered(s, t):
+        return compose.confirm_resolve(t)
     return _apply(ticket_id, lambda s, t: tickets.resolve(s, t, current_user), _("Tiket diselesaikan."))
 
 
@@ -300,20 +314,28 @@ def reply(ticket_id: int):
     """Queue the agent's text as an email reply in the participant's thread, then try to send
     it at once: a mail server that is down leaves it queued with its error, never lost."""
     text, settings = request.form.get("text", ""), current_app.config["SETTINGS"]
-    s, t = db.get_session(), _ticket_to_act_on(ticket_id)
+    kept = ("reply", text)
+    s, t = db.get_session(), _ticket_to_act_on(ticket_id, kept)
+    if not compose.first_submit(s, t):
+        s.rollback()
+        return _done(t, _("Balasan ini sudah diterima; lihat percakapan."), "info")
     try:
         row = outbox.enqueue_email_reply(s, t, current_user, text, settings)
     except REFUSALS as exc:
-        return _refused(s, t, exc)
+        return _refused(s, t, exc, kept)
+    compose.done(s, t, kept)  # queued: from here the outbox keeps the text
     claims.touch_claim(s, t, current_user)
     s.commit()
     reply_id = row.id
+    if not settings.smtp_host.strip():
+        return _done(t, _("Balasan disimpan di antrean; email keluar belum diatur, jadi belum bisa dikirim."), "warning")
     status = outbox_sender.send_now(s, reply_id, settings)
     if status in (outbox.SENT, outbox.ACCEPTED):
         return _done(t, _("Balasan email terkirim."))
     error = outbox.error_text(s.scalar(outbox.last_error_of(reply_id)), _)
-    if status == outbox.FAILED:
-        return _done(t, _("Balasan tidak terkirim: %(reason)s", reason=error), "error")
+    if status == outbox.FAILED:  # the server refused it for good: back in the box, to change and send again
+        compose.keep(s, t, kept)
+        return _done(t, _("Balasan tidak terkirim: %(reason)s Teksnya dikembalikan ke kotak balasan.", reason=error), "error")
     return _done(t, _("Balasan disimpan di antrean dan dikirim otomatis begitu server email bisa: %(reason)s", reason=error) if error else _("Balasan disimpan di antrean dan segera dikirim."), "warning")
 
 
@@ -322,7 +344,8 @@ def reply(ticket_id: int):
 def answered(ticket_id: int):
     """The agent answered the comment on Instagram by hand: record the text they pasted."""
     text = request.form.get("text", "")
-    return _apply(ticket_id, lambda s, t: outbox.answer_on_instagram(s, t, current_user, text), _("Tiket ditandai sudah dibalas di Instagram."))
+    return _apply(ticket_id, lambda s, t: outbox.answer_on_instagram(s, t, current_user, text), _("Tiket ditandai sudah dibalas di Instagram."),
+                  load=lambda i: _ticket_to_act_on(i, ("reply", text)), kept=("reply", text))
 
 
 def _apply_to_reply(reply_id: int, change: Callable[[so.Session], object], message: str) -> Response:

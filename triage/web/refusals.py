@@ -1,10 +1,12 @@
 """A refused action in the reader's language.
 
 The services refuse with short English reasons (for logs, the CLI and the API); a page shows
-the translation of the reason it knows, else the reason as given.
+the translation of the reason it knows, else the reason as given. A refusal with figures
+(TicketError, ReplyError, DraftError with `params`) has them put into the translation.
 """
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -28,6 +30,16 @@ REASONS = (
     ("this answer was already marked as posted", _l("Jawaban ini sudah ditandai diposting.")),
     ("only open tickets can be assigned", _l("Hanya tiket terbuka yang bisa diberikan.")),
     ("the reply is empty", _l("Balasan masih kosong.")),
+    ("the reply is too long", _l("Balasan terlalu panjang: %(length)s karakter, paling banyak %(limit)s. Belum dikirim; teksnya tetap di kotak.")),
+    ("the note is too long", _l("Catatan terlalu panjang: %(length)s karakter, paling banyak %(limit)s. Belum disimpan; teksnya tetap di kotak.")),
+    ("the draft is too long", _l("Draf terlalu panjang: %(length)s karakter, paling banyak %(limit)s.")),
+    ("a note needs text", _l("Catatan masih kosong.")),
+    ("a ready reply needs text", _l("Jawaban siap pakai masih kosong.")),
+    ("only an open ticket can be resolved", _l("Hanya tiket yang masih terbuka yang bisa diselesaikan.")),
+    ("only a resolved ticket or noise can be reopened", _l("Hanya tiket selesai atau bukan keluhan yang bisa dibuka kembali.")),
+    ("a merged ticket cannot be reopened", _l("Tiket yang sudah digabung tidak bisa dibuka kembali; buka tiket tujuannya.")),
+    ("give the ticket a category before reopening it", _l("Beri kategori dulu sebelum membuka kembali tiket ini.")),
+    ("only an open ticket can be marked as noise", _l("Hanya tiket yang masih terbuka yang bisa ditandai bukan keluhan.")),
     ("this ticket has no email to reply to", _l("Tiket ini tidak punya email untuk dibalas.")),
     ("only email tickets are answered by email", _l("Hanya tiket email yang dibalas lewat email.")),
     ("only Instagram tickets are answered by hand", _l("Hanya tiket Instagram yang dijawab manual di Instagram.")),
@@ -37,7 +49,8 @@ REASONS = (
 def refusal_text(exc: BaseException) -> str:
     """Why an action was refused, for a flash message."""
     reason = str(exc)
+    params = {key: format_decimal(value) if isinstance(value, int) else value for key, value in getattr(exc, "params", {}).items()}
     for start, text in REASONS:
         if reason.startswith(start):
-            return str(text) % {"detail": reason[len(start):]} if "%(detail)s" in str(text) else str(text)
+            return str(text) % {"detail": reason[len(start):], **params}
     return _("Tidak bisa: %(reason)s", reason=reason)

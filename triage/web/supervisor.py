@@ -18,6 +18,7 @@ from triage.web import charts
 from triage.history import History, history
 from triage.web.cache import kept_days, memo
 from triage.web.access import supervisor_required
+from triage.web.refusals import refusal_text
 from triage.web.templating import current_lang, label_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -235,7 +236,7 @@ def ready_reply_save(label: str):
         replies.save_ready_reply(s, label, request.form.get("body", ""), current_user)
     except ValueError as exc:
         s.rollback()
-        flash(_("Tidak disimpan: %(reason)s", reason=str(exc)), "error")
+        flash(_("Tidak disimpan: %(reason)s", reason=refusal_text(exc)), "error")
         return redirect(url_for("supervisor.ready_replies"))
     s.commit()
     flash(_("Jawaban siap pakai untuk %(name)s disimpan.", name=label_name(label)), "success")
