@@ -84,11 +84,11 @@ def mail_state(session: so.Session, settings: Settings, now: Optional[datetime] 
     figures = dict(configured=configured, waiting=waiting, oldest_waiting_at=oldest, rejected_recently=rejected)
     kind = (last_error or "").partition(":")[0]
     if configured and kind in _SERVER_ERRORS:
-        return MailState(MAIL_FAILING, kind, last_error, **figures)
+        return MailState(MAIL_FAILING, reason=kind, last_error=last_error, **figures)
     if oldest is not None and now - oldest >= timedelta(minutes=settings.mail_stuck_minutes):
-        return MailState(MAIL_FAILING, WAITING_TOO_LONG, last_error, **figures)
+        return MailState(MAIL_FAILING, reason=WAITING_TOO_LONG, last_error=last_error, **figures)
     if configured and rejected:
-        return MailState(MAIL_FAILING, REJECTED_RECENTLY, rejected_error, **figures)
+        return MailState(MAIL_FAILING, reason=REJECTED_RECENTLY, last_error=rejected_error, **figures)
     return MailState(MAIL_OK if configured else MAIL_NOT_CONFIGURED, **figures)
 
 
