@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 from sqlalchemy.engine import make_url
 
@@ -44,3 +45,84 @@ def test_healthz_is_503_and_says_what_to_run_when_the_model_is_missing(settings,
     assert report["model"]["state"] == "failed"
     assert str(missing / "model_card.json") in report["model"]["error"] and "triage train" in report["model"]["error"]
 
+
+
+def _queued_reply(session, n: int = 1):
+    from builders import ticket, user
+    from triage import outbox
+    from triage.settings import Settings
+
+    author = user(session, f"agen{n}")
+    t = ticket(session, author=f"Budi <budi{n}@example.com>", source_id=f"<health-{n}@example.com>")
+    row = outbox.enqueue_email_reply(session, t, author, "Halo Budi", Settings(database_url="sqlite://", secret_key="k"))
+    session.commit()
+    return row
+
+
+def test_healthz_says_mail_is_ok_or_not_configured_and_both_are_healthy(app, client, engine):
+    report = client.get("/healthz").get_json()
+    assert (report["status"], report["mail"], report["mail_detail"]["waiting"]) == ("ok", "ok", 0)
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(smtp_host="")
+    response = client.get("/healthz")
+    assert response.status_code == 200  # a machine without mail (development) is up; replies wait, nothing is lost
+    assert response.get_json()["mail"] == "not configured" and response.get_json()["mail_detail"]["configured"] is False
+
+
+def test_healthz_is_503_when_the_mail_server_cannot_be_reached(app, client, session):
+    from smtp import free_port
+    from triage import outbox_sender
+
+    settings = app.config["SETTINGS"].with_overrides(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout_seconds=2)
+    app.config["SETTINGS"] = settings
+    _queued_reply(session)
+    assert client.get("/healthz").status_code == 200  # queued a moment ago, not tried yet: fine
+    outbox_sender.send_due(session, settings, "job")  # the sender's run finds the server down
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    report = response.get_json()
+    assert (report["status"], report["mail"], report["mail_detail"]["reason"]) == ("unhealthy", "failing", "unreachable")
+    assert report["mail_detail"]["last_error"] == "unreachable: ConnectionRefusedError" and report["mail_detail"]["waiting"] == 1
+
+
+def test_healthz_is_503_after_a_reply_rejected_for_good_until_mail_stuck_minutes_pass(app, client, session):
+    import sqlalchemy as sa
+    from smtp import Inbox, smtp_server
+    from triage import outbox_sender
+    from triage.models import OutboxReply, utcnow
+
+    row = _queued_reply(session)
+    with smtp_server(Inbox(refuse_data="554 5.7.1 Message rejected")) as (host, port, _inbox):
+        outbox_sender.send_due(session, app.config["SETTINGS"].with_overrides(smtp_host=host, smtp_port=port), "job")
+    report = client.get("/healthz").get_json()
+    assert (report["mail"], report["mail_detail"]["reason"], report["mail_detail"]["rejected_recently"]) == ("failing", "rejected_recently", 1)
+    session.execute(sa.update(OutboxReply).where(OutboxReply.id == row.id).values(updated_at=utcnow() - timedelta(minutes=16)))
+    session.commit()
+    assert client.get("/healthz").get_json()["mail"] == "ok"
+
+
+def test_healthz_is_503_when_a_reply_waits_too_long_even_without_a_mail_server(app, client, session):
+    import sqlalchemy as sa
+    from triage.models import OutboxReply, utcnow
+
+    app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(smtp_host="", mail_stuck_minutes=15)
+    row = _queued_reply(session)
+    assert client.get("/healthz").get_json()["mail"] == "not configured"
+    session.execute(sa.update(OutboxReply).where(OutboxReply.id == row.id).values(created_at=utcnow() - timedelta(minutes=15)))
+    session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert (response.get_json()["mail"], response.get_json()["mail_detail"]["reason"]) == ("failing", "waiting_too_long")
+    assert 900 <= response.get_json()["mail_detail"]["oldest_waiting_age_seconds"] < 1000
+
+
+def test_mail_and_draft_settings_from_env_and_documented(tmp_path):
+    from pathlib import Path
+
+    from triage.settings import load_settings
+
+    env = {"TRIAGE_SECRET_KEY": "k", "TRIAGE_INSTANCE_PATH": str(tmp_path)}
+    assert (load_settings(env).mail_stuck_minutes, load_settings(env).draft_keep_days) == (15, 14)
+    s = load_settings({**env, "TRIAGE_MAIL_STUCK_MINUTES": "5", "TRIAGE_DRAFT_KEEP_DAYS": "30"})
+    assert (s.mail_stuck_minutes, s.draft_keep_days) == (5, 30)
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    assert "TRIAGE_MAIL_STUCK_MINUTES=" in example and "TRIAGE_DRAFT_KEEP_DAYS=" in example
