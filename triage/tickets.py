@@ -122,11 +122,12 @@ def resolve(session: so.Session, ticket: Ticket, user: User, now: Optional[datet
 
 def never_answered(session: so.Session, ticket: Ticket) -> bool:
     """No reply went out or waits to go out: no first response, no outbound message, no
-    reply in the outbox (resolving such a ticket asks the agent first)."""
+    reply in the outbox but failed or cancelled ones (resolving such a ticket asks first)."""
     if ticket.first_response_at is not None:
         return False
     outbound = sa.select(Message.id).where(Message.ticket_id == ticket.id, Message.direction == "outbound").limit(1)
-    queued = sa.select(OutboxReply.id).where(OutboxReply.ticket_id == ticket.id, OutboxReply.status != "cancelled").limit(1)
+    # outbox.FAILED, outbox.CANCELLED (triage.outbox imports this module)
+    queued = sa.select(OutboxReply.id).where(OutboxReply.ticket_id == ticket.id, OutboxReply.status.not_in(("failed", "cancelled"))).limit(1)
     return session.scalar(outbound) is None and session.scalar(queued) is None
 
 
