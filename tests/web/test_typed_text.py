@@ -104,6 +104,7 @@ def test_a_reply_queued_while_the_mail_server_is_down_is_shown_pending_and_the_b
     auth.login("agen1")
     ready = _box(_page(client, t), "reply-text")
     text = "Halo Budi, mohon tunggu sebentar."
+    assert client.post(f"/tickets/{t.id}/draft/reply", data={"text": text}, headers={"X-CSRFToken": auth.token}).get_json()["saved"]
     page = auth.post(f"/tickets/{t.id}/reply", {"text": text}, follow_redirects=True).get_data(as_text=True)
     row = session.scalars(sa.select(OutboxReply)).one()
     assert row.status == "pending" and "Balasan belum terkirim" in page and f'id="queued-{row.id}"' in page
