@@ -112,3 +112,21 @@ def test_never_answered_until_a_reply_is_queued_or_the_ticket_has_a_first_respon
     u.first_response_at = utcnow()
     session.commit()
     assert not tickets.never_answered(session, t) and not tickets.never_answered(session, u)
+
+
+def test_the_claim_upkeep_job_purges_old_drafts_and_form_keys(sessionmaker, session):
+    from builders import FixedClassifier
+    from triage.jobs import JobContext, expire_and_assign
+
+    a = user(session)
+    t = ticket(session)
+    long_ago = utcnow() - timedelta(days=30)
+    drafts.save(session, t, a, "note", "lama", now=long_ago)
+    drafts.save(session, t, a, "reply", "baru")
+    submissions.first_use(session, "old-key", a, "note", t.id, now=long_ago)
+    submissions.first_use(session, "new-key", a, "note", t.id)
+    session.commit()
+    expire_and_assign(JobContext(sessionmaker, FixedClassifier(), Settings(database_url="sqlite://", secret_key="k")))
+    session.expire_all()
+    assert session.scalars(sa.select(Draft.body)).all() == ["baru"]
+    assert session.scalars(sa.select(FormSubmission.key)).all() == ["new-key"]
