@@ -46,6 +46,11 @@ def first_use(session: so.Session, key: Optional[str], user: User, action: str, 
     return True
 
 
+def used(session: so.Session, key: Optional[str]) -> bool:
+    """Whether a form with this key was sent and done already."""
+    return bool(key) and session.get(FormSubmission, key[:_KEY_CHARS]) is not None
+
+
 def purge(session: so.Session, now: Optional[datetime] = None) -> int:
     """Remove keys older than a day; how many (caller commits)."""
     before = (now or utcnow()) - KEEP

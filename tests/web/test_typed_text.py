@@ -163,6 +163,9 @@ def test_the_same_note_form_sent_twice_stores_one_note(client, auth, agent, sess
     again = auth.post(f"/tickets/{t.id}/note", {"text": "Sudah dicek.", "form_key": key}, follow_redirects=True)
     assert "Catatan internal disimpan." in first.get_data(as_text=True) and "Catatan internal disimpan." in again.get_data(as_text=True)
     assert session.scalars(sa.select(Note.text)).all() == ["Sudah dicek."]
+    # An autosave of the box that reaches the server after its form was done puts no draft back.
+    late = client.post(f"/tickets/{t.id}/draft/note", data={"text": "Sudah dicek.", "form_key": key}, headers={"X-CSRFToken": auth.token})
+    assert late.get_json()["saved"] is False and session.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
     other_key = _form_key(_page(client, t), f"/tickets/{t.id}/note")  # every page gives a fresh key
     assert other_key != key
     auth.post(f"/tickets/{t.id}/note", {"text": "Sudah dicek.", "form_key": other_key})

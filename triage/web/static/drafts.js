@@ -51,6 +51,9 @@
       var sent = box.value;
       var body = new URLSearchParams();
       body.set("text", text);
+      // The form's one-time key: once the form itself was sent, the server ignores this save.
+      var key = form.querySelector("input[name=form_key]");
+      if (key) body.set("form_key", key.value);
       fetch(url, {
         method: "POST",
         body: body,
@@ -76,7 +79,11 @@
       if (timer) clearTimeout(timer);
       timer = setTimeout(function () { save(false); }, DELAY_MS);
     });
-    box.addEventListener("blur", function () { save(false); });
+    box.addEventListener("blur", function (event) {
+      // Left for the form's own button: the form takes the text, no draft to keep.
+      if (event.relatedTarget && event.relatedTarget.form === form && event.relatedTarget.type === "submit") return;
+      save(false);
+    });
     form.addEventListener("submit", function () { submitting = true; if (timer) clearTimeout(timer); });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") save(true);
