@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from builders import ticket, user
 from smtp import Inbox, smtp_server
-from tests.web.test_browser import _login, browser_type_launch_args, watched_page  # noqa: F401 - fixtures
+from tests.web.test_browser import _login, _shot, browser_type_launch_args, watched_page  # noqa: F401 - fixtures
 from triage import create_app
 from triage.models import Ticket
 
@@ -52,6 +52,8 @@ def test_a_reply_the_mail_server_refuses_is_back_in_its_box_and_the_draft_follow
     page.wait_for_selector("text=Teksnya dikembalikan ke kotak balasan.")
     assert "Server email menolak balasan ini. (554 5.7.1 Message rejected)" in page.inner_text(".flash-error")
     assert page.input_value("#reply-text") == text and not inbox.messages
+    assert page.get_attribute("#mail-banner", "data-reason") == "rejected_recently"  # said at the top of the page
+    _shot(page, "ticket-reply-refused.png")
     page.reload()
     assert page.input_value("#reply-text") == text
 
@@ -80,6 +82,7 @@ def test_a_reply_the_mail_server_refuses_is_back_in_its_box_and_the_draft_follow
 
     page.click("#resolve")  # the reply never went out: asked first, in the page
     page.wait_for_selector("#resolve-confirm")
+    _shot(page, "resolve-unanswered.png")
     assert "Tiket ini belum pernah dibalas. Selesaikan tanpa balasan?" in page.inner_text("#resolve-confirm")
     page.click("#cancel-resolve")
     page.wait_for_url(f"{base}/tickets/{t.id}")
@@ -90,6 +93,7 @@ def test_a_reply_the_mail_server_refuses_is_back_in_its_box_and_the_draft_follow
     page.click("#send-reply")
     page.wait_for_selector("text=Balasan email terkirim.")
     assert len(inbox.messages) == 1 and page.input_value("#reply-text") == ready  # sent: the draft is gone
+    assert page.locator("#mail-banner").count() == 1  # the rejected one failed minutes ago: still said
     page.click("#resolve")
     page.wait_for_selector("text=Tiket diselesaikan.")
     assert page.dialogs == [] and page.csp_errors == []

@@ -330,6 +330,7 @@ def reply(ticket_id: int):
     if not settings.smtp_host.strip():
         return _done(t, _("Balasan disimpan di antrean; email keluar belum diatur, jadi belum bisa dikirim."), "warning")
     status = outbox_sender.send_now(s, reply_id, settings)
+    compose.mail_state_changed()
     if status in (outbox.SENT, outbox.ACCEPTED):
         return _done(t, _("Balasan email terkirim."))
     error = outbox.error_text(s.scalar(outbox.last_error_of(reply_id)), _)

@@ -95,6 +95,11 @@ def outgoing_mail() -> health.MailState:
     return memo("mail_state", MAIL_STATE_SECONDS, lambda: health.mail_state(db.get_session(), settings))
 
 
+def mail_state_changed() -> None:
+    """An attempt to send just ended: the banner reads the outbox again on the next page."""
+    current_app.extensions.get("triage.memo", {}).pop("mail_state", None)
+
+
 @bp.app_template_global()
 def draft_limits() -> dict[str, int]:
     return drafts.LIMITS
