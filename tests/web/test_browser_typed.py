@@ -81,19 +81,27 @@ def test_a_reply_the_mail_server_refuses_is_back_in_its_box_and_the_draft_follow
     assert page.get_attribute("#note-text", "maxlength") == "10000"
 
     page.click("#resolve")  # the reply never went out: asked first, in the page
-    page.wait_for_selector("#resolve-confirm")
+    page.wait_for_selector(".actions #resolve-confirm")
     _shot(page, "resolve-unanswered.png")
     assert "Tiket ini belum pernah dibalas. Selesaikan tanpa balasan?" in page.inner_text("#resolve-confirm")
+    assert page.url == f"{base}/tickets/{t.id}" and page.input_value("#note-text") == "x" * 8_001  # still the same page
     page.click("#cancel-resolve")
-    page.wait_for_url(f"{base}/tickets/{t.id}")
+    assert page.locator("#resolve-confirm").count() == 0 and page.is_enabled("#resolve")
     session.expire_all()
     assert session.get(Ticket, t.id).status == "open"
+    page.click("#resolve")
+    page.click("#confirm-resolve")
+    page.wait_for_selector("text=Tiket diselesaikan.")
+    session.expire_all()
+    assert session.get(Ticket, t.id).status == "resolved"
+    page.click("#reopen")
+    page.wait_for_selector("text=Tiket dibuka kembali.")
 
     inbox.refuse_data = None
     page.click("#send-reply")
     page.wait_for_selector("text=Balasan email terkirim.")
     assert len(inbox.messages) == 1 and page.input_value("#reply-text") == ready  # sent: the draft is gone
     assert page.locator("#mail-banner").count() == 1  # the rejected one failed minutes ago: still said
-    page.click("#resolve")
+    page.click("#resolve")  # answered now: resolved at once
     page.wait_for_selector("text=Tiket diselesaikan.")
     assert page.dialogs == [] and page.csp_errors == []

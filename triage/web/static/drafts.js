@@ -1,5 +1,6 @@
-// Drafts of the ticket page's reply and note boxes (issue 16). Progressive enhancement: the
-// page works without this file (a refused text comes back from the server all the same).
+// Drafts of the ticket page's reply and note boxes, and the question before resolving a ticket
+// that never got a reply (issue 16). Progressive enhancement: the page works without this file
+// (a refused text comes back from the server all the same, the question is a page of its own).
 //
 // What is typed is posted to the box's data-draft-url a moment after typing stops, and at
 // once when the box loses focus or the page is hidden or left (fetch keepalive); an empty box
@@ -92,5 +93,40 @@
     count();
   }
 
+  // Resolving a ticket that never got a reply: the server answers with its question instead of
+  // resolving (resolve_confirm.html); shown here as a panel under the button instead of a page.
+  function askInPage(button) {
+    var form = button.form;
+    form.addEventListener("submit", function (event) {
+      if (form.querySelector("input[name=confirm]")) return;
+      event.preventDefault();
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual" })
+        .then(function (response) {
+          if (response.type === "opaqueredirect") { window.location.reload(); return; }  // resolved: the page says so
+          if (!response.ok) { form.submit(); return; }  // the server's own page says why
+          return response.text().then(function (html) {
+            var question = new DOMParser().parseFromString(html, "text/html").getElementById("resolve-confirm");
+            if (!question) { form.submit(); return; }
+            var panel = document.importNode(question, true);
+            var heading = panel.querySelector("h1");
+            if (heading) heading.remove();
+            panel.classList.add("in-page");
+            form.after(panel);
+            button.disabled = true;
+            panel.querySelector("#cancel-resolve").addEventListener("click", function (e) {
+              e.preventDefault();
+              panel.remove();
+              button.disabled = false;
+              button.focus();
+            });
+            panel.querySelector("#confirm-resolve").focus();
+          });
+        })
+        .catch(function () { form.submit(); });
+    });
+  }
+
   document.querySelectorAll("form.compose[data-draft-url]").forEach(setUp);
+  var resolveButton = document.getElementById("resolve");
+  if (resolveButton && resolveButton.form && window.DOMParser) askInPage(resolveButton);
 })();
