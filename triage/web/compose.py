@@ -71,6 +71,10 @@ def save_draft(ticket_id: int, kind: str):
     ticket = s.get(Ticket, ticket_id)
     if ticket is None:
         abort(404)
+    if submissions.used(s, request.form.get(submissions.KEY_FIELD)):
+        # A save sent as the box's form went (the box lost focus to its button): the form's
+        # action took the text and removed the draft; it is not put back.
+        return jsonify(saved=False, message="")
     try:
         draft = drafts.save(s, ticket, current_user, kind, request.form.get("text", ""))
     except drafts.DraftError as exc:
