@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from builders import ticket, user
+from triage import claims
 from smtp import Inbox, free_port, smtp_server
 from triage.models import Note, OutboxReply, Ticket, utcnow
 from triage.models.workbench import Draft, FormSubmission
@@ -118,8 +119,11 @@ def test_a_reply_refused_by_a_colleagues_claim_is_kept_as_a_draft(client, auth, 
     t.status, t.assignee_id = "claimed", other.id
     session.commit()
     auth.login("agen1")
-    assert auth.post(f"/tickets/{t.id}/reply", {"text": "Halo Budi, saya bantu."}).status_code == 409
+    refused = auth.post(f"/tickets/{t.id}/reply", {"text": "Halo Budi, saya bantu."}, follow_redirects=True).get_data(as_text=True)
+    assert "Tidak diubah: tiket ini sedang ditangani oleh" in refused
     assert session.scalars(sa.select(Draft.body).where(Draft.user_id == agent.id, Draft.kind == "reply")).all() == ["Halo Budi, saya bantu."]
+    claims.release(session, session.get(Ticket, t.id), other)  # the colleague lets go: the text waits in the box
+    session.commit()
     assert _box(_page(client, t), "reply-text") == "Halo Budi, saya bantu."
 
 
