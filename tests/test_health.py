@@ -126,3 +126,27 @@ def test_mail_and_draft_settings_from_env_and_documented(tmp_path):
     assert (s.mail_stuck_minutes, s.draft_keep_days) == (5, 30)
     example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
     assert "TRIAGE_MAIL_STUCK_MINUTES=" in example and "TRIAGE_DRAFT_KEEP_DAYS=" in example
+
+
+def test_a_reply_rejected_for_a_bad_address_or_followed_by_a_sent_one_is_not_failing_mail(app, client, session):
+    """One participant's dead mailbox (5.1.1) is not our mail failing; nor is a rejection the
+    server has since been taking replies after."""
+    from smtp import Inbox, smtp_server
+    from triage import outbox_sender
+
+    settings = app.config["SETTINGS"]
+    _queued_reply(session, 1)
+    with smtp_server(Inbox(refuse_data="550 5.1.1 No such user here")) as (host, port, _inbox):
+        outbox_sender.send_due(session, settings.with_overrides(smtp_host=host, smtp_port=port), "job")
+    report = client.get("/healthz").get_json()
+    assert (report["mail"], report["mail_detail"]["rejected_recently"]) == ("ok", 0)
+
+    _queued_reply(session, 2)
+    with smtp_server(Inbox(refuse_data="554 5.7.1 Message rejected")) as (host, port, _inbox):
+        outbox_sender.send_due(session, settings.with_overrides(smtp_host=host, smtp_port=port), "job")
+    assert client.get("/healthz").get_json()["mail"] == "failing"
+    _queued_reply(session, 3)
+    with smtp_server(Inbox()) as (host, port, inbox):
+        outbox_sender.send_due(session, settings.with_overrides(smtp_host=host, smtp_port=port), "job")
+        assert len(inbox.messages) == 1
+    assert client.get("/healthz").get_json()["mail"] == "ok"

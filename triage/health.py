@@ -61,10 +61,21 @@ _LAST_WAITING_ERROR = (
     .order_by(OutboxReply.updated_at.desc())
     .limit(1)
 )
+# A rejection for a bad address (enhanced status 5.1.x: no such user, bad domain) is that
+# participant's mailbox, not our mail: it is counted, never a reason to call mail failing.
+_ADDRESS_REJECTION = OutboxReply.last_error.like(f"{outbox.REJECTED}: 5__ 5.1.%")
 _REJECTED_SINCE = (
-    sa.select(sa.func.count(), sa.func.max(OutboxReply.last_error))
+    sa.select(sa.func.count(), sa.func.max(OutboxReply.last_error), sa.func.max(OutboxReply.updated_at))
     .where(OutboxReply.status == outbox.FAILED, OutboxReply.channel == outbox.EMAIL,
-           OutboxReply.updated_at >= sa.bindparam("since"))
+           OutboxReply.updated_at >= sa.bindparam("since"), sa.not_(_ADDRESS_REJECTION))
+)
+# A reply the server took after the latest rejection shows the mail path works again.
+_SENT_SINCE = (
+    sa.select(sa.literal(1))
+    .where(OutboxReply.status == outbox.SENT, OutboxReply.channel == outbox.EMAIL, OutboxReply.sent_at > sa.bindparam("since"),
+           # its last attempt (never after its sending) within a day before: a short range of the status index
+           OutboxReply.next_attempt_at >= sa.bindparam("tried_from"))
+    .limit(1)
 )
 
 
@@ -72,14 +83,14 @@ def mail_state(session: so.Session, settings: Settings, now: Optional[datetime] 
     """Outgoing mail: failing, not configured (no SMTP host), or ok; from the outbox's rows only.
 
     Failing: a reply has waited mail_stuck_minutes (configured or not); with a host, also: the waiting replies' last attempt met a server error (unreachable, login refused,
-    busy, cut off), a reply has waited mail_stuck_minutes, or one was rejected for good within
-    that time. The queries use the outbox's (status, next_attempt_at) index: only unsent and
+    busy, cut off), or one was rejected for good within that time (not for a bad address) and
+    nothing was sent since. The queries use the outbox's (status, next_attempt_at) index: only unsent and
     failed rows are read, never the sent ones.
     """
     now = now or utcnow()
     waiting, oldest = session.execute(_WAITING).one()
     last_error = session.scalar(_LAST_WAITING_ERROR)
-    rejected, rejected_error = session.execute(_REJECTED_SINCE, {"since": now - timedelta(minutes=settings.mail_stuck_minutes)}).one()
+    rejected, rejected_error, rejected_at = session.execute(_REJECTED_SINCE, {"since": now - timedelta(minutes=settings.mail_stuck_minutes)}).one()
     configured = bool(settings.smtp_host.strip())
     figures = dict(configured=configured, waiting=waiting, oldest_waiting_at=oldest, rejected_recently=rejected)
     kind = (last_error or "").partition(":")[0]
@@ -87,7 +98,7 @@ def mail_state(session: so.Session, settings: Settings, now: Optional[datetime] 
         return MailState(MAIL_FAILING, reason=kind, last_error=last_error, **figures)
     if oldest is not None and now - oldest >= timedelta(minutes=settings.mail_stuck_minutes):
         return MailState(MAIL_FAILING, reason=WAITING_TOO_LONG, last_error=last_error, **figures)
-    if configured and rejected:
+    if configured and rejected and session.scalar(_SENT_SINCE, {"since": rejected_at, "tried_from": rejected_at - timedelta(days=1)}) is None:
         return MailState(MAIL_FAILING, reason=REJECTED_RECENTLY, last_error=rejected_error, **figures)
     return MailState(MAIL_OK if configured else MAIL_NOT_CONFIGURED, **figures)
 
