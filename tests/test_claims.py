@@ -86,6 +86,49 @@ def test_agents_pressing_take_next_at_once_never_share_a_ticket(sessionmaker, ag
     assert len(rows) == len(taken)
 
 
+@pytest.mark.parametrize("capacity", [1, 3])
+def test_one_agent_pressing_take_next_at_once_never_exceeds_capacity(sessionmaker, capacity):
+    """Several take-next requests of one agent at the same instant (two tabs, a double click),
+    each in its own session: together they claim exactly up to the capacity, never more."""
+    presses = 6
+    with sessionmaker() as s:
+        for i in range(presses + capacity):
+            ticket(s, author=f"p{i}@example.com", sent_at=T0 + timedelta(minutes=i))
+        agent_id = user(s, "agen1", capacity=capacity).id
+    for _round in range(3):
+        barrier = threading.Barrier(presses)
+        outcomes: list[object] = []
+        lock = threading.Lock()
+
+        def press() -> None:
+            try:
+                with sessionmaker() as s:
+                    me = s.get(User, agent_id)
+                    barrier.wait()
+                    try:
+                        got: object = claims.take_next_ticket(s, me)
+                    except claims.CapacityReached:
+                        got = "full"
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                got = exc
+            with lock:
+                outcomes.append(got)
+
+        threads = [threading.Thread(target=press) for _ in range(presses)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+        with sessionmaker() as s:
+            held = s.scalars(sa.select(Ticket.id).where(Ticket.assignee_id == agent_id, Ticket.status == "claimed")).all()
+            assert len(held) == capacity, (held, outcomes)
+            assert sorted(o for o in outcomes if isinstance(o, int)) == sorted(held)
+            assert outcomes.count("full") == presses - capacity
+            s.execute(sa.update(Ticket).values(status="open", assignee_id=None, claimed_at=None))  # the next round starts empty
+            s.commit()
+
+
 def test_round_robin_spreads_tickets_over_on_shift_skilled_agents(session):
     for i in range(5):
         ticket(session, "missing_incentive", author=f"p{i}@example.com", sent_at=T0 + timedelta(minutes=i))

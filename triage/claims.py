@@ -115,7 +115,9 @@ def _claimable(skilled: bool, locking: bool) -> sa.Select[tuple[int]]:
     return query.limit(SQLITE_CANDIDATES)
 
 
-# The claim itself, by id; SQLite's also checks the ticket is still free (its only guard).
+# The claim itself, by id. SQLite's also checks the ticket is still free and that the
+# claimant holds fewer tickets than their capacity, in the one statement that writes: SQLite
+# runs one writer at a time, so two take-next presses of one agent cannot both pass it.
 # Objects this session holds are not refreshed (the ORM cannot evaluate these parameters):
 # take_next_ticket hands back only the id, and callers load the ticket when they show it.
 _CLAIM = (
@@ -124,39 +126,69 @@ _CLAIM = (
     .values(status=TicketStatus.CLAIMED, assignee_id=sa.bindparam("claimant"), claimed_at=sa.bindparam("at"), updated_at=sa.bindparam("at"))
     .execution_options(synchronize_session=False)
 )
-_CLAIM_IF_FREE = _CLAIM.where(Ticket.status == TicketStatus.OPEN, Ticket.assignee_id.is_(None))
+_HELD_ROWS = so.aliased(Ticket, name="held")  # not the updated row: the claimant's tickets
+_HELD_BY_CLAIMANT = (
+    sa.select(sa.func.count())
+    .select_from(_HELD_ROWS)
+    .where(_HELD_ROWS.assignee_id == sa.bindparam("claimant"), _HELD_ROWS.status == TicketStatus.CLAIMED)
+    .scalar_subquery()
+)
+_CLAIM_IF_FREE = _CLAIM.where(
+    Ticket.status == TicketStatus.OPEN, Ticket.assignee_id.is_(None), _HELD_BY_CLAIMANT < sa.bindparam("capacity")
+)
+# PostgreSQL: the claimant's user row, locked until commit, so one agent's claims run one
+# after another (READ COMMITTED: the count read after the lock sees the other's claim).
+_LOCK_CLAIMANT = sa.select(User.id).where(User.id == sa.bindparam("user_id")).with_for_update()
 
 
 def claim_first(session: so.Session, user: User, now: datetime) -> Optional[int]:
-    """Atomically claim the first claimable ticket for `user`; return its id (caller commits)."""
+    """Atomically claim the first claimable ticket for `user` within their capacity; return
+    its id, or None when there is none (caller commits). Raises CapacityReached when the
+    user already holds `user.capacity` tickets (caller rolls back).
+
+    Two claims for one user at the same instant never both pass the capacity: PostgreSQL
+    locks the user's row first, SQLite's claim counts the held tickets in its own UPDATE.
+    """
     skills = {"skills": list(user.skills)} if user.skills else {}
     claim = {"claimant": user.id, "at": now}
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_CLAIMANT, {"user_id": user.id})
+        if held_count(session, user.id) >= user.capacity:
+            raise CapacityReached()
         ticket_id = session.scalar(_claimable(bool(skills), True), skills)
         if ticket_id is None:
             return None
         session.execute(_CLAIM, {"ticket_id": ticket_id, **claim})
         return ticket_id
     # SQLite has no row locks: a conditional update wins for exactly one writer.
+    if held_count(session, user.id) >= user.capacity:
+        raise CapacityReached()  # the common refusal, without taking the write lock
     while True:
         candidates = session.scalars(_claimable(bool(skills), False), skills).all()
         if not candidates:
             return None
         for ticket_id in candidates:
-            if session.execute(_CLAIM_IF_FREE, {"ticket_id": ticket_id, **claim}).rowcount == 1:
+            if session.execute(_CLAIM_IF_FREE, {"ticket_id": ticket_id, "capacity": user.capacity, **claim}).rowcount == 1:
                 return ticket_id
+            # Taken by another, or this user's capacity filled meanwhile: this transaction
+            # holds the write lock now, so the count is final.
+            if held_count(session, user.id) >= user.capacity:
+                raise CapacityReached()
 
 
 def take_next_ticket(session: so.Session, user: User, now: Optional[datetime] = None) -> Optional[int]:
     """Hand `user` the most urgent open ticket matching their skills; its id, or None; commits.
+    Raises CapacityReached (and rolls back) when the user holds as many as their capacity.
 
     Only the id: the web view redirects to the ticket, and loading it again after the commit
     cost a second connection checkout on every press; the API loads what it shows.
     """
     now = now or utcnow()
-    if held_count(session, user.id) >= user.capacity:
-        raise CapacityReached()
-    ticket_id = claim_first(session, user, now)
+    try:
+        ticket_id = claim_first(session, user, now)
+    except CapacityReached:
+        session.rollback()
+        raise
     if ticket_id is None:
         session.rollback()
         return None
@@ -206,6 +238,8 @@ def claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetim
     the user's capacity (caller commits)."""
     if ticket.status != TicketStatus.OPEN or ticket.assignee_id is not None:
         raise NotClaimable()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_CLAIMANT, {"user_id": user.id})  # as claim_first: one claim of a user at a time
     if held_count(session, user.id) >= user.capacity:
         raise CapacityReached()
     assign(session, ticket, user, user, now)
@@ -259,7 +293,10 @@ def auto_assign(session: so.Session, now: Optional[datetime] = None, limit: int 
         if not agents:
             break
         agent = agents[0]
-        ticket_id = claim_first(session, agent, now)
+        try:
+            ticket_id = claim_first(session, agent, now)
+        except CapacityReached:  # the agent took one by hand meanwhile
+            ticket_id = None
         if ticket_id is None:
             skipped.add(agent.id)  # nothing this agent is skilled for; try the others
             session.rollback()
