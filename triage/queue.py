@@ -4,19 +4,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, NamedTuple, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage import search
-from triage.models import ACTIVE_STATUSES, Contact, Ticket, TicketStatus, User, UTCDateTime, active_clause
+from triage.models import ACTIVE_STATUSES, CHANNELS, Contact, Ticket, TicketStatus, User, UTCDateTime, active_clause
+from triage.taxonomy import LABELS
 
 # What a queue shows: the active backlog (open or claimed), or the tickets of one status.
 ACTIVE_FILTER = "active"
 STATUS_FILTERS = (ACTIVE_FILTER, *TicketStatus)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+# The query arguments of the queue page that choose its tickets (a saved view keeps these).
+FILTER_KEYS = ("label", "channel", "status", "review", "assignee", "q")
+QUERY_MAX = 200  # search text beyond this is not searched
+# A row's due state: fine, due within the "soon" window (amber), or past due (red).
+DUE_FINE, DUE_SOON, DUE_OVERDUE = "fine", "soon", "overdue"
+# Counts of a saved view and of new tickets stop here (shown as "1000+"): a count is a scan.
+COUNT_CAP = 1000
+NEW_CAP = 99
+
+
+def due_state(due_at: datetime, now: datetime, soon: timedelta) -> str:
+    """Overdue once `now` is past `due_at`; soon while the deadline is at most `soon` away."""
+    if due_at < now:
+        return DUE_OVERDUE
+    return DUE_SOON if due_at - now <= soon else DUE_FINE
 
 
 @dataclass(frozen=True)
@@ -27,6 +45,24 @@ class QueueFilters:
     needs_review: Optional[bool] = None
     assignee: Optional[str] = None  # a user id, "none" (unassigned) or None (anyone)
     text: Optional[str] = None
+
+
+def filter_args(args: Mapping[str, str]) -> dict[str, str]:
+    """The queue's filter arguments among `args`, non-empty ones only, in FILTER_KEYS order."""
+    return {k: str(args[k])[:QUERY_MAX] for k in FILTER_KEYS if args.get(k)}
+
+
+def parse_filters(args: Mapping[str, str], user_id: Optional[int]) -> QueueFilters:
+    """The filters the queue's query arguments ask for; unknown values mean "any".
+    `assignee=me` is the user `user_id`."""
+    label = args.get("label") if args.get("label") in LABELS else None
+    channel = args.get("channel") if args.get("channel") in CHANNELS else None
+    status = args.get("status") if args.get("status") in STATUS_FILTERS else ACTIVE_FILTER
+    review = {"1": True, "0": False}.get(args.get("review") or "")
+    assignee = args.get("assignee") or None
+    if assignee == "me":
+        assignee = str(user_id) if user_id is not None else None
+    return QueueFilters(label, channel, status, review, assignee, args.get("q") or None)
 
 
 @dataclass(frozen=True)
@@ -173,6 +209,31 @@ def _filtered(query: sa.Select, shape: _Shape, dialect: Optional[str]) -> sa.Sel
         after = sa.tuple_(sa.bindparam("after_due_at", type_=UTCDateTime()), sa.bindparam("after_id"))
         query = query.where(sa.tuple_(Ticket.due_at, Ticket.id) > after)
     return query
+
+
+def count_matching(filters: QueueFilters, dialect: Optional[str] = None, cap: int = COUNT_CAP) -> tuple[sa.Select, dict[str, Any]]:
+    """How many tickets the queue with these filters lists, counted up to `cap` + 1 (more
+    than `cap` reads as "cap+"): the queue's own statement, limited, so a count reads at
+    most that many rows of its index. Run it as `session.execute(*count_matching(...)).scalar_one()`."""
+    return _counted(_Shape.of(filters, None), dialect, cap), _values(filters, None)
+
+
+@lru_cache(maxsize=256)
+def _counted(shape: _Shape, dialect: Optional[str], cap: int) -> sa.Select:
+    page = _filtered(sa.select(Ticket.id), shape, dialect).order_by(None).limit(cap + 1).subquery()
+    return sa.select(sa.func.count()).select_from(page)
+
+
+# The newest ticket's id (ids grow as tickets arrive), and how many active tickets came after
+# a given one: the queue's tab title counts new work since the agent last looked.
+NEWEST_TICKET = sa.select(sa.func.max(Ticket.id))
+_NEWER = (
+    sa.select(Ticket.id)
+    .where(Ticket.id > sa.bindparam("seen_id"), active_clause())
+    .limit(NEW_CAP + 1)
+    .subquery()
+)
+NEW_SINCE = sa.select(sa.func.count()).select_from(_NEWER)
 
 
 def count_by_status(statuses: tuple[str, ...] = tuple(TicketStatus)) -> sa.Select[tuple[str, int]]:

@@ -131,6 +131,8 @@ class Settings:
     # Web: cookies carry the Secure flag unless turned off for plain http on 127.0.0.1.
     session_cookie_secure: bool = True
     claim_idle_minutes: int = 30
+    # A queue row turns amber when its ticket is due within this many minutes (red once overdue).
+    due_soon_minutes: int = 60
     auto_assign: str = "off"  # the default until a supervisor switches it in the team page
     login_max_failures: int = 5
     login_window_minutes: int = 15
@@ -395,6 +397,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_choice(env, "TRIAGE_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
         session_cookie_secure=_bool(env, "TRIAGE_SESSION_COOKIE_SECURE", True),
         claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30, minimum=1),
+        due_soon_minutes=_int(env, "TRIAGE_DUE_SOON_MINUTES", 60, minimum=0),
         auto_assign=_choice(env, "TRIAGE_AUTO_ASSIGN", AUTO_ASSIGN_MODES, "off"),
         login_max_failures=_int(env, "TRIAGE_LOGIN_MAX_FAILURES", 5, minimum=1),
         login_window_minutes=_int(env, "TRIAGE_LOGIN_WINDOW_MINUTES", 15, minimum=1),

@@ -26,7 +26,7 @@ def item(**overrides) -> QueueItem:
 
 
 def context(lang: str = "id") -> display.PageContext:
-    return display.PageContext(lang, NOW, timezone(timedelta(hours=7)), {"open": "terbuka", "resolved": "selesai"}, "/tickets/")
+    return display.PageContext(lang, NOW, timezone(timedelta(hours=7)), {"open": "terbuka", "resolved": "selesai"}, "/tickets/", timedelta(minutes=60))
 
 
 def test_row_masks_numbers_and_handles_unless_revealed():
@@ -41,9 +41,11 @@ def test_row_masks_numbers_and_handles_unless_revealed():
 def test_row_fields_in_the_agents_words():
     row = display.queue_row(item(), context(), reveal=False)
     assert (row.url, row.overdue, row.due_text, row.age_text, row.confidence_percent) == ("/tickets/7", False, "2 jam lagi", "3 jam", "88")
-    assert (row.label_name, row.status_text) == ("Insentif belum masuk", "terbuka")
+    assert (row.label_name, row.assignee, row.due_state) == ("Insentif belum masuk", "", "fine")  # nobody holds it: no status word
     late = display.queue_row(item(due_at=NOW - timedelta(minutes=30), status="claimed", assignee_name="Agen Satu"), context("en"), reveal=False)
-    assert (late.overdue, late.due_text, late.status_text, late.label_name) == (True, "overdue 30 min", "Agen Satu", "Incentive not received")
+    assert (late.overdue, late.due_text, late.assignee, late.label_name) == (True, "overdue 30 min", "Agen Satu", "Incentive not received")
+    soon = display.queue_row(item(due_at=NOW + timedelta(minutes=40)), context(), reveal=False)
+    assert (soon.due_state, soon.overdue) == ("soon", False)
 
 
 def test_rows_are_plain_text_and_the_template_escapes_them(app):
@@ -53,4 +55,5 @@ def test_rows_are_plain_text_and_the_template_escapes_them(app):
     with app.test_request_context("/"):
         html = render_template("_queue_rows.html", rows=[row], filter_args={}, poll=False)
     assert "<script>" not in html and "<img" not in html
-    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5  # subject, preview, contact, why, assignee
+    # as text: subject, preview, contact, assignee; as titles: the first line (twice: subject — preview), contact, why
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 8

@@ -16,7 +16,7 @@ def _fill(sessionmaker, items):
 
 
 def _contacts(html: str) -> list[str]:
-    return re.findall(r'<td class="contact">([^<]+)</td>', html)
+    return re.findall(r'<td class="contact" title="[^"]*">([^<]+)</td>', html)
 
 
 def test_queue_lists_open_tickets_by_due_time(client, auth, supervisor, sessionmaker):
@@ -105,7 +105,7 @@ def test_keyset_pages_cover_every_ticket_once(client, auth, agent, session, monk
 def test_rows_fragment_polls_for_new_tickets(client, auth, agent, session):
     auth.login("agen1")
     fragment = client.get("/queue/rows?label=other").get_data(as_text=True)
-    assert fragment.startswith("<tbody") and 'hx-trigger="every 15s"' in fragment and "label=other" in fragment
+    assert fragment.startswith('<div id="queue-live"') and 'hx-trigger="every 15s, refresh"' in fragment and "label=other" in fragment
     ticket(session, "other", author="new@example.com", text="tiket yang baru masuk")
     assert "tiket yang baru masuk" in client.get("/queue/rows").get_data(as_text=True)
 

@@ -15,13 +15,15 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from triage import claims, db, group_send, groups, outbox, outbox_sender, replies, tickets, timeline, users
-from triage.models import ACTIVE_STATUSES, CHANNELS, CLOSED_STATUSES, Ticket, TicketGroup, User
-from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, QueueItem, count_by_status, queue_listing
-from triage.taxonomy import LABELS
+from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, Ticket, TicketGroup, User
+from triage.queue import (
+    NEW_CAP, NEW_SINCE, NEWEST_TICKET, Cursor, QueueFilters, QueueItem, count_by_status, filter_args, parse_filters, queue_listing,
+)
 from triage.web.access import is_supervisor
 from triage.web import collisions, compose, display
 from triage.web.cache import due, memo
 from triage.web.refusals import refusal_text
+from triage.web.saved_views import view_tabs
 from triage.web.templating import clock, page_context
 
 bp = Blueprint("agent", __name__)
@@ -35,15 +37,7 @@ REFUSALS = (tickets.TicketError, replies.ReplyError, ValueError)
 
 
 def _filters() -> QueueFilters:
-    args = request.args
-    label = args.get("label") if args.get("label") in LABELS else None
-    channel = args.get("channel") if args.get("channel") in CHANNELS else None
-    status = args.get("status") if args.get("status") in STATUS_FILTERS else ACTIVE_FILTER
-    review = {"1": True, "0": False}.get(args.get("review", ""))
-    assignee = args.get("assignee") or None
-    if assignee == "me":
-        assignee = str(current_user.id)
-    return QueueFilters(label, channel, status, review, assignee, args.get("q") or None)
+    return parse_filters(request.args, current_user.id)
 
 
 def _page(filters: QueueFilters, after: Cursor | None):
@@ -62,8 +56,23 @@ def _status_counts(s) -> dict[str, int]:
     return {**closed, **active}
 
 
-def _filter_args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k in ("label", "channel", "status", "review", "assignee", "q") and v}
+def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
+    """What the polled part of the queue page shows: its rows, the header counts, the saved
+    views' counts, and the newest ticket's id with how many active tickets came after the
+    one the agent last saw (`seen`, sent by static/queue.js): the tab title's "(3)"."""
+    rows, next_cursor = _page(filters, after)
+    seen = request.args.get("seen", "")
+    return dict(
+        rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
+        next_cursor=next_cursor,
+        filter_args=filter_args(request.args),
+        counts=_status_counts(s),
+        views=view_tabs(s, current_user, filter_args(request.args)),
+        newest_id=s.scalar(NEWEST_TICKET) or 0,
+        new_count=s.execute(NEW_SINCE, {"seen_id": int(seen)}).scalar_one() if seen.isdigit() and len(seen) < 19 else 0,
+        new_cap=NEW_CAP,
+        poll=poll,
+    )
 
 
 @bp.get("/")
@@ -72,28 +81,22 @@ def queue():
     s = db.get_session()
     filters = _filters()
     after = Cursor.decode(request.args.get("after"))
-    rows, next_cursor = _page(filters, after)
     return render_template(
         "queue.html",
-        rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
-        next_cursor=next_cursor,
         paged=after is not None,
         filters=filters,
-        filter_args=_filter_args(),
         raw_assignee=request.args.get("assignee", ""),
-        counts=_status_counts(s),
         held=claims.held_count(s, current_user.id),
         agents=s.execute(users.active_members()).all(),
+        **_live(s, filters, after, poll=after is None),
     )
 
 
 @bp.get("/queue/rows")
 @login_required
 def queue_rows():
-    """The first page's rows alone, polled by htmx so new tickets appear without a reload."""
-    rows, next_cursor = _page(_filters(), None)
-    rows = display.queue_rows(rows, page_context(), reveal=is_supervisor())
-    return render_template("_queue_rows.html", rows=rows, filter_args=_filter_args(), poll=True)
+    """The first page's rows with the counts, polled by htmx so new tickets appear without a reload."""
+    return render_template("_queue_poll.html", **_live(db.get_session(), _filters(), None, poll=True))
 
 
 @bp.post("/take-next")

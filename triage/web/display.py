@@ -9,7 +9,7 @@ Every string here is plain text: the templates escape it like any other value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Iterable, Mapping, NamedTuple, Optional
 
@@ -17,9 +17,9 @@ from babel import Locale
 from babel.dates import format_datetime
 
 from triage.i18n import catalog
-from triage.models import ACTIVE_STATUSES, TicketStatus
+from triage.models import ACTIVE_STATUSES
 from triage.priority import describe_due, explain_due
-from triage.queue import QueueItem
+from triage.queue import DUE_OVERDUE, QueueItem, due_state
 from triage.quoting import folded_line_count, split_quoted
 from triage.taxonomy import display_name
 from triage.tickets import mask_handle, mask_text
@@ -89,6 +89,7 @@ class PageContext:
     zone: tzinfo
     status_names: Mapping[str, str]  # translated status names
     ticket_url: str  # a ticket's page is this prefix plus its id
+    due_soon: timedelta  # a deadline this close is "due soon" (settings.due_soon_minutes)
 
 
 class QueueRow(NamedTuple):
@@ -96,6 +97,7 @@ class QueueRow(NamedTuple):
 
     id: int
     url: str
+    due_state: str  # triage.queue.DUE_FINE, DUE_SOON or DUE_OVERDUE
     overdue: bool
     due_iso: str
     due_text: str
@@ -108,7 +110,7 @@ class QueueRow(NamedTuple):
     subject: Optional[str]
     preview: str
     age_text: str
-    status_text: str
+    assignee: str  # the holder's display name, "" when nobody holds it
 
 
 def _contact(ticket: QueueItem, reveal: bool) -> str:
@@ -117,18 +119,14 @@ def _contact(ticket: QueueItem, reveal: bool) -> str:
     return ticket.contact_handle if reveal else mask_handle(ticket.contact_handle)
 
 
-def _status(ticket: QueueItem, ctx: PageContext) -> str:
-    if ticket.status == TicketStatus.CLAIMED:
-        return ticket.assignee_name or ""
-    return ctx.status_names.get(ticket.status, ticket.status)
-
-
 def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
     """The display fields of one queue row; without `reveal`, numbers and handles are masked."""
+    state = due_state(ticket.due_at, ctx.now, ctx.due_soon)
     return QueueRow(
         id=ticket.id,
         url=f"{ctx.ticket_url}{ticket.id}",
-        overdue=ticket.due_at < ctx.now,
+        due_state=state,
+        overdue=state == DUE_OVERDUE,
         due_iso=ticket.due_at.isoformat(),
         due_text=due_text(ticket.due_at, ctx.now, ctx.lang),
         due_explanation=due_reason_text(ticket.due_explanation, ticket.label, ctx.lang),
@@ -140,7 +138,7 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         subject=ticket.subject,
         preview=ticket.preview if reveal else mask_text(ticket.preview),
         age_text=age_text(ticket.created_at, ctx.now, ctx.lang),
-        status_text=_status(ticket, ctx),
+        assignee=ticket.assignee_name or "",
     )
 
 

@@ -6,11 +6,11 @@ proxies per call, and a queue page makes hundreds of them.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 import flask_babel
-from flask import Flask, g, url_for
+from flask import Flask, current_app, g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
@@ -39,6 +39,7 @@ def page_context() -> display.PageContext:
             zone=flask_babel.get_timezone(),
             status_names={k: str(v) for k, v in STATUS_NAMES.items()},
             ticket_url=url_for("agent.ticket", ticket_id=0).removesuffix("0"),
+            due_soon=timedelta(minutes=current_app.config["SETTINGS"].due_soon_minutes),
         )
         g._triage_page_context = ctx
     return ctx

@@ -1,0 +1,78 @@
+"""Saved queue views on the queue page: keep the current filters under a name, show them as
+tabs with how many tickets each lists, delete one. The rules live in triage.saved_views."""
+from __future__ import annotations
+
+from typing import Mapping, NamedTuple
+
+import sqlalchemy.orm as so
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from triage import db, saved_views
+from triage.models import User
+from triage.queue import COUNT_CAP, count_matching, filter_args, parse_filters
+from triage.web.cache import memo
+
+bp = Blueprint("views", __name__)
+VIEW_COUNT_SECONDS = 5  # as the queue header's active counts
+
+REASONS = {
+    saved_views.EMPTY_NAME: _l("Beri nama untuk tampilan ini."),
+    saved_views.NAME_TOO_LONG: _l("Nama tampilan paling banyak %(n)d karakter.", n=saved_views.NAME_MAX),
+    saved_views.DUPLICATE_NAME: _l("Anda sudah punya tampilan dengan nama ini; pilih nama lain."),
+    saved_views.TOO_MANY: _l("Paling banyak %(n)d tampilan per orang; hapus salah satu dulu.", n=saved_views.MAX_VIEWS),
+}
+
+
+class ViewTab(NamedTuple):
+    """One saved view as a tab of the queue page; plain text, escaped by the template."""
+
+    id: int
+    name: str
+    url: str
+    count: str  # "12", or "1000+" past the cap
+    current: bool  # the queue shows exactly this view's filters
+
+
+def view_tabs(session: so.Session, user: User, current: Mapping[str, str]) -> list[ViewTab]:
+    """The user's saved views with their counts (each at most VIEW_COUNT_SECONDS old)."""
+    dialect = session.get_bind().dialect.name
+    tabs = []
+    for view in saved_views.views_of(session, user.id):
+        args = filter_args(view.filters)
+        filters = parse_filters(args, user.id)
+        n = memo(f"view_count:{filters!r}", VIEW_COUNT_SECONDS,
+                 lambda: session.execute(*count_matching(filters, dialect)).scalar_one())
+        count = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
+        tabs.append(ViewTab(view.id, view.name, url_for("agent.queue", **args), count, args == dict(current)))
+    return tabs
+
+
+@bp.post("/views")
+@login_required
+def save():
+    """Keep the filters the form carries (the queue's current ones) under the name typed."""
+    s, args = db.get_session(), filter_args(request.form)
+    try:
+        view = saved_views.save_view(s, current_user, request.form.get("name", ""), request.form)
+    except saved_views.SavedViewError as exc:
+        s.rollback()
+        flash(str(REASONS.get(exc.reason, exc.reason)), "error")
+        return redirect(url_for("agent.queue", **args))
+    s.commit()
+    flash(_("Tampilan \u201c%(name)s\u201d disimpan.", name=view.name), "success")
+    return redirect(url_for("agent.queue", **args))
+
+
+@bp.post("/views/<int:view_id>/delete")
+@login_required
+def delete(view_id: int):
+    """Remove one of the current user's views; another user's is not found (404)."""
+    s = db.get_session()
+    if not saved_views.delete_view(s, current_user, view_id):
+        abort(404)
+    s.commit()
+    flash(_("Tampilan dihapus."), "success")
+    return redirect(url_for("agent.queue"))
