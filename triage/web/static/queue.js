@@ -58,7 +58,8 @@
     var field = byId(id);
     if (!field) return false;
     field.focus();
-    if (field.select && field.type === "search") field.select();
+    if (field.type === "search") field.select();
+    else if (field.tagName.toLowerCase() === "textarea") field.selectionStart = field.selectionEnd = field.value.length;
     return true;
   }
 

@@ -1,0 +1,209 @@
+"""The queue workbench in Debian's Chromium: density at 1366×768, cards at 390×844, the keys,
+the tab title's count of new tickets and the optional sound. Screenshots to test-artifacts/."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from builders import PASSWORD, ticket, user
+from triage import create_app
+from triage.models import Ticket, utcnow
+from triage.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+LONG = ("Selamat siang admin, insentif bulan kedua saya belum masuk padahal sertifikat sudah terbit sejak lama "
+        "dan saya sudah menunggu berminggu-minggu tanpa kabar apa pun dari pihak Prakerja, mohon dibantu dicek ya")
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing: CI must install chromium (.ci/run does)", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser (as tests/web/test_browser.py)."""
+    args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-quic"]
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": args}
+
+
+@pytest.fixture
+def served(settings, engine):
+    """The app on a free port of 127.0.0.1, and the app itself (a test clears its memo)."""
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def watched(page):
+    """A page that records Content-Security-Policy violations and dialogs."""
+    page.csp_errors, page.dialogs = [], []
+    page.on("console", lambda msg: page.csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(10_000)
+    return page
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+def _fill(session, n: int) -> list[Ticket]:
+    """`n` active tickets like the demo's: both channels, long first lines, a few overdue, some claimed."""
+    now = utcnow()
+    labels = ("missing_incentive", "certificate_pending", "unspent_voucher", "registration", "payment_account")
+    made = []
+    for i in range(n):
+        if i % 3 == 0:
+            made.append(ticket(session, labels[i % 5], channel="instagram", author=f"peserta_{i}", subject=None, source_id=f"ig-{i}",
+                               text=f"{LONG} #{i}", sent_at=now - timedelta(hours=i)))
+        else:
+            made.append(ticket(session, labels[i % 5], author=f"Peserta Nomor {i} <peserta{i}@example.com>", text=f"{LONG} #{i}",
+                               subject=f"Keluhan nomor {i}: insentif dan sertifikat belum juga diproses sampai sekarang", sent_at=now - timedelta(hours=i)))
+    return made
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_desktop_queue_shows_at_least_15_one_line_rows(served, watched, session, browser):
+    base, _app = served
+    page = watched
+    page.set_viewport_size(DESKTOP)
+    user(session, "agen1", display_name="Agen Satu")
+    _fill(session, 35)
+    _login(page, base, "agen1")
+    visible = page.evaluate("""() => [...document.querySelectorAll('#queue-rows tr.ticket')].filter(r => {
+        const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; }).length""")
+    assert visible >= 15, visible
+    heights = page.evaluate("[...document.querySelectorAll('#queue-rows tr.ticket')].map(r => r.getBoundingClientRect().height)")
+    assert max(heights) < 2 * min(heights)  # one line each: no row wraps
+    cell = page.locator("#queue-rows tr.ticket td.preview").first
+    assert cell.evaluate("c => getComputedStyle(c).textOverflow") == "ellipsis"
+    assert cell.evaluate("c => c.scrollWidth > c.clientWidth")  # cut, with the whole text in its title
+    assert cell.get_attribute("title") == cell.inner_text() and len(cell.inner_text()) > 150
+    header = page.inner_text("table.queue thead")
+    assert "#" in header and "Petugas" in header
+    assert _no_horizontal_scroll(page)
+    assert page.csp_errors == []
+    _shot(page, "queue-1366.png")
+
+
+def test_phone_queue_is_one_card_per_ticket(served, watched, session):
+    base, _app = served
+    page = watched
+    page.set_viewport_size(PHONE)
+    user(session, "agen1", display_name="Agen Satu")
+    _fill(session, 12)
+    _login(page, base, "agen1")
+    row = page.locator("#queue-rows tr.ticket").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "grid"
+    assert page.locator("table.queue thead").evaluate("t => getComputedStyle(t).display") == "none"
+    assert _no_horizontal_scroll(page)
+    widest = page.evaluate("Math.max(...[...document.querySelectorAll('main *')].map(e => e.getBoundingClientRect().right))")
+    assert widest <= PHONE["width"]
+    _shot(page, "queue-390.png")
+
+
+def test_keys_move_open_take_reply_resolve_search_and_help(served, watched, session):
+    base, _app = served
+    page = watched
+    page.set_viewport_size(DESKTOP)
+    user(session, "agen1", display_name="Agen Satu")
+    tickets = _fill(session, 4)
+    _login(page, base, "agen1")
+    ids = page.eval_on_selector_all("#queue-rows tr.ticket", "rows => rows.map(r => r.dataset.ticketId)")
+    page.keyboard.press("j")
+    assert page.get_attribute("#queue-rows tr.is-current", "data-ticket-id") == ids[0]
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.get_attribute("#queue-rows tr.is-current", "data-ticket-id") == ids[1]
+
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "queue-search"
+    page.keyboard.type("jk")  # typing into a box: letters, not moves
+    assert page.input_value("#queue-search") == "jk"
+    assert page.get_attribute("#queue-rows tr.is-current", "data-ticket-id") == ids[1]
+    page.locator("#queue-search").blur()
+
+    assert page.locator("#keys-help").is_hidden()
+    page.keyboard.press("?")
+    assert page.locator("#keys-help").is_visible() and "Tombol pintas" in page.inner_text("#keys-help")
+    page.keyboard.press("Escape")
+    assert page.locator("#keys-help").is_hidden()
+
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/tickets/{ids[1]}")
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "reply-text"
+    page.keyboard.type("e")  # typed into the reply box, not a resolve
+    assert page.input_value("#reply-text").endswith("e")
+    page.locator("#reply-text").blur()
+
+    page.goto(base)
+    page.keyboard.press("n")
+    page.wait_for_url(f"{base}/tickets/{ids[0]}")  # the most urgent ticket, taken
+    assert page.get_attribute("#ticket-status", "data-status") == "claimed"
+    page.keyboard.press("e")
+    expect(page.locator("#ticket-status")).to_have_attribute("data-status", "resolved")
+    session.expire_all()
+    assert session.get(Ticket, int(ids[0])).status == "resolved"
+    assert {t.id for t in tickets} >= {int(ids[0]), int(ids[1])}
+    assert page.csp_errors == []
+
+
+def test_tab_title_counts_new_tickets_and_counts_refresh(served, watched, session):
+    base, app = served
+    page = watched
+    page.set_viewport_size(DESKTOP)
+    user(session, "agen1", display_name="Agen Satu")
+    _fill(session, 2)
+    _login(page, base, "agen1")
+    assert page.title().startswith("Antrean tiket")
+    assert page.inner_text("#count-open") == "2"
+    assert page.locator("#sound-toggle").is_visible() and not page.is_checked("#sound-toggle")  # off unless switched on
+    page.check("#sound-toggle")
+    # The agent looks elsewhere: this tab no longer has the focus.
+    page.evaluate("document.hasFocus = () => false")
+    for i in range(3):
+        ticket(session, author=f"baru{i}@example.com", text=f"tiket baru {i}")
+    app.extensions["triage.memo"].clear()  # the header counts are kept 5 s; do not wait for them
+    page.evaluate("htmx.trigger('#queue-live', 'refresh')")
+    expect(page).to_have_title(re.compile(r"^\(3\) Antrean tiket"))
+    assert page.inner_text("#count-open") == "5"  # the counts came with the rows
+    assert page.locator("#queue-rows tr.ticket").count() == 5
+    assert page.get_attribute("#sound-toggle", "data-beeps") == "1"
+    # Looking again clears the count.
+    page.evaluate("delete document.hasFocus")
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(page).to_have_title(re.compile(r"^Antrean tiket"))
+    assert page.csp_errors == []
