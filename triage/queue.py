@@ -25,8 +25,8 @@ FILTER_KEYS = ("label", "channel", "status", "review", "assignee", "q")
 QUERY_MAX = 200  # search text beyond this is not searched
 # A row's due state: fine, due within the "soon" window (amber), or past due (red).
 DUE_FINE, DUE_SOON, DUE_OVERDUE = "fine", "soon", "overdue"
-# Counts of a saved view and of new tickets stop here (shown as "1000+"): a count is a scan.
-COUNT_CAP = 1000
+# Counts of a saved view and of new tickets stop past here (shown as "500+"): a count reads rows.
+COUNT_CAP = 500
 NEW_CAP = 99
 
 

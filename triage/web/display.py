@@ -109,6 +109,7 @@ class QueueRow(NamedTuple):
     contact: str
     subject: Optional[str]
     preview: str
+    first_line: str  # "subject — preview" or the preview: the row's tooltip, its text in full
     age_text: str
     assignee: str  # the holder's display name, "" when nobody holds it
 
@@ -122,6 +123,7 @@ def _contact(ticket: QueueItem, reveal: bool) -> str:
 def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
     """The display fields of one queue row; without `reveal`, numbers and handles are masked."""
     state = due_state(ticket.due_at, ctx.now, ctx.due_soon)
+    preview = ticket.preview if reveal else mask_text(ticket.preview)
     return QueueRow(
         id=ticket.id,
         url=f"{ctx.ticket_url}{ticket.id}",
@@ -136,7 +138,8 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         channel=ticket.channel,
         contact=_contact(ticket, reveal),
         subject=ticket.subject,
-        preview=ticket.preview if reveal else mask_text(ticket.preview),
+        preview=preview,
+        first_line=f"{ticket.subject} — {preview}" if ticket.subject else preview,
         age_text=age_text(ticket.created_at, ctx.now, ctx.lang),
         assignee=ticket.assignee_name or "",
     )
