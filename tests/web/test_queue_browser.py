@@ -188,6 +188,13 @@ def test_tab_title_counts_new_tickets_and_counts_refresh(served, watched, sessio
     user(session, "agen1", display_name="Agen Satu")
     _fill(session, 2)
     _login(page, base, "agen1")
+    page.click(".view-save summary")  # save the current (unfiltered) queue as a view
+    page.fill(".view-save input[name=name]", "Semua aktif")
+    page.click(".view-save button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    assert page.inner_text("#view-tabs .view-tab") .startswith("Semua aktif") and page.inner_text("#view-tabs .view-count") == "2"
+    page.click(".view-save summary")
+    page.fill(".view-save input[name=name]", "setengah diketik")  # typed while the rows refresh: kept
     assert page.title().startswith("Antrean tiket")
     assert page.inner_text("#count-open") == "2"
     assert page.locator("#sound-toggle").is_visible() and not page.is_checked("#sound-toggle")  # off unless switched on
@@ -200,6 +207,8 @@ def test_tab_title_counts_new_tickets_and_counts_refresh(served, watched, sessio
     page.evaluate("htmx.trigger('#queue-live', 'refresh')")
     expect(page).to_have_title(re.compile(r"^\(3\) Antrean tiket"))
     assert page.inner_text("#count-open") == "5"  # the counts came with the rows
+    assert page.inner_text("#view-tabs .view-count") == "5"  # and the saved views' counts
+    assert page.input_value(".view-save input[name=name]") == "setengah diketik"
     assert page.locator("#queue-rows tr.ticket").count() == 5
     assert page.get_attribute("#sound-toggle", "data-beeps") == "1"
     # Looking again clears the count.

@@ -58,8 +58,9 @@ def _status_counts(s) -> dict[str, int]:
 
 def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
     """What the polled part of the queue page shows: its rows, the header counts, the saved
-    views' counts, and the newest ticket's id with how many active tickets came after the
-    one the agent last saw (`seen`, sent by static/queue.js): the tab title's "(3)"."""
+    views' counts, and the newest ticket's id (at most 5 s old, as the counts) with how many
+    active tickets came after the one the agent last saw (`seen`, sent by static/queue.js):
+    the tab title's "(3)"."""
     rows, next_cursor = _page(filters, after)
     seen = request.args.get("seen", "")
     return dict(
@@ -68,7 +69,7 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
         filter_args=filter_args(request.args),
         counts=_status_counts(s),
         views=view_tabs(s, current_user, filter_args(request.args)),
-        newest_id=s.scalar(NEWEST_TICKET) or 0,
+        newest_id=memo("newest_ticket", ACTIVE_COUNTS_SECONDS, lambda: s.scalar(NEWEST_TICKET) or 0),
         new_count=s.execute(NEW_SINCE, {"seen_id": int(seen)}).scalar_one() if seen.isdigit() and len(seen) < 19 else 0,
         new_cap=NEW_CAP,
         poll=poll,

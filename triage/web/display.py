@@ -103,6 +103,7 @@ class QueueRow(NamedTuple):
     due_text: str
     due_explanation: str
     label_name: str
+    label_title: str  # "Category · 88% · needs review": the category cell's tooltip
     confidence_percent: str
     needs_review: bool
     channel: str
@@ -124,6 +125,10 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
     """The display fields of one queue row; without `reveal`, numbers and handles are masked."""
     state = due_state(ticket.due_at, ctx.now, ctx.due_soon)
     preview = ticket.preview if reveal else mask_text(ticket.preview)
+    label_name, confidence = display_name(ticket.label, ctx.lang), f"{ticket.confidence * 100:.0f}"
+    label_title = f"{label_name} · {confidence}%"
+    if ticket.needs_review:
+        label_title += " · " + catalog(ctx.lang).gettext("perlu ditinjau")
     return QueueRow(
         id=ticket.id,
         url=f"{ctx.ticket_url}{ticket.id}",
@@ -132,8 +137,9 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         due_iso=ticket.due_at.isoformat(),
         due_text=due_text(ticket.due_at, ctx.now, ctx.lang),
         due_explanation=due_reason_text(ticket.due_explanation, ticket.label, ctx.lang),
-        label_name=display_name(ticket.label, ctx.lang),
-        confidence_percent=f"{ticket.confidence * 100:.0f}",
+        label_name=label_name,
+        label_title=label_title,
+        confidence_percent=confidence,
         needs_review=ticket.needs_review,
         channel=ticket.channel,
         contact=_contact(ticket, reveal),
