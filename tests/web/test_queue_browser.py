@@ -160,6 +160,7 @@ def test_keys_move_open_take_reply_resolve_search_and_help(served, watched, sess
     assert page.locator("#keys-help").is_visible() and "Tombol pintas" in page.inner_text("#keys-help")
     page.keyboard.press("Escape")
     assert page.locator("#keys-help").is_hidden()
+    assert page.evaluate("document.activeElement.id") != "keys-help-close"  # the focus left the closed list
 
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/tickets/{ids[1]}")

@@ -64,11 +64,21 @@
   }
 
   // --- ? / Escape: the list of keys ------------------------------------------------------
+  var beforeHelp = null;  // what had the focus before the list opened: it gets it back
+
   function showHelp(show) {
     var help = byId("keys-help");
     if (!help) return false;
-    help.hidden = !show;
-    if (show) byId("keys-help-close").focus();
+    if (show) {
+      beforeHelp = document.activeElement;
+      help.hidden = false;
+      byId("keys-help-close").focus();
+    } else {
+      help.hidden = true;
+      if (beforeHelp && beforeHelp !== document.body && document.contains(beforeHelp)) beforeHelp.focus();
+      else if (document.activeElement) document.activeElement.blur();
+      beforeHelp = null;
+    }
     return true;
   }
 
