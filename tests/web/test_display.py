@@ -46,6 +46,8 @@ def test_row_fields_in_the_agents_words():
     assert (late.overdue, late.due_text, late.assignee, late.label_name) == (True, "overdue 30 min", "Agen Satu", "Incentive not received")
     soon = display.queue_row(item(due_at=NOW + timedelta(minutes=40)), context(), reveal=False)
     assert (soon.due_state, soon.overdue) == ("soon", False)
+    done = display.queue_row(item(due_at=NOW - timedelta(hours=5), status="resolved"), context(), reveal=False)
+    assert (done.due_state, done.overdue) == ("fine", False)  # a closed ticket's deadline is no alarm
 
 
 def test_rows_are_plain_text_and_the_template_escapes_them(app):

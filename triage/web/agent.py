@@ -62,13 +62,13 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
     active tickets came after the one the agent last saw (`seen`, sent by static/queue.js):
     the tab title's "(3)"."""
     rows, next_cursor = _page(filters, after)
-    seen = request.args.get("seen", "")
+    seen, args = request.args.get("seen", ""), filter_args(request.args)
     return dict(
         rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
         next_cursor=next_cursor,
-        filter_args=filter_args(request.args),
+        filter_args=args,
         counts=_status_counts(s),
-        views=view_tabs(s, current_user, filter_args(request.args)),
+        views=view_tabs(s, current_user, args),
         newest_id=memo("newest_ticket", ACTIVE_COUNTS_SECONDS, lambda: s.scalar(NEWEST_TICKET) or 0),
         new_count=s.execute(NEW_SINCE, {"seen_id": int(seen)}).scalar_one() if seen.isdigit() and len(seen) < 19 else 0,
         new_cap=NEW_CAP,

@@ -19,7 +19,7 @@ from babel.dates import format_datetime
 from triage.i18n import catalog
 from triage.models import ACTIVE_STATUSES
 from triage.priority import describe_due, explain_due
-from triage.queue import DUE_OVERDUE, QueueItem, due_state
+from triage.queue import DUE_FINE, DUE_OVERDUE, QueueItem, due_state
 from triage.quoting import folded_line_count, split_quoted
 from triage.taxonomy import display_name
 from triage.tickets import mask_handle, mask_text
@@ -123,7 +123,8 @@ def _contact(ticket: QueueItem, reveal: bool) -> str:
 
 def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
     """The display fields of one queue row; without `reveal`, numbers and handles are masked."""
-    state = due_state(ticket.due_at, ctx.now, ctx.due_soon)
+    # A closed ticket's deadline no longer matters: no colour for it.
+    state = due_state(ticket.due_at, ctx.now, ctx.due_soon) if ticket.status in ACTIVE_STATUSES else DUE_FINE
     preview = ticket.preview if reveal else mask_text(ticket.preview)
     label_name, confidence = display_name(ticket.label, ctx.lang), f"{ticket.confidence * 100:.0f}"
     label_title = f"{label_name} · {confidence}%"
