@@ -174,7 +174,9 @@ def test_keys_move_open_take_reply_resolve_search_and_help(served, watched, sess
     page.keyboard.press("n")
     page.wait_for_url(f"{base}/tickets/{ids[0]}")  # the most urgent ticket, taken
     assert page.get_attribute("#ticket-status", "data-status") == "claimed"
-    page.keyboard.press("e")
+    page.keyboard.press("e")  # clicks #resolve: never answered, so the page asks first
+    expect(page.locator("#confirm-resolve")).to_be_focused()
+    page.keyboard.press("Enter")  # on the focused button: its own click, not the queue's Enter
     expect(page.locator("#ticket-status")).to_have_attribute("data-status", "resolved")
     session.expire_all()
     assert session.get(Ticket, int(ids[0])).status == "resolved"
