@@ -40,14 +40,14 @@ def test_row_masks_numbers_and_handles_unless_revealed():
 
 def test_row_fields_in_the_agents_words():
     row = display.queue_row(item(), context(), reveal=False)
-    assert (row.url, row.overdue, row.due_text, row.age_text, row.confidence_percent) == ("/tickets/7", False, "2 jam lagi", "3 jam", "88")
-    assert (row.label_name, row.assignee, row.due_state) == ("Insentif belum masuk", "", "fine")  # nobody holds it: no status word
+    assert (row.url, row.due_state, row.due_text, row.age_text, row.confidence_percent) == ("/tickets/7", "fine", "2 jam lagi", "3 jam", "88")
+    assert (row.label_name, row.assignee) == ("Insentif belum masuk", "")  # nobody holds it: no status word
     late = display.queue_row(item(due_at=NOW - timedelta(minutes=30), status="claimed", assignee_name="Agen Satu"), context("en"), reveal=False)
-    assert (late.overdue, late.due_text, late.assignee, late.label_name) == (True, "overdue 30 min", "Agen Satu", "Incentive not received")
+    assert (late.due_state, late.due_text, late.assignee, late.label_name) == ("overdue", "overdue 30 min", "Agen Satu", "Incentive not received")
     soon = display.queue_row(item(due_at=NOW + timedelta(minutes=40)), context(), reveal=False)
-    assert (soon.due_state, soon.overdue) == ("soon", False)
+    assert soon.due_state == "soon"
     done = display.queue_row(item(due_at=NOW - timedelta(hours=5), status="resolved"), context(), reveal=False)
-    assert (done.due_state, done.overdue) == ("fine", False)  # a closed ticket's deadline is no alarm
+    assert done.due_state == "fine"  # a closed ticket's deadline is no alarm
 
 
 def test_rows_are_plain_text_and_the_template_escapes_them(app):

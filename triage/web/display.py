@@ -19,7 +19,7 @@ from babel.dates import format_datetime
 from triage.i18n import catalog
 from triage.models import ACTIVE_STATUSES
 from triage.priority import describe_due, explain_due
-from triage.queue import DUE_FINE, DUE_OVERDUE, QueueItem, due_state
+from triage.queue import DUE_FINE, QueueItem, due_state
 from triage.quoting import folded_line_count, split_quoted
 from triage.taxonomy import display_name
 from triage.tickets import mask_handle, mask_text
@@ -98,7 +98,6 @@ class QueueRow(NamedTuple):
     id: int
     url: str
     due_state: str  # triage.queue.DUE_FINE, DUE_SOON or DUE_OVERDUE
-    overdue: bool
     due_iso: str
     due_text: str
     due_explanation: str
@@ -134,7 +133,6 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         id=ticket.id,
         url=f"{ctx.ticket_url}{ticket.id}",
         due_state=state,
-        overdue=state == DUE_OVERDUE,
         due_iso=ticket.due_at.isoformat(),
         due_text=due_text(ticket.due_at, ctx.now, ctx.lang),
         due_explanation=due_reason_text(ticket.due_explanation, ticket.label, ctx.lang),
