@@ -99,8 +99,14 @@ def test_desktop_queue_shows_at_least_15_one_line_rows(served, watched, session,
     page = watched
     page.set_viewport_size(DESKTOP)
     user(session, "agen1", display_name="Agen Satu")
-    _fill(session, 35)
+    soon = _fill(session, 35)[20]
+    soon.due_at = utcnow() + timedelta(minutes=30)
+    session.commit()
     _login(page, base, "agen1")
+    colours = page.evaluate("""() => Object.fromEntries(['fine', 'soon', 'overdue'].map(state =>
+        [state, getComputedStyle(document.querySelector(`tr[data-due-state=${state}] td.due time`)).color]))""")
+    assert len(set(colours.values())) == 3, colours  # three states, three colours
+    assert page.get_attribute(f'tr[data-ticket-id="{soon.id}"]', "data-due-state") == "soon"
     visible = page.evaluate("""() => [...document.querySelectorAll('#queue-rows tr.ticket')].filter(r => {
         const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; }).length""")
     assert visible >= 15, visible
