@@ -7,20 +7,24 @@ Days are counted in Western Indonesian Time (WIB, UTC+7), the call center's cloc
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Mapping, MutableMapping, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.history import DayFigures, history, wib_midnight
-from triage.models import IngestRun, QuarantinedInput, Ticket, TicketStatus, User, active_clause, utcnow
+from triage.history import WIB, DayFigures, _seconds_between, history, wib_midnight
+from triage.models import AuditEvent, IngestRun, QuarantinedInput, Ticket, TicketStatus, User, active_clause, utcnow
 
 AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
 CONFIDENCE_BINS = 10
 STALLED_INTERVALS = 3
 QUARANTINE_SHOWN = 20  # the dashboard lists the most recently seen quarantined inputs
+REPORT_DAYS = 7  # the supervisor report's default range, today included
+REPORT_MAX_DAYS = 92  # a quarter: the longest range one report reads
+CLAIM_ACTIONS = ("ticket.claimed", "ticket.assigned")  # the audit events that hand a ticket to someone
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,114 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
         AgentLoad(u.id, u.username, u.display_name, u.role, u.on_shift, u.capacity, held.get(u.id, 0), resolved.get(u.id, 0))
         for u in users
     ]
+
+
+class ReportRangeError(ValueError):
+    """A report range that cannot be read; `code` names the reason for the page's catalog."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ReportRange:
+    """WIB days from `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.first.year, self.first.month, self.first.day, tzinfo=WIB).astimezone(timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(days=(self.last - self.first).days + 1)
+
+
+def report_range(first: Optional[str], last: Optional[str], now: Optional[datetime] = None) -> ReportRange:
+    """The range a report form asked for (ISO dates; empty: the last REPORT_DAYS days).
+
+    Raises ReportRangeError with code "bad_date", "reversed" or "too_long".
+    """
+    today = (now or utcnow()).astimezone(WIB).date()
+    try:
+        end = date.fromisoformat(last) if last else today
+        begin = date.fromisoformat(first) if first else end - timedelta(days=REPORT_DAYS - 1)
+    except ValueError:
+        raise ReportRangeError("bad_date") from None
+    if end < begin:
+        raise ReportRangeError("reversed")
+    if (end - begin).days + 1 > REPORT_MAX_DAYS:
+        raise ReportRangeError("too_long")
+    return ReportRange(begin, end)
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    user_id: int
+    username: str
+    display_name: str
+    handled: int  # tickets resolved in the range while assigned to them
+    first_response_seconds: Optional[float]  # median created -> first response, over those tickets
+    handle_seconds: Optional[float]  # median last claim or assignment -> resolved, over those tickets
+
+
+def agent_report(session: so.Session, span: ReportRange) -> list[AgentReport]:
+    """Per team member who resolved tickets in `span`: how many, and the two median times.
+
+    The rows come from the resolved_at range of ix_tickets_resolved_unmerged, one row per
+    resolved ticket with its two durations computed in SQL (the status is checked on the rows); the claim moment is the latest
+    claim or assignment in the ticket's audit trail (claimed_at is cleared on resolving).
+    The medians are taken here, which reads the same on SQLite and PostgreSQL.
+    """
+    dialect = session.get_bind().dialect.name
+    claimed_at = (
+        sa.select(sa.func.max(AuditEvent.at))
+        .where(AuditEvent.ticket_id == Ticket.id, AuditEvent.action.in_(CLAIM_ACTIONS), AuditEvent.at <= Ticket.resolved_at)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            Ticket.assignee_id,
+            Ticket.status,
+            _seconds_between(dialect, Ticket.first_response_at, Ticket.created_at),
+            _seconds_between(dialect, Ticket.resolved_at, claimed_at),
+        ).where(
+            Ticket.resolved_at >= span.start,
+            Ticket.resolved_at < span.end,
+            Ticket.merged_into_id.is_(None),
+            Ticket.assignee_id.is_not(None),
+        )
+    ).all()
+    first: dict[int, list[float]] = {}
+    handle: dict[int, list[float]] = {}
+    handled: dict[int, int] = {}
+    for assignee_id, status, first_response, handling in rows:
+        if status != TicketStatus.RESOLVED:
+            continue  # checked here: a status condition in SQL draws SQLite to ix_tickets_queue
+        handled[assignee_id] = handled.get(assignee_id, 0) + 1
+        if first_response is not None:
+            first.setdefault(assignee_id, []).append(max(0.0, first_response))
+        if handling is not None:
+            handle.setdefault(assignee_id, []).append(max(0.0, handling))
+    if not handled:
+        return []
+    people = session.execute(
+        sa.select(User.id, User.username, User.display_name).where(User.id.in_(handled)).order_by(User.username)
+    ).all()
+    return [
+        AgentReport(
+            user_id, username, display_name, handled[user_id],
+            _median(first.get(user_id)), _median(handle.get(user_id)),
+        )
+        for user_id, username, display_name in people
+    ]
+
+
+def _median(values: Optional[list[float]]) -> Optional[float]:
+    return statistics.median(values) if values else None
 
 
 def confidence_distribution(session: so.Session) -> list[int]:
