@@ -1,10 +1,14 @@
 """A refused action in the reader's language.
 
 The services refuse with short English reasons (for logs, the CLI and the API); a page shows
-the translation of the reason it knows, else the reason as given. A refusal with figures
-(TicketError, ReplyError, DraftError with `params`) has them put into the translation.
+the translation of the reason it knows, else a general sentence (the reason goes to the log,
+never English into an Indonesian page). A refusal with figures (TicketError, ReplyError,
+DraftError with `params`) has them put into the translation.
 """
 from __future__ import annotations
+
+import logging
+import re
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -46,6 +50,21 @@ REASONS = (
 )
 
 
+# Reasons with a value inside (team changes, triage.users.UserError; a number that is none).
+PATTERNS = (
+    (re.compile(r"password must have at least (?P<n>\d+) characters"), _l("Kata sandi minimal %(n)s karakter.")),
+    (re.compile(r"username must be 1-64 letters"), _l("Nama pengguna harus 1–64 huruf, angka, titik, garis bawah atau tanda hubung.")),
+    (re.compile(r"username '(?P<name>.*)' is taken"), _l("Nama pengguna %(name)s sudah dipakai.")),
+    (re.compile(r"role must be one of"), _l("Peran tidak dikenal.")),
+    (re.compile(r"capacity must be between (?P<low>\d+) and (?P<high>\d+)"), _l("Kapasitas harus antara %(low)s dan %(high)s.")),
+    (re.compile(r"unknown categories: (?P<detail>.*)"), _l("Kategori tidak dikenal: %(detail)s.")),
+    (re.compile(r"you cannot deactivate your own account"), _l("Anda tidak bisa menonaktifkan akun Anda sendiri.")),
+    (re.compile(r"only an admin can change"), _l("Hanya admin yang bisa mengubah akun supervisor atau admin.")),
+    (re.compile(r"invalid literal for int\(\)"), _l("Isi angka yang valid.")),
+)
+log = logging.getLogger(__name__)
+
+
 def refusal_text(exc: BaseException) -> str:
     """Why an action was refused, for a flash message."""
     reason = str(exc)
@@ -53,4 +72,8 @@ def refusal_text(exc: BaseException) -> str:
     for start, text in REASONS:
         if reason.startswith(start):
             return str(text) % {"detail": reason[len(start):], **params}
-    return _("Tidak bisa: %(reason)s", reason=reason)
+    for pattern, text in PATTERNS:
+        if match := pattern.match(reason):
+            return str(text) % match.groupdict()
+    log.warning("refusal without a translation: %s", reason)
+    return _("Tindakan ini tidak bisa dilakukan.")

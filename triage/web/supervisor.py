@@ -198,7 +198,7 @@ def team_add():
         )
     except (users.UserError, ValueError) as exc:
         s.rollback()
-        flash(_("Tidak bisa menambah anggota: %(reason)s", reason=str(exc)), "error")
+        flash(_("Tidak bisa menambah anggota: %(reason)s", reason=refusal_text(exc)), "error")
         return redirect(url_for("supervisor.team"))
     s.commit()
     flash(_("%(name)s ditambahkan.", name=user.display_name), "success")
@@ -227,7 +227,7 @@ def team_update(user_id: int):
             )
     except (users.UserError, ValueError) as exc:
         s.rollback()
-        flash(_("Tidak bisa mengubah: %(reason)s", reason=str(exc)), "error")
+        flash(_("Tidak bisa mengubah: %(reason)s", reason=refusal_text(exc)), "error")
         return redirect(url_for("supervisor.team"))
     s.commit()
     flash(_("Perubahan untuk %(name)s disimpan.", name=member.display_name), "success")
