@@ -27,6 +27,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import flask.templating  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -170,6 +171,7 @@ def main() -> None:
         Route("ticket page", "GET", f"/tickets/{ticket_id}", "agent"),
         Route("take next", "POST", "/take-next", "agent", after=release_claim),
         Route("dashboard", "GET", "/supervisor/", "supervisor"),
+        Route("dashboard 92-day report", "GET", f"/supervisor/?from={(date.today() - timedelta(days=91)).isoformat()}", "supervisor"),
     ]
     if args.only:
         wanted = set(args.only.split(","))

@@ -91,7 +91,7 @@ def test_report_reads_a_resolved_at_range(session):
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
     ticket_reads = [(s, p) for s, p in statements if "FROM tickets" in s]
-    assert len(ticket_reads) == 1
+    assert len(ticket_reads) == stats.REPORT_DAYS  # one per day
     statement, parameters = ticket_reads[0]
     assert "tickets.resolved_at >=" in statement and "tickets.resolved_at <" in statement
     if engine.dialect.name == "sqlite":
@@ -99,3 +99,30 @@ def test_report_reads_a_resolved_at_range(session):
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
         assert "USING INDEX ix_tickets_resolved" in plan or "USING COVERING INDEX ix_tickets_resolved" in plan, plan
         assert "SCAN tickets" not in plan, plan
+
+
+def test_a_past_day_is_kept_until_a_ticket_on_it_changes(session):
+    now = utcnow()
+    agent = user(session)
+    t = _resolved(session, agent, created=now - timedelta(days=3), first_response_h=1, claimed_h=0, resolved_h=2, n=1)
+    session.commit()
+    span = stats.report_range(None, None, now)
+    kept: dict = {}
+    assert [r.handled for r in stats.agent_report(session, span, now, kept)] == [1]
+    resolved_day = t.resolved_at.astimezone(WIB).date()
+    assert resolved_day in kept and now.astimezone(WIB).date() not in kept  # today is always read live
+    reads: list[str] = []
+    engine = session.get_bind()
+    capture = lambda conn, cursor, statement, *args: reads.append(statement) if "FROM tickets" in statement else None  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert [r.handled for r in stats.agent_report(session, span, now, kept)] == [1]
+        assert len(reads) == 1  # today only
+        # Reopened: the trigger counts a change on the day it was resolved, which is read again.
+        t.status, t.resolved_at = "open", None
+        session.commit()
+        reads.clear()
+        assert stats.agent_report(session, span, now, kept) == []
+        assert len(reads) == 2
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)

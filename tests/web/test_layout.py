@@ -104,6 +104,7 @@ def _problems(page, base: str, role: str, size: str, name: str, path: str) -> li
     """Open one page, screenshot it, and say what does not fit (an empty list when all does)."""
     response = page.goto(base + path)
     assert response.status == 200, path
+    page.wait_for_load_state("networkidle")  # what htmx fetches after loading (the dashboard's report)
     page.screenshot(path=str(ARTIFACTS / f"layout-{role}-{size}-{name}.png"), full_page=True)
     problems = [f"{name}: {p}" for p in page.evaluate(MEASURE, BOXES)]
     texts = page.evaluate(CHART_TEXT)

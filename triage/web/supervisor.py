@@ -36,15 +36,19 @@ RANGE_ERRORS = {
 }
 
 
-def _report(s) -> dict:
-    """The agent report for the range in the query string, or the reason it was refused."""
+def _report(s, lazy: bool = False) -> dict:
+    """The agent report for the range in the query string, or the reason it was refused.
+
+    `lazy`: only the form with the default range, the rows to be fetched from /report by
+    the page (htmx) so that the dashboard itself never waits for them.
+    """
     first, last = request.args.get("from"), request.args.get("to")
     try:
         span = stats.report_range(first, last)
     except stats.ReportRangeError as exc:
-        return {"span": None, "error": str(RANGE_ERRORS[exc.code]), "first": first or "", "last": last or "", "rows": []}
-    return {"span": span, "error": None, "first": span.first.isoformat(), "last": span.last.isoformat(),
-            "rows": stats.agent_report(s, span)}
+        return {"span": None, "error": str(RANGE_ERRORS[exc.code]), "first": first or "", "last": last or "", "rows": [], "lazy": False}
+    rows = [] if lazy else stats.agent_report(s, span, kept=current_app.extensions.setdefault("triage.report_days", {}))
+    return {"span": span, "error": None, "first": span.first.isoformat(), "last": span.last.isoformat(), "rows": rows, "lazy": lazy}
 
 
 def _intervals() -> dict[str, timedelta]:
@@ -103,9 +107,16 @@ def dashboard():
         confidence_chart=charts.columns_both(f["confidence"], [f"{i * 10}%" for i in range(stats.CONFIDENCE_BINS)]),
         load_chart=charts.hbars_both([(a.display_name, [a.held, a.resolved_today]) for a in f["agents"]], [_("Dipegang"), _("Selesai hari ini")]),
         age_names=_age_names(),
-        report=_report(db.get_session()),
+        report=_report(db.get_session(), lazy=not ("from" in request.args or "to" in request.args)),
         surges=[(card, charts.sparkline([n for _h, n in card.inflow])) for card in surges.board(db.get_session(), language=current_lang())],
     )
+
+
+@bp.get("/report")
+@supervisor_required
+def report():
+    """The agent report alone (the dashboard's panel, fetched by htmx)."""
+    return render_template("_report.html", report=_report(db.get_session()))
 
 
 def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
