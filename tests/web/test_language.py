@@ -33,9 +33,7 @@ INDONESIAN_ONLY = {
     "halaman", "kesalahan", "ditemukan", "permintaan", "dan", "di", "ke", "atau", "pada", "ini", "itu", "anda", "kembali",
 }
 LEFT_OUT = {"textarea", "script", "style", "option", "code"}  # form contents and code, not interface text
-# Sender text, and the due-time reasons ("why": translated by helper "ticketpage" in issue 16;
-# drop "why" here once that is merged).
-SENDER = re.compile(r"\b(conversation|preview|text|context|author|contact|handle|subject|ref|why)\b")
+SENDER = re.compile(r"\b(conversation|preview|text|context|author|contact|handle|subject|ref)\b")
 ATTRIBUTES = ("title", "aria-label", "placeholder", "data-label", "alt")
 
 
