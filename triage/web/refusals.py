@@ -77,3 +77,23 @@ def refusal_text(exc: BaseException) -> str:
             return str(text) % match.groupdict()
     log.warning("refusal without a translation: %s", reason)
     return _("Tindakan ini tidak bisa dilakukan.")
+
+
+# Why an input was quarantined (triage.pipeline.screen.validate) -> what the dashboard says.
+# Other reasons are the sources' and drivers' technical detail, shown as such (code).
+QUARANTINE_REASONS = (
+    ("unknown channel ", _l("kanal tidak dikenal")),
+    ("missing source id", _l("ID sumber tidak ada")),
+    ("missing author", _l("pengirim tidak ada")),
+    ("empty text", _l("teks kosong")),
+    ("missing or invalid time", _l("waktu tidak ada atau tidak valid")),
+    ("time without a timezone", _l("waktu tanpa zona waktu")),
+)
+
+
+def quarantine_reason(reason: str) -> str | None:
+    """A quarantine reason in the reader's language, or None for technical detail."""
+    for start, text in QUARANTINE_REASONS:
+        if reason.startswith(start):
+            return str(text)
+    return None

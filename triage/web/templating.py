@@ -22,6 +22,7 @@ from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web import display
 from triage.web.access import is_supervisor
+from triage.web.refusals import quarantine_reason
 from triage.models import ACTIVE_STATUSES, TicketStatus, utcnow
 
 
@@ -136,6 +137,7 @@ def init_app(app: Flask) -> None:
         channel_name=channel_name,
         role_name=role_name,
         run_status=run_status,
+        quarantine_reason=quarantine_reason,
         due_text=due_text,
         when=when,
         clock=clock,
