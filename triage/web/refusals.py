@@ -47,6 +47,8 @@ REASONS = (
     ("this ticket has no email to reply to", _l("Tiket ini tidak punya email untuk dibalas.")),
     ("only email tickets are answered by email", _l("Hanya tiket email yang dibalas lewat email.")),
     ("only Instagram tickets are answered by hand", _l("Hanya tiket Instagram yang dijawab manual di Instagram.")),
+    ("a ticket cannot be merged into itself", _l("Tiket tidak bisa digabung ke dirinya sendiri.")),
+    ("this ticket is already merged", _l("Tiket ini sudah digabung.")),
 )
 
 
@@ -61,6 +63,7 @@ PATTERNS = (
     (re.compile(r"you cannot deactivate your own account"), _l("Anda tidak bisa menonaktifkan akun Anda sendiri.")),
     (re.compile(r"only an admin can change"), _l("Hanya admin yang bisa mengubah akun supervisor atau admin.")),
     (re.compile(r"invalid literal for int\(\)"), _l("Isi angka yang valid.")),
+    (re.compile(r"ticket (?P<target>\d+) was itself merged into (?P<into>\d+)"), _l("Tiket #%(target)s sudah digabung ke #%(into)s; gabungkan ke tiket itu.")),
 )
 log = logging.getLogger(__name__)
 
