@@ -27,6 +27,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))  # the repo root: bench._app and triage
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import flask.templating  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -34,6 +35,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench._app import bench_app, ensure_user, logged_in_clients, summary  # noqa: E402
 from triage.models import ACTIVE_STATUSES, Ticket  # noqa: E402
 from triage.queue import Cursor  # noqa: E402
+from triage.history import WIB  # noqa: E402
 
 DEEP_OFFSET = 20_000  # the deep page starts this many tickets into the active queue
 
@@ -162,6 +164,7 @@ def main() -> None:
         with engine.begin() as conn:
             conn.execute(sa.update(Ticket).where(Ticket.assignee_id == agent_id, Ticket.status == "claimed").values(status="open", assignee_id=None, claimed_at=None))
 
+    today = datetime.now(WIB).date()  # the report's days are WIB days
     routes = [
         Route("queue first page", "GET", "/", "agent"),
         Route("queue deep page", "GET", f"/?after={Cursor(deep.due_at, deep.id).encode()}", "agent"),
@@ -170,6 +173,8 @@ def main() -> None:
         Route("ticket page", "GET", f"/tickets/{ticket_id}", "agent"),
         Route("take next", "POST", "/take-next", "agent", after=release_claim),
         Route("dashboard", "GET", "/supervisor/", "supervisor"),
+        Route("report 7 days", "GET", f"/supervisor/report?from={today - timedelta(days=6)}&to={today}", "supervisor"),
+        Route("report 92 days", "GET", f"/supervisor/report?from={today - timedelta(days=91)}&to={today}", "supervisor"),
     ]
     if args.only:
         wanted = set(args.only.split(","))

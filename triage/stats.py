@@ -7,20 +7,24 @@ Days are counted in Western Indonesian Time (WIB, UTC+7), the call center's cloc
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Mapping, MutableMapping, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage.history import DayFigures, history, wib_midnight
-from triage.models import IngestRun, QuarantinedInput, Ticket, TicketStatus, User, active_clause, utcnow
+from triage.history import CLOSED_GRACE, WIB, DayFigures, _seconds_between, history, wib_midnight
+from triage.models import AuditEvent, ClosedDayChange, IngestRun, QuarantinedInput, Ticket, TicketStatus, User, active_clause, utcnow
 
 AGE_BUCKETS = (("lt4h", 4), ("4to24h", 24), ("1to3d", 72), ("gt3d", None))
 CONFIDENCE_BINS = 10
 STALLED_INTERVALS = 3
 QUARANTINE_SHOWN = 20  # the dashboard lists the most recently seen quarantined inputs
+REPORT_DAYS = 7  # the supervisor report's default range, today included
+REPORT_MAX_DAYS = 92  # a quarter: the longest range one report reads (its past days are kept, see agent_report)
+CLAIM_ACTIONS = ("ticket.claimed", "ticket.assigned")  # the audit events that hand a ticket to someone
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,150 @@ def agent_load(session: so.Session, now: Optional[datetime] = None) -> list[Agen
         AgentLoad(u.id, u.username, u.display_name, u.role, u.on_shift, u.capacity, held.get(u.id, 0), resolved.get(u.id, 0))
         for u in users
     ]
+
+
+class ReportRangeError(ValueError):
+    """A report range that cannot be read; `code` names the reason for the page's catalog."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ReportRange:
+    """WIB days from `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+
+def report_range(first: Optional[str], last: Optional[str], now: Optional[datetime] = None) -> ReportRange:
+    """The range a report form asked for (ISO dates; empty: the last REPORT_DAYS days).
+
+    Raises ReportRangeError with code "bad_date", "reversed" or "too_long".
+    """
+    today = (now or utcnow()).astimezone(WIB).date()
+    try:
+        end = date.fromisoformat(last) if last else today
+        begin = date.fromisoformat(first) if first else end - timedelta(days=REPORT_DAYS - 1)
+    except ValueError:
+        raise ReportRangeError("bad_date") from None
+    if end < begin:
+        raise ReportRangeError("reversed")
+    if (end - begin).days + 1 > REPORT_MAX_DAYS:
+        raise ReportRangeError("too_long")
+    return ReportRange(begin, end)
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    user_id: int
+    username: str
+    display_name: str
+    handled: int  # tickets resolved in the range while assigned to them
+    first_response_seconds: Optional[float]  # median created -> first response, over those tickets
+    handle_seconds: Optional[float]  # median last claim or assignment -> resolved, over those tickets
+
+
+@dataclass(frozen=True)
+class AgentDay:
+    """One WIB day of resolved tickets per assignee: counts and the sorted durations (seconds)."""
+
+    day: date
+    changes: int  # closed_day_changes.changes when computed (see triage.history)
+    handled: dict[int, int]
+    first_response: dict[int, list[float]]
+    handle: dict[int, list[float]]
+
+
+def agent_day(session: so.Session, day: date, changes: int = 0) -> AgentDay:
+    """Resolved tickets of one WIB day per assignee, one row each with its two durations.
+
+    The rows come from the resolved_at range of ix_tickets_resolved_unmerged; the claim moment
+    is the latest claim or assignment in the ticket's audit trail before resolving
+    (claimed_at is cleared on resolving).
+    """
+    dialect = session.get_bind().dialect.name
+    start = datetime(day.year, day.month, day.day, tzinfo=WIB).astimezone(timezone.utc)
+    claimed_at = (
+        sa.select(sa.func.max(AuditEvent.at))
+        .where(AuditEvent.ticket_id == Ticket.id, AuditEvent.action.in_(CLAIM_ACTIONS), AuditEvent.at <= Ticket.resolved_at)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            Ticket.assignee_id,
+            Ticket.status,
+            _seconds_between(dialect, Ticket.first_response_at, Ticket.created_at),
+            _seconds_between(dialect, Ticket.resolved_at, claimed_at),
+        ).where(
+            Ticket.resolved_at >= start,
+            Ticket.resolved_at < start + timedelta(days=1),
+            Ticket.merged_into_id.is_(None),
+            Ticket.assignee_id.is_not(None),
+        )
+    ).all()
+    handled: dict[int, int] = {}
+    first: dict[int, list[float]] = {}
+    handle: dict[int, list[float]] = {}
+    for assignee_id, status, first_response, handling in rows:
+        if status != TicketStatus.RESOLVED:
+            continue  # checked here: a status condition in SQL draws SQLite to ix_tickets_queue
+        handled[assignee_id] = handled.get(assignee_id, 0) + 1
+        if first_response is not None:
+            first.setdefault(assignee_id, []).append(max(0, round(first_response)))  # julianday: whole seconds
+        if handling is not None:
+            handle.setdefault(assignee_id, []).append(max(0, round(handling)))
+    return AgentDay(day, changes, handled, first, handle)
+
+
+def agent_report(
+    session: so.Session, span: ReportRange, now: Optional[datetime] = None, kept: Optional[MutableMapping[date, AgentDay]] = None
+) -> list[AgentReport]:
+    """Per team member who resolved tickets in `span`: how many, and the two median times.
+
+    Day by day (agent_day); a past day comes from `kept` while its count of changes in
+    closed_day_changes is unchanged, as the dashboard history's days do (triage.history).
+    The medians are taken here over the days' durations, the same on SQLite and PostgreSQL.
+    """
+    now = now or utcnow()
+    kept = {} if kept is None else kept
+    settled = (min(now, utcnow()) - CLOSED_GRACE).astimezone(WIB).date()
+    changes = dict(
+        session.execute(
+            sa.select(ClosedDayChange.day, ClosedDayChange.changes).where(ClosedDayChange.day >= span.first, ClosedDayChange.day <= span.last)
+        ).all()
+    )
+    handled: dict[int, int] = {}
+    first: dict[int, list[float]] = {}
+    handle: dict[int, list[float]] = {}
+    for offset in range((span.last - span.first).days + 1):
+        day = span.first + timedelta(days=offset)
+        count = changes.get(day, 0)
+        figures = kept.get(day)
+        if figures is None or figures.changes != count or day >= settled:
+            figures = agent_day(session, day, count)
+            if day < settled:
+                kept[day] = figures
+        for user_id, n in figures.handled.items():
+            handled[user_id] = handled.get(user_id, 0) + n
+        for into, source in ((first, figures.first_response), (handle, figures.handle)):
+            for user_id, values in source.items():
+                into.setdefault(user_id, []).extend(values)
+    if not handled:
+        return []
+    people = session.execute(
+        sa.select(User.id, User.username, User.display_name).where(User.id.in_(handled)).order_by(User.username)
+    ).all()
+    return [
+        AgentReport(user_id, username, display_name, handled[user_id], _median(first.get(user_id)), _median(handle.get(user_id)))
+        for user_id, username, display_name in people
+    ]
+
+
+def _median(values: Optional[list[float]]) -> Optional[float]:
+    return statistics.median(values) if values else None
 
 
 def confidence_distribution(session: so.Session) -> list[int]:

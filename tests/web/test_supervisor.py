@@ -118,7 +118,7 @@ def test_dashboard_lists_quarantined_inputs_with_count_and_last_sighting(client,
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
     assert cells[0][:4] == ["import", "/data/komentar.jsonl:7", "invalid JSON", "3 kali"]
     assert cells[0][4] != cells[0][5]  # first and last sighting
-    assert cells[1][:4] == ["imap:support", "INBOX/42", "empty text", "1 kali"]  # seen before the other's last
+    assert cells[1][:4] == ["imap:support", "INBOX/42", "teks kosong", "1 kali"]  # seen before the other's last; the reason translated
     assert re.search(r'id="quarantined-total">2<', html)
     rows_csv = list(csv.reader(io.StringIO(client.get("/supervisor/export/quarantine.csv").get_data(as_text=True))))
     assert rows_csv[0] == ["source", "source_ref", "reason", "seen_count", "first_seen_at", "last_seen_at"]

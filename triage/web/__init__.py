@@ -72,6 +72,7 @@ def _register_errors(app: Flask) -> None:
         404: lambda: _("Halaman tidak ditemukan"),
         405: lambda: _("Metode tidak diizinkan"),
         409: lambda: _("Tiket sedang ditangani orang lain"),
+        413: lambda: _("Kiriman terlalu besar"),
         429: lambda: _("Terlalu banyak percobaan"),
         500: lambda: _("Terjadi kesalahan pada server"),
     }
@@ -83,7 +84,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = exc.code or 500
-        title = titles.get(code, lambda: exc.name)()
+        title = titles.get(code, lambda: _("Permintaan tidak bisa diproses"))()  # never Werkzeug's English name
         # Only our own aborts (409 conflicts, 429 limits) carry a description meant for people.
         detail = exc.description if code in (409, 429) else ""
         return _error_page(code, title, detail)

@@ -20,7 +20,9 @@ class Bar:
 class Row:
     label: str
     total: int
-    y: float
+    y: float  # the top of the bar
+    label_y: float  # the baseline of the label (beside the bar, or above it)
+    value_y: float  # the baseline of the total after the bar
     bars: list[Bar] = field(default_factory=list)
 
 
@@ -28,24 +30,35 @@ class Row:
 class HBarChart:
     width: int
     height: int
-    label_width: int
+    label_width: int  # 0: each label stands above its bar (a narrow chart)
     rows: list[Row]
     series: list[str]
 
 
-def stacked_hbars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], width: int = 560, row_height: int = 26, label_width: int = 170) -> HBarChart:
-    """Horizontal bars, one per row, stacked by series; widths scale to the largest total."""
+# Each chart comes in two widths, drawn 1:1 (never scaled below): WIDE fits a dashboard panel
+# from 761 px of window up, NARROW a phone's panel from 360 px; the page shows one (CSS).
+WIDE, NARROW = 560, 320
+
+
+def stacked_hbars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], width: int = WIDE, label_width: int = 170) -> HBarChart:
+    """Horizontal bars, one per row, stacked by series; widths scale to the largest total.
+
+    With label_width 0 each row's label is written above its bar, for narrow charts.
+    """
     top = max((sum(values) for _, values in rows), default=0) or 1
     plot = width - label_width - 50
+    above = label_width == 0
+    row_height, bar_height = (38, 16) if above else (26, 18)
     out = []
     for i, (label, values) in enumerate(rows):
-        y = i * row_height + 4
-        row = Row(label, sum(values), y)
+        top_y = i * row_height + 4
+        y = top_y + 18 if above else top_y
+        row = Row(label, sum(values), y, top_y + 13, y + 13)
         x = float(label_width)
         for k, v in enumerate(values):
             w = plot * v / top
             if v:
-                row.bars.append(Bar(round(x, 1), y, round(max(w, 1.5), 1), row_height - 8, k, v, f"{label} · {series[k]}: {v}"))
+                row.bars.append(Bar(round(x, 1), y, round(max(w, 1.5), 1), bar_height, k, v, f"{label} · {series[k]}: {v}"))
             x += w
         out.append(row)
     return HBarChart(width, len(rows) * row_height + 8, label_width, out, list(series))
@@ -65,7 +78,7 @@ class LineChart:
     series: list[str]
 
 
-def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], width: int = 640, height: int = 220) -> LineChart:
+def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], width: int = WIDE, height: int = 220) -> LineChart:
     """Lines over a shared x axis (days), with a y grid of round numbers."""
     left, right, top, bottom = 40, 12, 12, 28
     peak = max((max(values, default=0) for _, values in series), default=0)
@@ -82,7 +95,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
         pts = [xy(i, v) for i, v in enumerate(values)]
         lines.append(" ".join(f"{x},{y}" for x, y in pts))
         points.append([(x, y, v, f"{labels[i]} · {name}: {v}") for i, ((x, y), v) in enumerate(zip(pts, values))])
-    every = max(1, len(labels) // 6)
+    every = max(1, -(-len(labels) // (6 if width >= WIDE else 4)))
     ticks = [(xy(i, 0)[0], labels[i]) for i in range(0, len(labels), every)]
     grid = [(xy(0, v)[1], v) for v in range(0, top_value + 1, step)]
     return LineChart(width, height, left, height - bottom, top_value, lines, points, ticks, grid, [s for s, _ in series])
@@ -106,7 +119,7 @@ class ColumnChart:
     columns: list[Column]
 
 
-def columns(values: Sequence[int], labels: Sequence[str], width: int = 420, height: int = 180) -> ColumnChart:
+def columns(values: Sequence[int], labels: Sequence[str], width: int = WIDE, height: int = 180) -> ColumnChart:
     """Vertical bars (a histogram)."""
     bottom = height - 24
     peak = max(values, default=0) or 1
@@ -116,6 +129,26 @@ def columns(values: Sequence[int], labels: Sequence[str], width: int = 420, heig
         h = (bottom - 16) * v / peak
         cols.append(Column(round(5 + i * slot + 2, 1), round(bottom - h, 1), round(slot - 4, 1), round(h, 1), v, labels[i]))
     return ColumnChart(width, height, bottom, cols)
+
+
+@dataclass
+class Renditions:
+    """One chart drawn at both widths (see WIDE, NARROW): the template writes both."""
+
+    wide: object
+    narrow: object
+
+
+def hbars_both(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str]) -> Renditions:
+    return Renditions(stacked_hbars(rows, series), stacked_hbars(rows, series, NARROW, label_width=0))
+
+
+def lines_both(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> Renditions:
+    return Renditions(line_chart(labels, series), line_chart(labels, series, NARROW, 200))
+
+
+def columns_both(values: Sequence[int], labels: Sequence[str]) -> Renditions:
+    return Renditions(columns(values, labels), columns(values, labels, NARROW))
 
 
 def _nice_step(peak: int) -> int:

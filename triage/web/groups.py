@@ -95,7 +95,7 @@ def _page(group: TicketGroup, body: str | None = None, previews: list | None = N
         members_total=detail.members_total,
         show_all=show_all,
         merged_into=s.get(TicketGroup, group.merged_into_id) if group.merged_into_id else None,
-        inflow_chart=charts.line_chart(display.hour_labels([h for h, _n in inflow], ctx.lang, ctx.zone), [(_("Masuk per jam"), [n for _h, n in inflow])]),
+        inflow_chart=charts.lines_both(display.hour_labels([h for h, _n in inflow], ctx.lang, ctx.zone), [(_("Masuk per jam"), [n for _h, n in inflow])]),
         body=replies.ready_replies(s).get(group.label, "") if body is None else body,
         placeholders=replies.placeholders(_),
         previews=previews,

@@ -1,10 +1,14 @@
 """A refused action in the reader's language.
 
 The services refuse with short English reasons (for logs, the CLI and the API); a page shows
-the translation of the reason it knows, else the reason as given. A refusal with figures
-(TicketError, ReplyError, DraftError with `params`) has them put into the translation.
+the translation of the reason it knows, else a general sentence (the reason goes to the log,
+never English into an Indonesian page). A refusal with figures (TicketError, ReplyError,
+DraftError with `params`) has them put into the translation.
 """
 from __future__ import annotations
+
+import logging
+import re
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -43,7 +47,25 @@ REASONS = (
     ("this ticket has no email to reply to", _l("Tiket ini tidak punya email untuk dibalas.")),
     ("only email tickets are answered by email", _l("Hanya tiket email yang dibalas lewat email.")),
     ("only Instagram tickets are answered by hand", _l("Hanya tiket Instagram yang dijawab manual di Instagram.")),
+    ("a ticket cannot be merged into itself", _l("Tiket tidak bisa digabung ke dirinya sendiri.")),
+    ("this ticket is already merged", _l("Tiket ini sudah digabung.")),
 )
+
+
+# Reasons with a value inside (team changes, triage.users.UserError; a number that is none).
+PATTERNS = (
+    (re.compile(r"password must have at least (?P<n>\d+) characters"), _l("Kata sandi minimal %(n)s karakter.")),
+    (re.compile(r"username must be 1-64 letters"), _l("Nama pengguna harus 1–64 huruf, angka, titik, garis bawah atau tanda hubung.")),
+    (re.compile(r"username '(?P<name>.*)' is taken"), _l("Nama pengguna %(name)s sudah dipakai.")),
+    (re.compile(r"role must be one of"), _l("Peran tidak dikenal.")),
+    (re.compile(r"capacity must be between (?P<low>\d+) and (?P<high>\d+)"), _l("Kapasitas harus antara %(low)s dan %(high)s.")),
+    (re.compile(r"unknown categories: (?P<detail>.*)"), _l("Kategori tidak dikenal: %(detail)s.")),
+    (re.compile(r"you cannot deactivate your own account"), _l("Anda tidak bisa menonaktifkan akun Anda sendiri.")),
+    (re.compile(r"only an admin can change"), _l("Hanya admin yang bisa mengubah akun supervisor atau admin.")),
+    (re.compile(r"invalid literal for int\(\)"), _l("Isi angka yang valid.")),
+    (re.compile(r"ticket (?P<target>\d+) was itself merged into (?P<into>\d+)"), _l("Tiket #%(target)s sudah digabung ke #%(into)s; gabungkan ke tiket itu.")),
+)
+log = logging.getLogger(__name__)
 
 
 def refusal_text(exc: BaseException) -> str:
@@ -53,4 +75,28 @@ def refusal_text(exc: BaseException) -> str:
     for start, text in REASONS:
         if reason.startswith(start):
             return str(text) % {"detail": reason[len(start):], **params}
-    return _("Tidak bisa: %(reason)s", reason=reason)
+    for pattern, text in PATTERNS:
+        if match := pattern.match(reason):
+            return str(text) % match.groupdict()
+    log.warning("refusal without a translation: %s", reason)
+    return _("Tindakan ini tidak bisa dilakukan.")
+
+
+# Why an input was quarantined (triage.pipeline.screen.validate) -> what the dashboard says.
+# Other reasons are the sources' and drivers' technical detail, shown as such (code).
+QUARANTINE_REASONS = (
+    ("unknown channel ", _l("kanal tidak dikenal")),
+    ("missing source id", _l("ID sumber tidak ada")),
+    ("missing author", _l("pengirim tidak ada")),
+    ("empty text", _l("teks kosong")),
+    ("missing or invalid time", _l("waktu tidak ada atau tidak valid")),
+    ("time without a timezone", _l("waktu tanpa zona waktu")),
+)
+
+
+def quarantine_reason(reason: str) -> str | None:
+    """A quarantine reason in the reader's language, or None for technical detail."""
+    for start, text in QUARANTINE_REASONS:
+        if reason.startswith(start):
+            return str(text)
+    return None

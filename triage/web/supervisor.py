@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from triage import claims, db, replies, stats, surges, users
@@ -19,12 +20,35 @@ from triage.history import History, history
 from triage.web.cache import kept_days, memo
 from triage.web.access import supervisor_required
 from triage.web.refusals import refusal_text
-from triage.web.templating import current_lang, label_name
+from triage.web.templating import channel_name, current_lang, label_name
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 HISTORY_SECONDS = 60
 AGE_NAMES = {"lt4h": "< 4 jam", "4to24h": "4–24 jam", "1to3d": "1–3 hari", "gt3d": "> 3 hari"}
 AGE_NAMES_EN = {"lt4h": "< 4 h", "4to24h": "4–24 h", "1to3d": "1–3 d", "gt3d": "> 3 d"}
+
+
+# Why a report range was refused (stats.ReportRangeError.code), in the reader's language.
+RANGE_ERRORS = {
+    "bad_date": _l("Tanggal tidak valid. Pakai format tahun-bulan-tanggal, misalnya 2026-11-30."),
+    "reversed": _l("Tanggal akhir harus sama dengan atau sesudah tanggal awal."),
+    "too_long": _l("Rentang paling panjang %(days)d hari.", days=stats.REPORT_MAX_DAYS),
+}
+
+
+def _report(s, lazy: bool = False) -> dict:
+    """The agent report for the range in the query string, or the reason it was refused.
+
+    `lazy`: only the form with the default range, the rows to be fetched from /report by
+    the page (htmx) so that the dashboard itself never waits for them.
+    """
+    first, last = request.args.get("from"), request.args.get("to")
+    try:
+        span = stats.report_range(first, last)
+    except stats.ReportRangeError as exc:
+        return {"span": None, "error": str(RANGE_ERRORS[exc.code]), "first": first or "", "last": last or "", "rows": [], "lazy": False}
+    rows = [] if lazy else stats.agent_report(s, span, kept=current_app.extensions.setdefault("triage.report_days", {}))
+    return {"span": span, "error": None, "first": span.first.isoformat(), "last": span.last.isoformat(), "rows": rows, "lazy": lazy}
 
 
 def _intervals() -> dict[str, timedelta]:
@@ -75,16 +99,24 @@ def dashboard():
     return render_template(
         "dashboard.html",
         f=f,
-        backlog_chart=charts.stacked_hbars(backlog_rows, _age_names()),
-        channel_chart=charts.stacked_hbars([(ch, [n]) for ch, n in sorted(f["channels"].items())], [_("Terbuka")]),
-        flow_chart=charts.line_chart(
+        backlog_chart=charts.hbars_both(backlog_rows, _age_names()),
+        channel_chart=charts.hbars_both([(channel_name(ch), [n]) for ch, n in sorted(f["channels"].items())], [_("Terbuka")]),
+        flow_chart=charts.lines_both(
             flow_labels, [(_("Tiket masuk"), [d.inflow for d in f["flow"]]), (_("Selesai"), [d.resolved for d in f["flow"]])]
         ),
-        confidence_chart=charts.columns(f["confidence"], [f"{i * 10}%" for i in range(stats.CONFIDENCE_BINS)]),
-        load_chart=charts.stacked_hbars([(a.display_name, [a.held, a.resolved_today]) for a in f["agents"]], [_("Dipegang"), _("Selesai hari ini")]),
+        confidence_chart=charts.columns_both(f["confidence"], [f"{i * 10}%" for i in range(stats.CONFIDENCE_BINS)]),
+        load_chart=charts.hbars_both([(a.display_name, [a.held, a.resolved_today]) for a in f["agents"]], [_("Dipegang"), _("Selesai hari ini")]),
         age_names=_age_names(),
+        report=_report(db.get_session(), lazy=not ("from" in request.args or "to" in request.args)),
         surges=[(card, charts.sparkline([n for _h, n in card.inflow])) for card in surges.board(db.get_session(), language=current_lang())],
     )
+
+
+@bp.get("/report")
+@supervisor_required
+def report():
+    """The agent report alone (the dashboard's panel, fetched by htmx)."""
+    return render_template("_report.html", report=_report(db.get_session()))
 
 
 def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
@@ -101,6 +133,10 @@ def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
     )
 
 
+def _seconds(value: float | None) -> object:
+    return round(value) if value is not None else ""
+
+
 @bp.get("/export/<table>.csv")
 @supervisor_required
 def export(table: str):
@@ -115,6 +151,13 @@ def export(table: str):
         return _csv("flow", ["day", "inflow", "resolved"], [[d.day.isoformat(), d.inflow, d.resolved] for d in _history(s).flow])
     if table == "agents":
         return _csv("agents", ["username", "role", "on_shift", "capacity", "held", "resolved_today"], [[a.username, a.role, a.on_shift, a.capacity, a.held, a.resolved_today] for a in stats.agent_load(s)])
+    if table == "report":
+        report = _report(s)
+        if report["error"]:
+            return Response(report["error"], status=400, mimetype="text/plain")
+        rows = [[r.username, r.handled, _seconds(r.first_response_seconds), _seconds(r.handle_seconds)] for r in report["rows"]]
+        name = f"agents-{report['first']}-{report['last']}"
+        return _csv(name, ["username", "resolved", "median_first_response_seconds", "median_handle_seconds"], rows)
     if table == "confidence":
         return _csv("confidence", ["confidence_from", "confidence_to", "open_tickets"], [[i / 10, (i + 1) / 10, n] for i, n in enumerate(stats.confidence_distribution(s))])
     if table == "ingest":
@@ -166,7 +209,7 @@ def team_add():
         )
     except (users.UserError, ValueError) as exc:
         s.rollback()
-        flash(_("Tidak bisa menambah anggota: %(reason)s", reason=str(exc)), "error")
+        flash(_("Tidak bisa menambah anggota: %(reason)s", reason=refusal_text(exc)), "error")
         return redirect(url_for("supervisor.team"))
     s.commit()
     flash(_("%(name)s ditambahkan.", name=user.display_name), "success")
@@ -195,7 +238,7 @@ def team_update(user_id: int):
             )
     except (users.UserError, ValueError) as exc:
         s.rollback()
-        flash(_("Tidak bisa mengubah: %(reason)s", reason=str(exc)), "error")
+        flash(_("Tidak bisa mengubah: %(reason)s", reason=refusal_text(exc)), "error")
         return redirect(url_for("supervisor.team"))
     s.commit()
     flash(_("Perubahan untuk %(name)s disimpan.", name=member.display_name), "success")

@@ -22,9 +22,16 @@ from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web import display
 from triage.web.access import is_supervisor
+from triage.web.refusals import quarantine_reason
 from triage.models import ACTIVE_STATUSES, TicketStatus, utcnow
 
 
+CHANNEL_NAMES: dict[str, LazyString] = {"email": _l("Email"), "instagram": _l("Instagram")}
+ROLE_NAMES: dict[str, LazyString] = {"agent": _l("agen"), "supervisor": _l("supervisor"), "admin": _l("admin")}
+RUN_STATUS_NAMES: dict[str, LazyString] = {
+    "ok": _l("berhasil"), "failed": _l("gagal"), "running": _l("sedang berjalan"), "stopped": _l("dihentikan"),
+    "interrupted": _l("terputus"), "never run": _l("belum pernah jalan"),
+}
 STATUS_NAMES: dict[str, LazyString] = {TicketStatus.OPEN: _l("terbuka"), TicketStatus.CLAIMED: _l("diklaim"), TicketStatus.RESOLVED: _l("selesai"), TicketStatus.NOISE: _l("bukan keluhan")}
 
 
@@ -51,6 +58,24 @@ def current_lang() -> str:
 
 def status_name(status: str) -> str:
     return page_context().status_names.get(status, status)
+
+
+def _named(names: dict[str, LazyString], key: str) -> str:
+    name = names.get(key)
+    return str(name) if name is not None else key
+
+
+def channel_name(channel: str) -> str:
+    return _named(CHANNEL_NAMES, channel)
+
+
+def role_name(role: str) -> str:
+    return _named(ROLE_NAMES, role)
+
+
+def run_status(status: str) -> str:
+    """An ingest run's status (IngestRun.status, stats.SourceHealth.last_status)."""
+    return _named(RUN_STATUS_NAMES, status)
 
 
 def label_name(label: str) -> str:
@@ -110,6 +135,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         label_name=label_name,
         status_name=status_name,
+        channel_name=channel_name,
+        role_name=role_name,
+        run_status=run_status,
+        quarantine_reason=quarantine_reason,
         due_text=due_text,
         when=when,
         clock=clock,
