@@ -314,6 +314,17 @@ def retry_failed(session: so.Session, actor: Optional[User], reply_ids: Optional
     return len(rows)
 
 
+def cancel_failed(session: so.Session, actor: User, reply_id: int, now: Optional[datetime] = None) -> bool:
+    """Drop a failed email reply (caller commits): the agent answers anew instead, e.g. from the
+    text that came back in the reply box. Audited; False when it is no longer failed."""
+    row = session.get(OutboxReply, reply_id)
+    if row is None or row.status != FAILED:
+        return False
+    row.status, row.updated_at = CANCELLED, now or utcnow()
+    _audit(session, actor.id, "outbox.cancelled", row, last_error=row.last_error)
+    return True
+
+
 # What went wrong, as stored in last_error: "kind: detail". The detail is the server's code and
 # the error's type, never a secret; the kind is what the interface translates (error_text).
 UNREACHABLE, REFUSED_FOR_NOW, REJECTED, LOGIN, IN_DOUBT = "unreachable", "refused_for_now", "rejected", "login", "in_doubt"

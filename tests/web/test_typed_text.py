@@ -90,7 +90,15 @@ def test_a_reply_the_mail_server_rejects_comes_back_in_its_box_with_the_reason(c
         page = auth.post(f"/tickets/{t.id}/reply", {"text": text}, follow_redirects=True).get_data(as_text=True)
     assert "Balasan tidak terkirim: Server email menolak balasan ini. (554 5.7.1 Message rejected) Teksnya dikembalikan ke kotak balasan." in page
     assert _box(page, "reply-text") == text and not inbox.messages
-    assert _box(_page(client, t), "reply-text") == text  # a reload keeps it
+    page = _page(client, t)
+    assert _box(page, "reply-text") == text  # a reload keeps it
+    failed = session.scalars(sa.select(OutboxReply)).one()
+    assert failed.status == "failed" and f'action="/outbox/{failed.id}/cancel"' in page
+    # The text is back in the box: the failed copy can be dropped, so it is not sent twice.
+    page = auth.post(f"/outbox/{failed.id}/cancel", follow_redirects=True).get_data(as_text=True)
+    session.refresh(failed)
+    assert failed.status == "cancelled" and "Balasan yang gagal dibatalkan." in page and f'id="queued-{failed.id}"' not in page
+    assert _box(page, "reply-text") == text
 
     with smtp_server() as (host, port, inbox):  # sent once the server takes it: the draft goes
         app.config["SETTINGS"] = app.config["SETTINGS"].with_overrides(smtp_host=host, smtp_port=port)

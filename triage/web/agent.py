@@ -375,6 +375,13 @@ def retry(reply_id: int):
     return _apply_to_reply(reply_id, lambda s: outbox.retry_failed(s, current_user, [reply_id]), _("Balasan dimasukkan lagi ke antrean."))
 
 
+@bp.post("/outbox/<int:reply_id>/cancel")
+@login_required
+def cancel(reply_id: int):
+    """Drop a failed reply: its text is back in the reply box to be sent anew, or not at all."""
+    return _apply_to_reply(reply_id, lambda s: outbox.cancel_failed(s, current_user, reply_id), _("Balasan yang gagal dibatalkan."))
+
+
 @bp.post("/tickets/<int:ticket_id>/not-this-problem")
 @login_required
 def not_this_problem(ticket_id: int):
