@@ -41,6 +41,8 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
         grouping=settings.grouping,
         group_window=timedelta(hours=settings.group_window_hours),
         surge_min_size=settings.surge_min_size,
+        attachment_max_bytes=settings.attachment_max_bytes,
+        attachments_per_message=settings.attachments_per_message,
     )
 
 

@@ -33,8 +33,11 @@ def input_key(source: str, source_ref: str, payload: Optional[str]) -> str:
 
 
 def record_payload(record: InboundRecord) -> str:
-    """What a record that cannot be stored keeps in quarantine: all of it, as JSON."""
-    return json.dumps(dataclasses.asdict(record), ensure_ascii=False, default=str)
+    """What a record that cannot be stored keeps in quarantine: all of it, as JSON (its attached
+    files named, with their sizes, but not their bytes)."""
+    payload = dataclasses.asdict(dataclasses.replace(record, files=()))
+    payload["files"] = [f.describe() for f in record.files]
+    return json.dumps(payload, ensure_ascii=False, default=str)
 
 
 def quarantine(

@@ -7,6 +7,22 @@ from datetime import datetime
 from typing import Any, Optional, Union
 
 
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file sent with a message, as decoded from it: its bytes go with the record to the store
+    (triage.attachments), which keeps them up to a size cap. `declared_type` is what the sender
+    said; the stored type is sniffed from the bytes."""
+
+    filename: str
+    declared_type: str
+    data: bytes  # what could be decoded (b"" when nothing could)
+    note: Optional[str] = None  # what went wrong decoding it, if anything
+
+    def describe(self) -> dict[str, Any]:
+        """The file without its bytes (for logs and quarantine)."""
+        return {"filename": self.filename, "declared_type": self.declared_type, "size": len(self.data), "note": self.note}
+
+
 @dataclass
 class InboundRecord:
     """One message as a source saw it, before it is threaded or classified."""
@@ -23,6 +39,7 @@ class InboundRecord:
     raw_ref: Optional[str] = None  # where it came from: file:line, folder/UID, post URL
     direction: str = "inbound"
     meta: dict[str, Any] = field(default_factory=dict)
+    files: tuple[AttachedFile, ...] = ()  # email attachments with their bytes; never in meta (JSON)
 
     def thread_hints(self) -> list[str]:
         """Ids of earlier messages this one answers, nearest first."""

@@ -68,6 +68,10 @@ def _secret(env: Mapping[str, str], name: str) -> str:
 AUTO_ASSIGN_MODES = ("off", "round_robin")
 # A group is shown as a real pattern (list, member line) from this many active members on.
 DEFAULT_GROUP_MIN_SIZE = 5
+# Email attachments: the bytes of a file are kept up to this size, for at most this many files
+# of one message (beyond either, the file is listed by name and size only).
+DEFAULT_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_ATTACHMENTS_PER_MESSAGE = 10
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -194,6 +198,8 @@ class Settings:
     surge_min_size: int = 10
     # Supervisors' addresses for the surge alert email (at most once per surge per hour); empty: off.
     surge_alert_to: tuple[str, ...] = ()
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES
+    attachments_per_message: int = DEFAULT_ATTACHMENTS_PER_MESSAGE
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -434,6 +440,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         group_min_size=_int(env, "TRIAGE_GROUP_MIN_SIZE", DEFAULT_GROUP_MIN_SIZE, minimum=2),
         surge_min_size=_int(env, "TRIAGE_SURGE_MIN_SIZE", 10, minimum=2),
         surge_alert_to=_addresses(env, "TRIAGE_SURGE_ALERT_TO"),
+        attachment_max_bytes=_int(env, "TRIAGE_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES, minimum=0),
+        attachments_per_message=_int(env, "TRIAGE_ATTACHMENTS_PER_MESSAGE", DEFAULT_ATTACHMENTS_PER_MESSAGE, minimum=0),
     )
 
 

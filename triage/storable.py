@@ -90,6 +90,9 @@ def _strings(value: Any, out: list[str]) -> None:
 TEXT_FIELDS = ("channel", "source_id", "author", "text", "direction")
 OPTIONAL_TEXT_FIELDS = ("subject", "author_name", "in_reply_to", "raw_ref")
 CONTAINER_FIELDS = ("references", "meta")
+# Attached files: bytes stored as they are; their names are made storable where the files are
+# stored (triage.attachments.file_rows).
+BINARY_FIELDS = ("files",)
 _FIELDS = TEXT_FIELDS + OPTIONAL_TEXT_FIELDS + CONTAINER_FIELDS
 _ID_FIELDS = frozenset({"source_id", "in_reply_to", "references"})
 

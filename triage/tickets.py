@@ -12,6 +12,8 @@ from typing import Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage import attachments
+from triage.attachments import AttachmentInfo
 from triage.classifier.entities import mask_number, masked
 from triage.models import (
     ACTIVE_STATUSES, CLOSED_STATUSES, AuditEvent, LabelChange, Message, Note, OutboxReply, Ticket, TicketStatus, User, utcnow,
@@ -219,6 +221,7 @@ class Entry:
     author_unknown: bool = False  # the source named no author
     mark: Optional[str] = None  # "correction", "edit" (a sender's new version) or "id_reused"
     context: Optional[Context] = None  # what it answers, when that is on another ticket
+    attachments: tuple[AttachmentInfo, ...] = ()  # the files sent with it (never their bytes)
 
 
 def _mark(revision: Optional[str], id_reused_from: Optional[str]) -> Optional[str]:
@@ -229,7 +232,7 @@ def _mark(revision: Optional[str], id_reused_from: Optional[str]) -> Optional[st
 # else, and building two selects and loading ORM objects cost more than running them.
 _MESSAGES = (
     sa.select(
-        Message.direction, Message.sent_at, Message.author_name, Message.author, Message.text, Message.subject,
+        Message.id, Message.direction, Message.sent_at, Message.author_name, Message.author, Message.text, Message.subject,
         Message.meta["date_missing"].as_boolean(), Message.meta["author_unknown"].as_boolean(),
         Message.meta["revision"].as_string(),  # set by triage.revisions
         Message.meta["id_reused_from"].as_string(),
@@ -247,16 +250,20 @@ _NOTES = (
 
 
 def conversation(session: so.Session, ticket: Ticket) -> list[Entry]:
-    """Messages and notes, oldest first; a reply to another ticket's message with that message."""
+    """Messages (each with its attachments) and notes, oldest first; a reply to another ticket's
+    message with that message."""
     params = {"ticket_id": ticket.id}
     rows = session.execute(_MESSAGES, params).all()
     contexts = _contexts(session, {(row.source, row[-1]) for row in rows if row[-1]})
+    files = attachments.for_ticket(session, ticket.id)
     entries = [
         Entry(
             direction, sent_at, author_name or author, text, subject, bool(no_time), bool(no_author), _mark(revision, reused),
-            contexts.get((source, parent)) if parent else None,
+            contexts.get((source, parent)) if parent else None, tuple(files.get(message_id, ())),
         )
-        for direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused, source, parent in rows
+        for (
+            message_id, direction, sent_at, author_name, author, text, subject, no_time, no_author, revision, reused, source, parent
+        ) in rows
     ]
     entries += [Entry("note", at, name or "", text) for at, name, text in session.execute(_NOTES, params)]
     return sorted(entries, key=lambda e: (e.at, e.kind == "note"))

@@ -163,5 +163,5 @@ def test_every_field_of_a_record_is_checked():
     from triage import storable
     from triage.records import InboundRecord
 
-    named = {*storable.TEXT_FIELDS, *storable.OPTIONAL_TEXT_FIELDS, *storable.CONTAINER_FIELDS}
+    named = {*storable.TEXT_FIELDS, *storable.OPTIONAL_TEXT_FIELDS, *storable.CONTAINER_FIELDS, *storable.BINARY_FIELDS}
     assert {f.name for f in dataclasses.fields(InboundRecord)} - named == {"sent_at"}

@@ -3,7 +3,7 @@
 Charsets and encoded-words are decoded leniently (`mail_decode`), HTML-only mail is sanitized
 (nh3) and reduced to text with script and style dropped, a forwarded message/rfc822 is
 unwrapped, attachments are kept as metadata only (a text sent only as a file, or only a
-subject, is the message), and auto-replies, bounces, bulk mail and our own outbound mail are
+subject, is the message; each attachment's bytes travel with the record as an AttachedFile), and auto-replies, bounces, bulk mail and our own outbound mail are
 marked as not complaints.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Optional
 import nh3
 
 from triage.ingest.mail_decode import Decoded, content_key, decode_bytes, decode_words
-from triage.records import InboundRecord, Rejected
+from triage.records import AttachedFile, InboundRecord, Rejected
 
 MAX_NESTING = 100  # deeper MIME nesting is an attack, not a complaint
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -157,6 +157,7 @@ class _Body:
     html: list[str] = field(default_factory=list)
     named: list[tuple[str, Message]] = field(default_factory=list)  # text parts sent as files
     attachments: list[dict] = field(default_factory=list)
+    files: list[AttachedFile] = field(default_factory=list)  # the attachments with their bytes
     forwarded: list[str] = field(default_factory=list)
     forwarded_meta: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -192,6 +193,7 @@ class _Body:
     def absorb(self, inner: "_Body") -> None:
         """Take over what a forwarded message's body found, besides its text."""
         self.attachments.extend(inner.attachments)
+        self.files.extend(inner.files)
         self.notes.extend(inner.notes)
         self.text_from_attachment.extend(inner.text_from_attachment)
         self.decode_errors += inner.decode_errors
@@ -199,13 +201,21 @@ class _Body:
         self.fallbacks |= inner.fallbacks
 
 
-def _attachment_meta(part: Message) -> dict:
+def _attachment(part: Message) -> tuple[dict, AttachedFile]:
+    """An attachment's metadata (for the record's meta) and the file with what could be decoded:
+    a broken transfer encoding never stops the message, it is noted."""
+    note = None
     try:
-        payload = part.get_payload(decode=True) or b""
-        size = len(payload) if isinstance(payload, bytes) else 0
-    except Exception:
-        size = 0
-    return {"name": _filename(part)[:300], "type": part.get_content_type(), "size": size}
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+    except Exception as exc:
+        data, note = b"", f"cannot be decoded ({type(exc).__name__})"
+    if note is None and part.defects:  # e.g. invalid base64: the stdlib decodes what it can
+        note = "decoded with defects: " + ", ".join(sorted({type(d).__name__ for d in part.defects}))
+    meta = {"name": _filename(part)[:300], "type": part.get_content_type(), "size": len(data)}
+    if note:
+        meta["note"] = note
+    return meta, AttachedFile(meta["name"], meta["type"], data, note)
 
 
 def _filename(part: Message) -> str:
@@ -287,7 +297,9 @@ def _collect(part: Message, body: _Body, depth: int) -> None:
     except Exception:
         disposition, filename = "attachment", ""
     if disposition == "attachment" or filename or part.get_content_maintype() != "text":
-        body.attachments.append(_attachment_meta(part))
+        meta, file = _attachment(part)
+        body.attachments.append(meta)
+        body.files.append(file)
         if _is_named_text(part, filename):
             body.named.append((filename, part))
     elif ctype == "text/html":
@@ -420,6 +432,7 @@ def parse_email(
         raw_ref=raw_ref,
         direction=direction,
         meta=meta,
+        files=tuple(body.files),
     )
 
 

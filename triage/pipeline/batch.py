@@ -16,7 +16,7 @@ from triage.pipeline.item import Item, PipelineConfig
 from triage.pipeline.new_ticket import AnyTicket, NewTicket
 from triage.pipeline.thread import Threads, continue_ticket
 from triage.priority import OUTBOUND_EXPLANATION
-from triage.records import InboundRecord
+from triage.records import AttachedFile, InboundRecord
 from triage.taxonomy import OTHER
 
 PREVIEW_CHARS = 200
@@ -37,6 +37,7 @@ class Batch:
         self.done: list[tuple[int, str, AnyTicket, bool, Optional[str]]] = []  # index, kind, ticket, noise, revision
         self.new_tickets: list[NewTicket] = []
         self.new_messages: list[tuple[AnyTicket, dict]] = []  # rows for the messages table, and their ticket
+        self.new_files: list[tuple[dict, tuple[AttachedFile, ...]]] = []  # a message's row and its attached files
         self.complaints: list[tuple[Item, AnyTicket]] = []  # each participant's record and its ticket, for grouping
 
     def add_record(self, item: Item) -> None:
@@ -150,5 +151,7 @@ class Batch:
         )
         row.update(values)
         self.new_messages.append((ticket, row))
+        if record.files:
+            self.new_files.append((row, record.files))
         self.threads.add_message(record, row["source_id"], ticket, row["author"])  # type: ignore[arg-type]
         ticket.message_count = (ticket.message_count or 0) + 1

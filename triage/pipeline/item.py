@@ -8,6 +8,7 @@ from typing import Optional
 from triage.classifier import Prediction
 from triage.records import InboundRecord
 from triage.revisions import Revision
+from triage.settings import DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENTS_PER_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class PipelineConfig:
     grouping: bool = True  # put complaints into groups as they arrive (triage.pipeline.grouping)
     group_window: timedelta = timedelta(hours=72)
     surge_min_size: int = 10
+    attachment_max_bytes: int = DEFAULT_ATTACHMENT_MAX_BYTES  # a bigger file is listed, its bytes not kept
+    attachments_per_message: int = DEFAULT_ATTACHMENTS_PER_MESSAGE
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Storing: a batch written in one go, or record by record when one of them fails.
 
 The batch goes in one savepoint: groups given (triage.pipeline.grouping), due times set, then
-one flush (new contacts, changed tickets) and one executemany each for the new tickets and the
-messages. If anything
+one flush (new contacts, changed tickets) and one executemany each for the new tickets, the
+messages and their attached files (triage.attachments). If anything
 fails, the batch is stored again record by record, a savepoint each, so one bad record is
 quarantined without undoing the others. A failing database is not a bad record: that
 error rolls the batch back and fails the run, which resumes from its cursor.
@@ -14,6 +14,7 @@ from typing import Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage.attachments import store_files
 from triage.models import AuditEvent, Contact, Message, Ticket
 from triage.pipeline.batch import Batch
 from triage.pipeline.grouping import assign_groups
@@ -24,7 +25,7 @@ from triage.priority import set_due
 from triage.transactions import is_infrastructure_error, savepoint
 
 
-def write(session: so.Session, batch: Batch) -> dict[int, Outcome]:
+def write(session: so.Session, batch: Batch, config: PipelineConfig) -> dict[int, Outcome]:
     """Set due times, write everything, and say what became of each record."""
     stored = _stored_inbound_texts(session, [t.id for t in batch.due_texts if t.id is not None])
     for ticket, texts in batch.due_texts.items():
@@ -36,6 +37,7 @@ def write(session: so.Session, batch: Batch) -> dict[int, Outcome]:
     for ticket, row in batch.new_messages:
         row["ticket_id"] = ticket.id
     session.execute(sa.insert(Message.__table__), [row for _, row in batch.new_messages])
+    store_files(session, batch.new_files, config.attachment_max_bytes, config.attachments_per_message)
     for ticket in {ticket: None for ticket, _ in batch.new_messages if isinstance(ticket, Ticket)}:
         session.expire(ticket, ["messages"])  # a list loaded before lacks the new messages
     if batch.reopened:  # written last: a ticket opened in this batch has an id only now
@@ -108,7 +110,7 @@ def _store_together(session: so.Session, items: Sequence[Item], config: Pipeline
             else:
                 batch.add_record(item)
         grown = assign_groups(session, batch.complaints, config)
-        return write(session, batch), grown
+        return write(session, batch, config), grown
 
 
 def store(
