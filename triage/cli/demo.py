@@ -68,4 +68,9 @@ def demo_command(path: Path) -> None:
     if session.scalar(sa.select(sa.func.count()).select_from(Ticket)):
         click.echo("database already has tickets: demo data not loaded")
         return
-    echo_summary(run_items("demo", shifted_to_now(list(read_jsonl(path)))))
+    items = list(read_jsonl(path))
+    if path == DEMO_FILE:  # the demo's own data also holds an email with a dashboard screenshot
+        from triage.cli.demo_mail import screenshot_mail
+
+        items.append(screenshot_mail())
+    echo_summary(run_items("demo", shifted_to_now(items)))
