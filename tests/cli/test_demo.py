@@ -69,3 +69,14 @@ def test_the_demo_data_holds_a_surge_a_new_supervisor_sees_and_can_answer(databa
     assert 'id="surges"' in dashboard and f'href="/groups/{card.id}"' in dashboard
     page = client.get(f"/groups/{card.id}").get_data(as_text=True)
     assert 'id="answer-body"' in page and page.count('class="member') == card.size
+    # An email with a screenshot of the dashboard: its thumbnail on the ticket page (issue 16).
+    with app.app_context():
+        from triage.models import Attachment, Message
+
+        screenshot = get_session().execute(
+            sa.select(Attachment.id, Attachment.content_type, Attachment.thumbnail.is_not(None), Message.ticket_id).join(Message)
+        ).one()
+    assert screenshot[1:3] == ("image/png", True)
+    ticket_page = client.get(f"/tickets/{screenshot.ticket_id}").get_data(as_text=True)
+    assert f'src="/attachments/{screenshot.id}/thumbnail" alt="dashboard-prakerja.png"' in ticket_page
+    assert client.get(f"/attachments/{screenshot.id}/thumbnail").headers["Content-Type"] == "image/jpeg"
