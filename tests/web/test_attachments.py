@@ -123,8 +123,9 @@ def test_the_ticket_page_lists_them_from_one_query_without_their_bytes(client, a
     ("dashboard.png", ("dashboard.png", "dashboard.png")),
     ("../../etc/passwd", ("passwd", "passwd")),
     ("C:\\Users\\sari\\bukti.pdf", ("bukti.pdf", "bukti.pdf")),
-    ('a"b\r\nSet-Cookie: x.txt', ("a_b_Set-Cookie_ x.txt", "a_b_Set-Cookie_ x.txt")),
+    ('a"b\r\nSet-Cookie: x.txt', ("a_bSet-Cookie_ x.txt", "a_bSet-Cookie_ x.txt")),
     ("bukti ✓ saldo.png", ("bukti _ saldo.png", "bukti ✓ saldo.png")),
+    ("kafé.png", ("kafe.png", "kafé.png")),
     ("", ("lampiran", "lampiran")),
     ("...", ("lampiran", "lampiran")),
 ])

@@ -33,7 +33,8 @@ def download_names(filename: str) -> tuple[str, str]:
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
     name = _UNSAFE_NAME.sub("_", name).strip(" .")[:150] or FALLBACK_NAME
-    ascii_name = _ASCII_NAME.sub("_", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()).strip(" .")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if unicodedata.category(c) != "Mn")  # é -> e
+    ascii_name = _ASCII_NAME.sub("_", plain.encode("ascii", "replace").decode()).strip(" .")
     return ascii_name or FALLBACK_NAME, name
 
 
