@@ -102,3 +102,21 @@ def test_caps_per_message_and_redelivery_in_one_batch(session):
     assert by_message["<b@example.com>"] == [PDF]
     assert session.scalars(sa.select(Attachment.size)).all() == [len(PDF)] * 6
 
+
+
+def test_the_caps_are_settings_that_reach_the_pipeline(tmp_path):
+    import pytest
+
+    from triage.jobs import pipeline_config
+    from triage.settings import SettingsError, load_settings
+
+    base = {"TRIAGE_INSTANCE_PATH": str(tmp_path), "TRIAGE_SECRET_KEY": "k"}
+    default = load_settings(base)
+    assert (default.attachment_max_bytes, default.attachments_per_message) == (5 * 1024 * 1024, 10)
+    chosen = load_settings({**base, "TRIAGE_ATTACHMENT_MAX_BYTES": "2048", "TRIAGE_ATTACHMENTS_PER_MESSAGE": "3"})
+    config = pipeline_config(chosen)
+    assert (config.attachment_max_bytes, config.attachments_per_message) == (2048, 3)
+    with pytest.raises(SettingsError, match="TRIAGE_ATTACHMENT_MAX_BYTES must be a whole number"):
+        load_settings({**base, "TRIAGE_ATTACHMENT_MAX_BYTES": "5MB"})
+    with pytest.raises(SettingsError, match="TRIAGE_ATTACHMENTS_PER_MESSAGE must be at least 0"):
+        load_settings({**base, "TRIAGE_ATTACHMENTS_PER_MESSAGE": "-1"})
