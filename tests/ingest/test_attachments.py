@@ -120,3 +120,23 @@ def test_the_caps_are_settings_that_reach_the_pipeline(tmp_path):
         load_settings({**base, "TRIAGE_ATTACHMENT_MAX_BYTES": "5MB"})
     with pytest.raises(SettingsError, match="TRIAGE_ATTACHMENTS_PER_MESSAGE must be at least 0"):
         load_settings({**base, "TRIAGE_ATTACHMENTS_PER_MESSAGE": "-1"})
+
+
+def test_a_record_whose_files_cannot_be_written_is_quarantined_alone_with_none_of_its_rows(session, engine):
+    """The files are written in their message's savepoint: when they fail, the batch is stored
+    record by record, the good record keeps its files and the bad one leaves nothing behind."""
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def refuse_the_poison(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO ATTACHMENTS") and "poison.pdf" in str(parameters):
+            raise engine.dialect.dbapi.IntegrityError("refused: poison.pdf")
+
+    good, bad = _record("<good@example.com>", 2), _record("<bad@example.com>", 1)
+    bad.files += (AttachedFile("poison.pdf", "application/pdf", PDF),)
+    outcomes = process_batch(session, [good, bad], FixedClassifier(), CONFIG)
+    session.commit()
+    assert [o.kind for o in outcomes] == ["new", "quarantined"]
+    assert session.scalars(sa.select(Message.source_id)).all() == ["<good@example.com>"]
+    assert session.scalars(sa.select(Attachment.filename)).all() == ["f0.pdf", "f1.pdf"]
+    payload = session.scalars(sa.select(QuarantinedInput.payload)).one()
+    assert '"filename": "poison.pdf"' in payload and "%PDF" not in payload  # the files named, not their bytes
