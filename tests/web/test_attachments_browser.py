@@ -2,6 +2,7 @@
 and an HTML attachment opened from it is only downloaded, never run."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
 
@@ -11,6 +12,14 @@ from tests.web.test_browser import _login, _shot, browser_type_launch_args, live
 from triage.ingest.email_message import parse_email
 from triage.models import Attachment
 from triage.pipeline import PipelineConfig, process_batch
+from triage.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
+    """The live server's caps are the ones the mail is stored with."""
+    return Settings(database_url=database_url, secret_key="test-secret", instance_path=tmp_path / "instance",
+                    session_cookie_secure=False, attachment_max_bytes=CAP)
 
 
 def test_the_thumbnail_shows_and_an_html_attachment_is_downloaded_not_run(live_server, watched_page, session, tmp_path):  # noqa: F811
@@ -27,7 +36,14 @@ def test_the_thumbnail_shows_and_an_html_attachment_is_downloaded_not_run(live_s
     image.scroll_into_view_if_needed()
     page.wait_for_function("() => { const i = document.querySelector('.attachment-thumb img'); return i.complete && i.naturalWidth > 0; }")
     assert image.evaluate("i => [i.naturalWidth, i.naturalHeight]")[0] == 320
+    assert "terlalu besar, tidak disimpan" in page.inner_text(f'[data-attachment="{ids["rekaman.bin"]}"]')
     _shot(page, "ticket-attachments.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: every file inside its message
+    outside = page.evaluate("""() => { const entry = document.querySelector('.attachments').closest('.entry').getBoundingClientRect();
+        return [...document.querySelectorAll('.attachment')].filter(a => a.getBoundingClientRect().right > entry.right + 0.5).length; }""")
+    assert outside == 0
+    _shot(page, "ticket-attachments-phone.png")
+    page.set_viewport_size({"width": 1366, "height": 768})
 
     for name in ("halaman.html", "bukan-gambar.png"):
         with page.expect_download() as info:
