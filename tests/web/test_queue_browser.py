@@ -2,40 +2,23 @@
 the tab title's count of new tickets and the optional sound. Screenshots to test-artifacts/."""
 from __future__ import annotations
 
-import os
 import re
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from builders import PASSWORD, ticket, user
+from builders import ticket, user
 from triage import create_app
 from triage.models import Ticket, utcnow
-from triage.settings import PROJECT_ROOT
+from tests.web.test_browser import ARTIFACTS, _login, browser_type_launch_args, watched_page  # noqa: F401 - fixtures
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 LONG = ("Selamat siang admin, insentif bulan kedua saya belum masuk padahal sertifikat sudah terbit sejak lama "
         "dan saya sudah menunggu berminggu-minggu tanpa kabar apa pun dari pihak Prakerja, mohon dibantu dicek ya")
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI must install chromium (.ci/run does)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium, never a downloaded browser (as tests/web/test_browser.py)."""
-    args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-quic"]
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": args}
 
 
 @pytest.fixture
@@ -50,24 +33,6 @@ def served(settings, engine):
     finally:
         server.shutdown()
         thread.join(10)
-
-
-@pytest.fixture
-def watched(page):
-    """A page that records Content-Security-Policy violations and dialogs."""
-    page.csp_errors, page.dialogs = [], []
-    page.on("console", lambda msg: page.csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    return page
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
 
 
 def _shot(page, name: str) -> None:
@@ -94,9 +59,9 @@ def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
-def test_desktop_queue_shows_at_least_15_one_line_rows(served, watched, session, browser):
+def test_desktop_queue_shows_at_least_15_one_line_rows(served, watched_page, session, browser):
     base, _app = served
-    page = watched
+    page = watched_page
     page.set_viewport_size(DESKTOP)
     user(session, "agen1", display_name="Agen Satu")
     soon = _fill(session, 35)[20]
@@ -123,9 +88,9 @@ def test_desktop_queue_shows_at_least_15_one_line_rows(served, watched, session,
     _shot(page, "queue-1366.png")
 
 
-def test_phone_queue_is_one_card_per_ticket(served, watched, session):
+def test_phone_queue_is_one_card_per_ticket(served, watched_page, session):
     base, _app = served
-    page = watched
+    page = watched_page
     page.set_viewport_size(PHONE)
     user(session, "agen1", display_name="Agen Satu")
     _fill(session, 12)
@@ -139,9 +104,9 @@ def test_phone_queue_is_one_card_per_ticket(served, watched, session):
     _shot(page, "queue-390.png")
 
 
-def test_keys_move_open_take_reply_resolve_search_and_help(served, watched, session):
+def test_keys_move_open_take_reply_resolve_search_and_help(served, watched_page, session):
     base, _app = served
-    page = watched
+    page = watched_page
     page.set_viewport_size(DESKTOP)
     user(session, "agen1", display_name="Agen Satu")
     tickets = _fill(session, 4)
@@ -190,9 +155,9 @@ def test_keys_move_open_take_reply_resolve_search_and_help(served, watched, sess
     assert page.csp_errors == []
 
 
-def test_tab_title_counts_new_tickets_and_counts_refresh(served, watched, session):
+def test_tab_title_counts_new_tickets_and_counts_refresh(served, watched_page, session):
     base, app = served
-    page = watched
+    page = watched_page
     page.set_viewport_size(DESKTOP)
     user(session, "agen1", display_name="Agen Satu")
     _fill(session, 2)
