@@ -40,6 +40,6 @@ def test_three_failed_runs_make_the_source_stalled(app, client, auth, sessionmak
     auth.login("supervisor1")
     page = client.get("/supervisor/").get_data(as_text=True)
     table = page[page.index('id="ingest-health"'):]
-    row = table[table.rindex("<tr", 0, table.index("<td>instagram</td>")) :]
+    row = table[table.rindex("<tr", 0, table.index('class="ref">instagram</td>')) :]
     row = row[: row.index("</tr>")]
     assert 'class="stalled"' in row and "macet" in row
