@@ -30,6 +30,7 @@ bp = Blueprint("agent", __name__)
 PAGE_SIZE = 50
 CLOSED_COUNTS_SECONDS = 60
 ACTIVE_COUNTS_SECONDS = 5
+MEMBERS_SECONDS = 60
 UPKEEP_SECONDS = 5
 REVEALED_KEY = "revealed_tickets"
 # What an action refused by its service raises: shown to the agent, nothing is changed.
@@ -88,7 +89,8 @@ def queue():
         filters=filters,
         raw_assignee=request.args.get("assignee", ""),
         held=claims.held_count(s, current_user.id),
-        agents=s.execute(users.active_members()).all(),
+        # The assignee filter's names: the team changes seldom, a filter list may be a minute old.
+        agents=memo("active_members", MEMBERS_SECONDS, lambda: s.execute(users.active_members()).all()),
         **_live(s, filters, after, poll=after is None),
     )
 
