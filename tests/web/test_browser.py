@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,11 +44,9 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture
-def live_server(settings, engine, smtp_server):
-    """The app on a free port of 127.0.0.1 in a server thread, replying through the loopback SMTP server."""
-    host, port, _inbox = smtp_server
-    app = create_app(settings.with_overrides(smtp_host=host, smtp_port=port, instagram_profiles=("prakerja.go.id",)))
+@contextmanager
+def serving(app):
+    """`app` on a free port of 127.0.0.1 in a server thread, stopped on leaving (also on failure); its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -56,6 +55,14 @@ def live_server(settings, engine, smtp_server):
     finally:
         server.shutdown()
         thread.join(10)
+
+
+@pytest.fixture
+def live_server(settings, engine, smtp_server):
+    """The app served on 127.0.0.1, replying through the loopback SMTP server."""
+    host, port, _inbox = smtp_server
+    with serving(create_app(settings.with_overrides(smtp_host=host, smtp_port=port, instagram_profiles=("prakerja.go.id",)))) as base:
+        yield base
 
 
 @pytest.fixture

@@ -4,14 +4,11 @@ the same agent, never in a colleague's; resolving a ticket that never got a repl
 in the page (no dialog)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from builders import ticket, user
 from smtp import Inbox, smtp_server
-from tests.web.test_browser import _login, _shot, browser_type_launch_args, watched_page  # noqa: F401 - fixtures
+from tests.web.test_browser import _login, _shot, browser_type_launch_args, serving, watched_page  # noqa: F401 - fixtures
 from triage import create_app
 from triage.models import Ticket
 
@@ -22,15 +19,8 @@ REFUSED = "554 5.7.1 Message rejected"
 def mail_live_server(settings, engine):
     """The app on 127.0.0.1 replying through a real SMTP server whose answers the test sets."""
     with smtp_server(Inbox()) as (host, port, inbox):
-        app = create_app(settings.with_overrides(smtp_host=host, smtp_port=port))
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", inbox
-        finally:
-            server.shutdown()
-            thread.join(10)
+        with serving(create_app(settings.with_overrides(smtp_host=host, smtp_port=port))) as base:
+            yield base, inbox
 
 
 def test_a_reply_the_mail_server_refuses_is_back_in_its_box_and_the_draft_follows_the_agent(mail_live_server, watched_page, browser, session):

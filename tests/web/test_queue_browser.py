@@ -3,17 +3,15 @@ the tab title's count of new tickets and the optional sound. Screenshots to test
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from builders import ticket, user
 from triage import create_app
 from triage.models import Ticket, utcnow
-from tests.web.test_browser import ARTIFACTS, _login, browser_type_launch_args, watched_page  # noqa: F401 - fixtures
+from tests.web.test_browser import ARTIFACTS, _login, browser_type_launch_args, serving, watched_page  # noqa: F401 - fixtures
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -23,16 +21,10 @@ LONG = ("Selamat siang admin, insentif bulan kedua saya belum masuk padahal sert
 
 @pytest.fixture
 def served(settings, engine):
-    """The app on a free port of 127.0.0.1, and the app itself (a test clears its memo)."""
+    """The app served on 127.0.0.1, and the app itself (a test clears its memo)."""
     app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with serving(app) as base:
+        yield base, app
 
 
 def _shot(page, name: str) -> None:
