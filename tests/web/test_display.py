@@ -40,7 +40,7 @@ def test_row_masks_numbers_and_handles_unless_revealed():
 
 def test_row_fields_in_the_agents_words():
     row = display.queue_row(item(), context(), reveal=False)
-    assert (row.url, row.due_state, row.due_text, row.age_text, row.confidence_percent) == ("/tickets/7", "fine", "2 jam lagi", "3 jam", "88")
+    assert (row.url, row.due_state, row.due_text, row.age_text, row.label_title) == ("/tickets/7", "fine", "2 jam lagi", "3 jam", "Insentif belum masuk · 88%")
     assert (row.label_name, row.assignee) == ("Insentif belum masuk", "")  # nobody holds it: no status word
     late = display.queue_row(item(due_at=NOW - timedelta(minutes=30), status="claimed", assignee_name="Agen Satu"), context("en"), reveal=False)
     assert (late.due_state, late.due_text, late.assignee, late.label_name) == ("overdue", "overdue 30 min", "Agen Satu", "Incentive not received")

@@ -103,7 +103,6 @@ class QueueRow(NamedTuple):
     due_explanation: str
     label_name: str
     label_title: str  # "Category · 88% · needs review": the category cell's tooltip
-    confidence_percent: str
     needs_review: bool
     channel: str
     contact: str
@@ -138,7 +137,6 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         due_explanation=due_reason_text(ticket.due_explanation, ticket.label, ctx.lang),
         label_name=label_name,
         label_title=label_title,
-        confidence_percent=confidence,
         needs_review=ticket.needs_review,
         channel=ticket.channel,
         contact=_contact(ticket, reveal),
