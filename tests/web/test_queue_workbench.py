@@ -180,3 +180,23 @@ def test_view_names_are_text(client, auth, agent, session):
     auth.post("/views", {"name": '<img src=x onerror=alert(1)>'})
     html = client.get("/").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_view_list_rides_in_the_session_and_refreshes(client, auth, agent, session, monkeypatch):
+    """The queue page reads the user's views from their session: saving or deleting here
+    shows at once; a view saved from another browser shows within VIEW_LIST_SECONDS."""
+    from triage.web import saved_views as web_views
+
+    now = [5_000.0]
+    monkeypatch.setattr(web_views.time, "time", lambda: now[0])
+    auth.login("agen1")
+    auth.post("/views", {"name": "Di sini", "channel": "email"})
+    assert [n for n, _c in _tabs(client.get("/").get_data(as_text=True))] == ["Di sini"]
+    saved_views.save_view(session, agent, "Dari HP", {"channel": "instagram"})  # another browser
+    session.commit()
+    assert [n for n, _c in _tabs(client.get("/").get_data(as_text=True))] == ["Di sini"]
+    now[0] += web_views.VIEW_LIST_SECONDS + 1
+    assert [n for n, _c in _tabs(client.get("/").get_data(as_text=True))] == ["Di sini", "Dari HP"]
+    here = session.query(SavedView).filter_by(name="Di sini").one()
+    assert auth.post(f"/views/{here.id}/delete").status_code == 302
+    assert [n for n, _c in _tabs(client.get("/").get_data(as_text=True))] == ["Dari HP"]

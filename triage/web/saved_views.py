@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Mapping, NamedTuple
 
 import sqlalchemy.orm as so
-from flask import Blueprint, abort, flash, redirect, request, url_for
+import time
+
+from flask import Blueprint, abort, flash, redirect, request, session as cookie, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +19,11 @@ from triage.web.cache import memo
 
 bp = Blueprint("views", __name__)
 VIEW_COUNT_SECONDS = 10  # each view's count is a read of up to COUNT_CAP rows; the poll comes every 15 s
+# The user's own list of views rides in their session for this long (saving or deleting one
+# refreshes it at once): the queue page, reloaded all day, then runs no query for it.
+# Another browser of the same user sees a view saved elsewhere within this time.
+VIEW_LIST_SECONDS = 60
+_VIEWS_KEY = "saved_views"
 
 REASONS = {
     saved_views.EMPTY_NAME: _l("Beri nama untuk tampilan ini."),
@@ -40,14 +47,24 @@ def view_tabs(session: so.Session, user: User, current: Mapping[str, str]) -> li
     """The user's saved views with their counts (each at most VIEW_COUNT_SECONDS old)."""
     dialect = session.get_bind().dialect.name
     tabs = []
-    for view in saved_views.views_of(session, user.id):
-        args = filter_args(view.filters)
+    for view_id, name, view_filters in _views(session, user.id):
+        args = filter_args(view_filters)
         filters = parse_filters(args, user.id)
         n = memo(f"view_count:{filters!r}", VIEW_COUNT_SECONDS,
                  lambda: session.execute(*count_matching(filters, dialect)).scalar_one())
         count = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
-        tabs.append(ViewTab(view.id, view.name, url_for("agent.queue", **args), count, args == dict(current)))
+        tabs.append(ViewTab(view_id, name, url_for("agent.queue", **args), count, args == dict(current)))
     return tabs
+
+
+def _views(session: so.Session, user_id: int) -> list[list]:
+    """[id, name, filters] of the user's views, from their session while it is fresh."""
+    kept = cookie.get(_VIEWS_KEY)
+    now = time.time()
+    if not kept or kept.get("user") != user_id or now - kept.get("at", 0) > VIEW_LIST_SECONDS:
+        views = [[v.id, v.name, dict(v.filters)] for v in saved_views.views_of(session, user_id)]
+        kept = cookie[_VIEWS_KEY] = {"user": user_id, "at": now, "views": views}
+    return kept["views"]
 
 
 @bp.post("/views")
@@ -62,6 +79,7 @@ def save():
         flash(str(REASONS.get(exc.reason, exc.reason)), "error")
         return redirect(url_for("agent.queue", **args))
     s.commit()
+    cookie.pop(_VIEWS_KEY, None)
     flash(_("Tampilan \u201c%(name)s\u201d disimpan.", name=view.name), "success")
     return redirect(url_for("agent.queue", **args))
 
@@ -74,5 +92,6 @@ def delete(view_id: int):
     if not saved_views.delete_view(s, current_user, view_id):
         abort(404)
     s.commit()
+    cookie.pop(_VIEWS_KEY, None)
     flash(_("Tampilan dihapus."), "success")
     return redirect(url_for("agent.queue"))

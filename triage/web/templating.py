@@ -23,6 +23,7 @@ from triage.tickets import mask_handle, mask_text
 from triage.web import display
 from triage.web.access import is_supervisor
 from triage.web.refusals import quarantine_reason
+from triage.web.queue_markup import queue_rows_markup
 from triage.models import ACTIVE_STATUSES, TicketStatus, utcnow
 
 
@@ -148,7 +149,7 @@ def init_app(app: Flask) -> None:
         outbox_error=outbox_error,
         message_parts=display.message_parts,
     )
-    app.jinja_env.globals.update(categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
+    app.jinja_env.globals.update(queue_rows_markup=queue_rows_markup, categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
     # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
