@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from triage.web.display import QueueRow
+
+
+def escape(text: str) -> str:
+    """markupsafe.escape's output as a plain str: the same five replacements, without a
+    Markup object per field (~700 per page were a tenth of its time)."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
 
 
 def queue_row_markup(r: QueueRow, review_text: str, nobody: str) -> str:
