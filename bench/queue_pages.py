@@ -11,8 +11,9 @@ driver connection of the same pool, with the same parameters, fetching all rows:
 floor the page cannot go below. Page and bare alternate in one loop, so load from other
 processes hits both alike. Then the slowest statement of each route is EXPLAINed.
 
-Beside them, what no SQL work can remove: the template rendering inside each request, and
-an empty request (a route that returns "" through the same app, session and client). Their
+Each page also has its CPU time (this thread's), which other processes' load does not
+move: compare two builds by it when the machine is busy. Beside them, what no SQL work
+can remove: the template rendering inside each request, and an empty request (a route that returns "" through the same app, session and client). Their
 sum is the page's floor without any database; where it is already above 3x the bare SQL,
 no query or index change can bring that page under 3x in this stack.
 """
@@ -202,12 +203,13 @@ def main() -> None:
         statements = list(capture.statements)
         if route.after:
             route.after()
-        page_ms, bare_ms, render_ms, per_statement = [], [], [], [0.0] * len(statements)
+        page_ms, cpu_ms, bare_ms, render_ms, per_statement = [], [], [], [], [0.0] * len(statements)
         for _ in range(args.iterations):
             render.take()
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             request()
             page_ms.append((time.perf_counter() - t0) * 1000)
+            cpu_ms.append((time.thread_time() - c0) * 1000)
             render_ms.append(render.take())
             if route.after:
                 route.after()
@@ -215,7 +217,7 @@ def main() -> None:
             bare_ms.append(sum(times))
             per_statement = [a + b for a, b in zip(per_statement, times)]
         slowest = sorted(range(len(statements)), key=lambda i: -per_statement[i])[:2]
-        results.append((route, summary(page_ms), summary(bare_ms), len(statements), [(statements[i], per_statement[i] / args.iterations) for i in slowest], summary(render_ms)))
+        results.append((route, summary(page_ms), summary(bare_ms), len(statements), [(statements[i], per_statement[i] / args.iterations) for i in slowest], summary(render_ms), summary(cpu_ms)))
         p, b, r = results[-1][1], results[-1][2], results[-1][5]
         print(f"  {route.name:<18} page p50/p95/p99 {p[0]:7.1f} {p[1]:7.1f} {p[2]:7.1f} ms | bare SQL ({len(statements):2d} statements) {b[0]:7.1f} {b[1]:7.1f} {b[2]:7.1f} ms | p95 ratio {p[1] / b[1]:4.1f}x | template p95 {r[1]:5.1f} ms", flush=True)
 
@@ -230,7 +232,7 @@ def main() -> None:
     print(f"  {'empty request':<18} p50/p95/p99 {empty[0]:7.2f} {empty[1]:7.2f} {empty[2]:7.2f} ms (same app, session and client; no SQL, no template)")
 
     print("\nSlowest statements per route (mean ms) and their plans:")
-    for route, _p, _b, _n, slow, _r in results:
+    for route, _p, _b, _n, slow, _r, _c in results:
         print(f"\n  [{route.name}]")
         for (statement, parameters, many), mean in slow:
             if many or not statement.lstrip().upper().startswith("SELECT"):
@@ -240,9 +242,14 @@ def main() -> None:
             print(explain(raw, dialect, statement, parameters))
     raw.close()
     print("\nSummary (ms):  route | page p50 p95 p99 | bare p50 p95 p99 | p95 page/bare | floor without SQL (empty request + template, p95) and its ratio to bare")
-    for route, p, b, _n, _slow, r in results:
+    for route, p, b, _n, _slow, r, _c in results:
         floor = empty[1] + r[1]
         print(f"  {route.name:<18} | {p[0]:6.1f} {p[1]:6.1f} {p[2]:6.1f} | {b[0]:6.1f} {b[1]:6.1f} {b[2]:6.1f} | {p[1] / b[1]:4.1f}x | {floor:5.1f} = {floor / b[1]:4.1f}x")
+    # The request's own CPU time (this thread's): what the code costs, whatever else the
+    # machine runs. Wall times above swing with other processes' load; compare builds by this.
+    print("\nPage CPU time (ms, this process's thread only):  route | p50 p95 p99")
+    for route, *_rest, c in results:
+        print(f"  {route.name:<18} | {c[0]:6.2f} {c[1]:6.2f} {c[2]:6.2f}")
 
 
 if __name__ == "__main__":
