@@ -11,14 +11,21 @@ from typing import Iterable
 
 from markupsafe import Markup
 
+try:  # markupsafe's own C escaper, the one markupsafe.escape calls (MarkupSafe is pinned)
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - a build without the C extension
+    from markupsafe._native import _escape_inner
+
 from triage.web.display import QueueRow
 
 
 def escape(text: str) -> str:
-    """markupsafe.escape's output as a plain str: the same five replacements, without a
-    Markup object per field (~700 per page were a tenth of its time)."""
-    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            .replace("'", "&#39;").replace('"', "&#34;"))
+    """markupsafe.escape's output as a plain str, without a Markup object per field (~700
+    per page were a tenth of its time). Text that is already markup (a translated label
+    from the template) is kept as it is, as markupsafe does."""
+    if hasattr(text, "__html__"):
+        return str(text.__html__())
+    return _escape_inner(text)
 
 
 def queue_row_markup(r: QueueRow, review_text: str, nobody: str) -> str:
