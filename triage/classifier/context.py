@@ -8,6 +8,7 @@ through this one rule, so what is measured is what runs.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from triage.classifier.prediction import Prediction
@@ -33,3 +34,25 @@ def in_context(reply: Prediction, ticket_label: str, move_confidence: float = DE
     if reply.label == ticket_label or reply.label == NOISE or reply.confidence < move_confidence:
         return InContext(ticket_label, False, False)
     return InContext(reply.label, True, True)
+
+
+# A follow-up this short says too little to open a case of its own: from the same person within
+# the threading window it joins their latest ticket even when the model, reading it alone, names
+# another category (unless confidently: then it is a new ask). Counted on the new text only
+# (no quoted message, no signature), in words of two letters or more.
+SHORT_REPLY_WORDS = 15
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_short_reply(new_text: str) -> bool:
+    return len(_WORD.findall(new_text)) <= SHORT_REPLY_WORDS
+
+
+def move_confidence_of(classifier: object) -> float:
+    """The confidence a reply needs to move its ticket: the model card's "move_confidence" when
+    training chose one, else DEFAULT_MOVE_CONFIDENCE (the keyword rules, a model without it)."""
+    card = getattr(classifier, "card", None)
+    value = card.get("move_confidence") if isinstance(card, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 < value <= 1.0:
+        return float(value)
+    return DEFAULT_MOVE_CONFIDENCE

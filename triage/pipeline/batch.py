@@ -14,7 +14,7 @@ from triage.pipeline.classify import status_for
 from triage.pipeline.contacts import Contacts, contact_handle
 from triage.pipeline.item import Item, PipelineConfig
 from triage.pipeline.new_ticket import AnyTicket, NewTicket
-from triage.pipeline.thread import Threads, continue_ticket
+from triage.pipeline.thread import Threads, continue_ticket, label_in_context, move_ticket
 from triage.priority import OUTBOUND_EXPLANATION
 from triage.records import AttachedFile, InboundRecord
 from triage.taxonomy import OTHER
@@ -34,6 +34,7 @@ class Batch:
         self.threads = Threads(session, items, self.contacts, config.thread_window)
         self.due_texts: dict[AnyTicket, list[str]] = {}  # tickets whose due time changes -> new inbound texts
         self.reopened: list[tuple[AnyTicket, str]] = []  # and the id of the message that reopened each
+        self.moved: list[tuple[AnyTicket, dict]] = []  # tickets a reply moved to another category, and how
         self.done: list[tuple[int, str, AnyTicket, bool, Optional[str]]] = []  # index, kind, ticket, noise, revision
         self.new_tickets: list[NewTicket] = []
         self.new_messages: list[tuple[AnyTicket, dict]] = []  # rows for the messages table, and their ticket
@@ -45,14 +46,16 @@ class Batch:
         record, prediction = item.record, item.prediction
         assert record.sent_at is not None and prediction is not None
         contact = self.contacts.of(record)
-        ticket, why, context = self.threads.find(item, contact, prediction.label)
+        ticket, why, context = self.threads.find(item, contact)
         meta = dict(item.meta)
         if context is not None:  # it answers another person's message: shown with it on the ticket page
             meta["context"] = {"channel": context[0], "source_id": context[1]}
+        label, confidence = prediction.label, prediction.confidence
         if ticket is None:
             ticket, kind = self._open(item, contact), "new"
         else:
             kind, meta["threaded_by"] = "threaded", why
+            label, confidence = self._read_in_context(ticket, item, why, meta)
             if continue_ticket(ticket, item):
                 self.reopened.append((ticket, record.source_id[:200]))
             self.threads.remember(ticket)
@@ -63,14 +66,34 @@ class Batch:
             author=contact.handle,
             author_name=(record.author_name or contact.display_name),
             text=item.text,
-            label=prediction.label if inbound else None,
-            confidence=prediction.confidence if inbound else None,
+            label=label if inbound else None,
+            confidence=confidence if inbound else None,
             meta=meta,
         )
         self.due_texts.setdefault(ticket, []).extend([item.text] if inbound else [])
         self.complaints.append((item, ticket))
         revision = item.revision.kind if item.revision and why == item.revision.kind else None
         self.done.append((item.index, kind, ticket, ticket.status == "noise", revision))
+
+    def _read_in_context(self, ticket: AnyTicket, item: Item, why: str, meta: dict) -> tuple[str, float]:
+        """The label (and its confidence) a follow-up is stored with: its ticket's, unless it is
+        confidently about another ask; then the ticket moves with it, flagged for review and
+        recorded. What the model said of the reply alone stays in the message's meta."""
+        prediction = item.prediction
+        assert prediction is not None
+        decided = label_in_context(ticket, item, why)
+        if decided is None or decided.label == prediction.label:
+            label, confidence = prediction.label, prediction.confidence
+        else:
+            label, confidence = decided.label, ticket.confidence
+            meta["own_label"] = {"label": prediction.label, "confidence": prediction.confidence}
+        if decided is not None and decided.moved:
+            self.moved.append((ticket, {
+                "from_label": ticket.label, "to_label": decided.label, "reason": "reply_other_ask",
+                "confidence": prediction.confidence, "message": item.record.source_id[:200],
+            }))  # fmt: skip
+            move_ticket(ticket, item)
+        return label, confidence
 
     def _open(self, item: Item, contact: Contact) -> NewTicket:
         record, prediction = item.record, item.prediction

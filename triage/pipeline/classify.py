@@ -5,6 +5,7 @@ import time
 from typing import Sequence
 
 from triage.classifier import Classifier, Prediction
+from triage.classifier.context import move_confidence_of
 from triage.classifier.entities import extract_entities
 from triage.classifier.text import classification_text
 from triage.metrics import CLASSIFY_SECONDS
@@ -35,12 +36,13 @@ def classify(items: Sequence[Item], classifier: Classifier) -> None:
             item.prediction = NOT_A_COMPLAINT
     if not complaints:
         return
+    move_confidence = move_confidence_of(classifier)
     started = time.perf_counter()
     texts = [classification_text(item.record.subject, item.record.text) for item in complaints]
     predictions = classifier.predict(texts)
     per_message = (time.perf_counter() - started) / len(complaints)
     for item, prediction in zip(complaints, predictions):
         CLASSIFY_SECONDS.observe(per_message)
-        item.prediction = prediction
+        item.prediction, item.move_confidence = prediction, move_confidence
         # Never raises (it returns what it found so far): entities cannot cost a message.
         item.entities = extract_entities(item.text)

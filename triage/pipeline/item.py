@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Optional
 
 from triage.classifier import Prediction
+from triage.classifier.context import DEFAULT_MOVE_CONFIDENCE
 from triage.records import InboundRecord
 from triage.revisions import Revision
 from triage.settings import DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENTS_PER_MESSAGE
@@ -42,6 +43,8 @@ class Item:
     meta: dict  # the record's, plus a note of the cap; the store writes a copy (a failed pass may add to it)
     prediction: Optional[Prediction] = None  # None: one of our own replies, never classified
     entities: dict = field(default_factory=dict)
+    # How sure the model must be that a reply is about another ask to move its ticket (its card's)
+    move_confidence: float = DEFAULT_MOVE_CONFIDENCE
 
     @classmethod
     def capped(cls, index: int, record: InboundRecord, revision: Optional[Revision], max_chars: int) -> Item:

@@ -40,11 +40,14 @@ def write(session: so.Session, batch: Batch, config: PipelineConfig) -> dict[int
     store_files(session, batch.new_files, config.attachment_max_bytes, config.attachments_per_message)
     for ticket in {ticket: None for ticket, _ in batch.new_messages if isinstance(ticket, Ticket)}:
         session.expire(ticket, ["messages"])  # a list loaded before lacks the new messages
-    if batch.reopened:  # written last: a ticket opened in this batch has an id only now
+    if batch.reopened or batch.moved:  # written last: a ticket opened in this batch has an id only now
         session.add_all(
             AuditEvent(action="ticket.reopened", ticket_id=ticket.id, detail={"message": source_id})
             for ticket, source_id in batch.reopened
         )
+        # A reply that moved its ticket: the system's move, never an agent's LabelChange (the
+        # training feedback), shown in the ticket's timeline with its reason.
+        session.add_all(AuditEvent(action="ticket.label_moved", ticket_id=ticket.id, detail=detail) for ticket, detail in batch.moved)
         session.flush()
     return {
         i: Outcome(kind, ticket_id=ticket.id, noise=noise, revision=revision)

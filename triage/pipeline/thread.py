@@ -18,7 +18,9 @@ from typing import Iterable, Optional, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from triage.classifier.context import InContext, in_context, is_short_reply
 from triage.classifier.entities import merge_entities
+from triage.classifier.text import new_text
 from triage.models import Contact, Message, Ticket, TicketStatus
 from triage.pipeline.classify import is_complaint
 from triage.pipeline.contacts import Contacts
@@ -188,11 +190,12 @@ class Threads:
                 own = (sent_at, ticket)
         return (own[1] if own else None), (newest[1:] if newest else None)
 
-    def find(self, item: Item, contact: Contact, label: str) -> tuple[Optional[AnyTicket], str, Optional[Parent]]:
-        """The ticket a record continues and why ("reply", "same contact and category", a
-        revision's kind), or (None, ""); and the message it answers when that is on another
-        ticket (another person's), to keep as its context. A message under another sender's
-        id threads by its own contact only: the id is no proof it belongs to that conversation."""
+    def find(self, item: Item, contact: Contact) -> tuple[Optional[AnyTicket], str, Optional[Parent]]:
+        """The ticket a record continues and why ("reply", "same contact and category", "short
+        reply", a revision's kind), or (None, ""); and the message it answers when that is on
+        another ticket (another person's), to keep as its context. A message under another
+        sender's id threads by its own contact only: the id is no proof it belongs to that
+        conversation."""
         record, revision = item.record, item.revision
         if revision is not None and revision.same_sender:
             found = self.messages.get((record.channel, revision.of))
@@ -204,25 +207,35 @@ class Threads:
         if own is not None:
             ticket, why = own, "reply"
         else:
-            ticket = self._recent(record, contact, label)
-            why = "same contact and category" if ticket is not None else ""
+            ticket, why = self._recent(item, contact)
         context = parent[0] if parent is not None and parent[1] is not ticket else None
         return ticket, why, context
 
-    def _recent(self, record: InboundRecord, contact: Contact, label: str) -> Optional[AnyTicket]:
-        """The contact's ticket of this category last written to within the window, if any."""
-        assert record.sent_at is not None
-        since, recent = record.sent_at - self.window, None
+    def _recent(self, item: Item, contact: Contact) -> tuple[Optional[AnyTicket], str]:
+        """The contact's ticket of this category last written to within the window; else, for a
+        short follow-up the model is not confidently placing elsewhere, their latest ticket of
+        any category but noise within the window ("masih belum kak" the model alone calls noise)."""
+        record, prediction = item.record, item.prediction
+        assert record.sent_at is not None and prediction is not None
+        since = record.sent_at - self.window
+        same: Optional[AnyTicket] = None
+        latest: Optional[AnyTicket] = None
         for ticket in self.recent.get(contact, ()):
-            if (
-                ticket.label == label
-                and ticket.merged_into_id is None
-                and since <= ticket.last_message_at
-                and ticket.created_at <= record.sent_at
-                and (recent is None or ticket.last_message_at > recent.last_message_at)
-            ):
-                recent = ticket
-        return recent
+            if ticket.merged_into_id is not None or ticket.last_message_at < since or ticket.created_at > record.sent_at:
+                continue
+            if ticket.label == prediction.label and (same is None or ticket.last_message_at > same.last_message_at):
+                same = ticket
+            if ticket.label != NOISE and (latest is None or ticket.last_message_at > latest.last_message_at):
+                latest = ticket
+        if same is not None:
+            return same, "same contact and category"
+        if (
+            latest is not None
+            and is_short_reply(new_text(item.text))
+            and not in_context(prediction, latest.label, item.move_confidence).moved
+        ):
+            return latest, "short reply"
+        return None, ""
 
     def _resolve_merges(self, ticket: AnyTicket) -> AnyTicket:
         seen = set()
@@ -249,3 +262,25 @@ def continue_ticket(ticket: AnyTicket, item: Item) -> bool:
         ticket.status, ticket.resolved_at, ticket.assignee_id = TicketStatus.OPEN, None, None
         return True
     return False
+
+
+# The ways a record joins a conversation whose category it is then read in (not a revision:
+# a new version of a message is that message, classified afresh).
+IN_CONVERSATION = ("reply", "same contact and category", "short reply")
+
+
+def label_in_context(ticket: AnyTicket, item: Item, why: str) -> Optional[InContext]:
+    """The label a reply takes in its ticket's conversation (triage.classifier.context), or None
+    when it is read alone: not a follow-up, or a noise ticket (which takes the label of the
+    first message that needs a person, continue_ticket)."""
+    if why not in IN_CONVERSATION or ticket.label == NOISE or not is_complaint(item.record):
+        return None
+    assert item.prediction is not None
+    return in_context(item.prediction, ticket.label, item.move_confidence)
+
+
+def move_ticket(ticket: AnyTicket, item: Item) -> None:
+    """Give the ticket the category its new reply is confidently about, for a person to check."""
+    assert item.prediction is not None
+    ticket.label, ticket.confidence = item.prediction.label, item.prediction.confidence
+    ticket.needs_review, ticket.label_source = True, "model"
