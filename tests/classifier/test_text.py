@@ -160,12 +160,76 @@ def test_quotes_and_signatures_are_left_out(body, expected):
         "Pada hari Senin saya sudah menulis:\ninsentif belum masuk",  # no date, no address: the sender's own words
         "Mohon dibantu\n\n---------- Forwarded message ---------\nFrom: Budi <budi@example.com>\nDate: Mon, 30 Nov 2026 09:12\n"
         "Subject: Insentif\n\nInsentif saya belum masuk",  # a forward carries the complaint
-        "Terima kasih min, insentif sudah masuk.\nTerima kasih,\nBudi",
+        "Insentif saya belum masuk.\nTerima kasih",  # a closing thank-you with nothing after it
+        "Terima kasih,\nBudi",  # nothing but the closing: kept, it is the message
+        "Salam kenal min\nSaya Budi, insentif saya belum masuk",  # "Salam kenal" opens a letter
         "",
     ],
 )
 def test_text_that_is_not_a_quote_or_signature_is_kept(body):
     assert new_text(body) == body
+
+
+# Long emails as people write them: a greeting, the ask, a closing and a signature, then the
+# earlier messages their mail program quoted (about another topic, to mislead a reader of all of it).
+REALISTIC = {
+    "outlook, english headers": (
+        "Selamat siang Admin,\n\nSaya mau menanyakan sertifikat saya yang belum terbit padahal sudah memberi ulasan.\n\n"
+        "Mohon bantuannya.\n\nTerima kasih,\nRina Marlina\n0813-2211-4455\n\n-----Original Message-----\n"
+        "From: Tim Prakerja <bantuan@prakerja.go.id>\nSent: Monday, November 30, 2026 9:12 AM\nTo: rina@gmail.com\n"
+        "Subject: RE: Insentif belum masuk\n\nInsentif Anda sudah dikirim ke rekening BNI.",
+        "Selamat siang Admin,\n\nSaya mau menanyakan sertifikat saya yang belum terbit padahal sudah memberi ulasan.\n\n"
+        "Mohon bantuannya.\n\nTerima kasih,",
+    ),
+    "gmail, indonesian header wrapped on three lines": (
+        "sudah saya coba tetap sama\n \nPada Sel, 1 Des 2026 pukul 10.00\nTim Prakerja <bantuan@prakerja.go.id>\nmenulis:\n"
+        "> Saldo pelatihan tidak dapat diuangkan.",
+        "sudah saya coba tetap sama",
+    ),
+    "gmail, address wrapped": (
+        "Halo min,\n\nmasih belum masuk juga ke DANA, insentif bulan ketiga.\n\nPada Sen, 30 Nov 2026 pukul 09.12 Tim Prakerja <\n"
+        "bantuan@prakerja.go.id> menulis:\n\n> Saldo pelatihan tidak dapat diuangkan.\n>\n",
+        "Halo min,\n\nmasih belum masuk juga ke DANA, insentif bulan ketiga.",
+    ),
+    "iphone, then a quote": (
+        "Min tolong cek rekening BNI saya ga bisa dipakai terima insentif\n\nDikirim dari iPhone saya\n\n"
+        "> Pada 28 Nov 2026, pukul 14.03, Tim Prakerja <bantuan@prakerja.go.id> menulis:\n> \n> Sertifikat Anda sudah terbit.",
+        "Min tolong cek rekening BNI saya ga bisa dipakai terima insentif",
+    ),
+    "salam hangat, name, wave, phone": (
+        "Selamat pagi,\nSaldo pelatihan saya masih sisa 350 ribu, apakah bisa dipakai beli kelas lagi?\n\n"
+        "Salam hangat,\nDewi Lestari\nPeserta Gelombang 45\nHP 0857-1234-9988",
+        "Selamat pagi,\nSaldo pelatihan saya masih sisa 350 ribu, apakah bisa dipakai beli kelas lagi?",
+    ),
+    "wassalamu'alaikum wr. wb.": (
+        "Assalamualaikum wr. wb.\nSaya sudah daftar 3 kali tapi tidak lolos, NIK saya katanya sudah terdaftar.\n"
+        "Wassalamu'alaikum Wr. Wb.\nAhmad Fauzi\n0812 9988 7766",
+        "Assalamualaikum wr. wb.\nSaya sudah daftar 3 kali tapi tidak lolos, NIK saya katanya sudah terdaftar.",
+    ),
+    "thank-you, closing, name, device": (
+        "Yth. Tim Prakerja,\ninsentif saya bulan Oktober belum masuk ke OVO padahal sertifikat sudah ada.\nTerima kasih.\n\n"
+        "Salam,\nBudi\n0812-3456-7890\nDikirim dari Yahoo Mail di Android",
+        "Yth. Tim Prakerja,\ninsentif saya bulan Oktober belum masuk ke OVO padahal sertifikat sudah ada.\nTerima kasih.",
+    ),
+    "a thank-you after a solved problem keeps its thanks": (
+        "Terima kasih min, insentif sudah masuk.\nTerima kasih,\nBudi",
+        "Terima kasih min, insentif sudah masuk.\nTerima kasih,",
+    ),
+    "regards, then an english quote": (
+        "masih sama pak\n\nRegards,\nAndi\n\nOn Tue, 1 Dec 2026 at 10:00, Prakerja Support <support@prakerja.go.id> wrote:\n"
+        "> Silakan coba lagi",
+        "masih sama pak",
+    ),
+    "outlook, pesan asli with spaces": (
+        "Bagaimana kelanjutannya min?\n----- Pesan Asli -----\nDari: Tim Prakerja\nTerkirim: 30 Nov 2026 09.12\ninsentif sudah dikirim",
+        "Bagaimana kelanjutannya min?",
+    ),
+}
+
+
+@pytest.mark.parametrize("body, expected", REALISTIC.values(), ids=REALISTIC.keys())
+def test_realistic_long_emails_leave_out_quotes_and_signatures(body, expected):
+    assert new_text(body) == expected
 
 
 def test_an_outlook_forward_keeps_what_it_forwards():

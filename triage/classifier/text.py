@@ -39,12 +39,15 @@ _DEVICE_LINE = re.compile(
     r"\s*(?:sent from my|sent from (?:yahoo|outlook|mail)|dikirim (?:dari|lewat|melalui|via)|get outlook for)\b", re.I
 )
 # A closing ("Salam,", "Hormat saya,", "Regards, Budi"): the lines after it are name, NIK, phone.
-# Not "Terima kasih": in this domain a thank-you is often the whole message; not "Salam
-# sejahtera", which opens a letter.
+# Not "Salam sejahtera" or "Salam kenal", which open a letter.
 _CLOSING = re.compile(
-    r"\s*(?i:salam(?: hormat)?|hormat (?:saya|kami)|wassalam\w*|(?:best |kind |warm )?regards|best wishes|sincerely)"
+    r"\s*(?i:salam(?: hormat| hangat| sehat| sukses)?|hormat (?:saya|kami)|wassalam[\w']*|(?:best |kind |warm )?regards"
+    r"|best|best wishes|sincerely|cheers)"
     r"[\s,.!]*(?:[A-Z][\w.'-]*(?: [\w.'-]+){0,2})?\s*$"  # "Salam, Budi" (a name, capitalized)
 )
+# A thank-you that closes a letter ("Terima kasih,\nRina\n0813..."): the name and number after it
+# are left out, the thank-you itself is kept: in this domain a thank-you is often the whole message.
+_THANKS = re.compile(r"\s*(?i:terima ?kasih|makasih|trims|thanks?(?: you)?|thx)(?: banyak)?[\s,.!]*$")
 _SIGNATURE_LINES = 5
 _SIGNATURE_LINE_CHARS = 48
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -65,6 +68,8 @@ def _quote_start(lines: list[str], low: str) -> int:
                 return i
             if i and _is_reply_header(lines[i - 1] + " " + line):
                 return i - 1
+            if i > 1 and _is_reply_header(" ".join(lines[i - 2 : i + 1])):  # name and address wrapped too
+                return i - 2
         if outlook and _FROM.match(line):
             for following in lines[i + 1 : i + 4]:
                 if _SENT.match(following) and ("@" in line or _TIME.search(following)):
@@ -92,17 +97,19 @@ def _signature_start(lines: list[str], device_or_delimiter: bool) -> int:
     while end and not lines[end - 1].strip():
         end -= 1
     for i in range(max(1, end - _SIGNATURE_LINES - 1), end):
-        if not _CLOSING.match(lines[i]):
+        thanks = bool(_THANKS.match(lines[i]))
+        if not (thanks or _CLOSING.match(lines[i])):
             continue
         after = [line.strip() for line in lines[i + 1 : end] if line.strip()]
         if (
-            len(after) <= _SIGNATURE_LINES
+            (after or not thanks)
+            and len(after) <= _SIGNATURE_LINES
             and all(len(line) <= _SIGNATURE_LINE_CHARS and not line.endswith(("?", ".", "!")) for line in after)
             and (not after or not after[0][0].islower())  # a name, a number: no sentence
             # A closing closes what came before it: a short greeting above a complaint is no signature.
             and _more_words(lines[:i], sum(len(_WORD.findall(line)) for line in after))
         ):
-            return i
+            return i + 1 if thanks else i
     return end
 
 
