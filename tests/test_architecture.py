@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 5 ingest: the sources and the runner that drives them through the pipeline
     ("triage.ingest",),
     # 6 operations
-    ("triage.jobs", "triage.schedule", "triage.scheduler", "triage.health"),
+    ("triage.jobs", "triage.schedule", "triage.scheduler", "triage.health", "triage.evaluation"),
     # 7 interfaces
     ("triage.web", "triage.cli", "triage"),
 )

@@ -10,6 +10,7 @@ from triage.cli.claims import claims_group
 from triage.cli.classifier import classify_command, evaluate_command, reclassify_command, train_command
 from triage.cli.database import db_group
 from triage.cli.demo import demo_command
+from triage.cli.evaluation import evaluate_pipeline_command
 from triage.cli.groups import groups_command
 from triage.cli.ingest import import_command, ingest_group, runs_command
 from triage.cli.outbox import outbox_group
@@ -29,6 +30,7 @@ COMMANDS = (
     groups_command,
     train_command,
     evaluate_command,
+    evaluate_pipeline_command,
     classify_command,
     reclassify_command,
 )
