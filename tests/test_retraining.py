@@ -42,6 +42,45 @@ def test_reclassify_moves_confident_noise_out_of_the_queue(session):
     assert ticket.status == "noise"
 
 
+class ByText:
+    name, version, threshold = "by-text", "test", 0.5
+
+    def __init__(self, labels: dict) -> None:
+        self.labels = labels
+
+    def predict(self, texts):
+        from triage.classifier import Prediction
+
+        out = []
+        for text in texts:
+            label, conf = next((v for k, v in self.labels.items() if k in text), ("noise", 0.4))
+            out.append(Prediction(label, conf, ((label, conf),), conf < self.threshold))
+        return out
+
+
+def test_reclassify_reads_each_ticket_as_its_conversation(session):
+    """A short reply keeps the ticket's category, a confident other ask keeps the move it made,
+    a ticket that began with a greeting keeps the ask that followed it."""
+    first = dict(author="ani@example.com", source_id="<a@x>", text="Insentif saya belum masuk")
+    rows = [
+        record(**first),
+        record(author="ani@example.com", source_id="<b@x>", in_reply_to="<a@x>", text="masih belum", subject="Re: tolong"),
+        record(author="budi@example.com", source_id="<c@x>", text="Insentif belum masuk juga"),
+        record(author="budi@example.com", source_id="<d@x>", in_reply_to="<c@x>", text="sertifikat saya tidak ada", subject="Re: tolong"),
+        record(author="citra@example.com", source_id="<e@x>", text="halo min", subject="halo"),
+        record(author="citra@example.com", source_id="<f@x>", in_reply_to="<e@x>", text="NIK saya dipakai orang", subject="halo"),
+    ]
+    model = ByText({"nsentif": ("missing_incentive", 0.95), "sertifikat": ("certificate_pending", 0.97),
+                    "NIK": ("registration", 0.8), "halo": ("noise", 0.9)})  # fmt: skip
+    outcomes = process_batch(session, rows, model, PipelineConfig())
+    session.commit()
+    ani, budi, citra = (session.get(Ticket, outcomes[i].ticket_id) for i in (0, 2, 4))
+    assert (ani.label, budi.label, citra.label) == ("missing_incentive", "certificate_pending", "registration")
+    summary = reclassify_tickets(session, model)
+    assert (summary.examined, summary.changed) == (3, 0)
+    assert (budi.label, budi.needs_review) == ("certificate_pending", True) and ani.label == "missing_incentive"
+
+
 def test_feedback_uses_the_first_inbound_text_and_the_last_label(session):
     from triage.models import LabelChange
 

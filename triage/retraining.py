@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
+from triage.classifier.context import conversation_prediction, move_confidence_of
 from triage.classifier.text import classification_text
 from triage.models import ACTIVE_STATUSES, AuditEvent, LabelChange, Message, Ticket, TicketStatus
 from triage.pipeline.classify import status_for
@@ -61,6 +62,7 @@ def reclassify_tickets(
 ) -> ReclassifySummary:
     """Relabel open tickets with a new model; a label an agent set by hand is never touched."""
     summary = ReclassifySummary()
+    move_confidence = move_confidence_of(classifier)
     query = sa.select(Ticket).where(Ticket.status.in_((*ACTIVE_STATUSES, TicketStatus.NOISE)), Ticket.merged_into_id.is_(None))
     if only_needs_review:
         query = query.where(Ticket.needs_review.is_(True))
@@ -74,9 +76,17 @@ def reclassify_tickets(
         if not tickets:
             break
         last_id = tickets[-1].id
-        firsts = [next((m for m in t.messages if m.direction == "inbound"), None) for t in tickets]
-        texts = [classification_text(m.subject, m.text) if m else "" for m in firsts]
-        for ticket, prediction in zip(tickets, classifier.predict(texts)):
+        # Each ticket read as its conversation: every inbound message, replies in context.
+        inbound = [[m for m in t.messages if m.direction == "inbound"] for t in tickets]
+        texts: list[str] = []
+        for messages in inbound:
+            texts += [classification_text(m.subject, m.text) for m in messages] or [""]
+        flat, predictions, start = classifier.predict(texts), [], 0
+        for messages in inbound:
+            count = max(len(messages), 1)
+            predictions.append(conversation_prediction(flat[start : start + count], move_confidence))
+            start += count
+        for ticket, prediction in zip(tickets, predictions):
             summary.examined += 1
             if prediction.label != ticket.label:
                 summary.changed += 1

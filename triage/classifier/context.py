@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from triage.classifier.prediction import Prediction
 from triage.taxonomy import NOISE
@@ -56,3 +57,17 @@ def move_confidence_of(classifier: object) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 < value <= 1.0:
         return float(value)
     return DEFAULT_MOVE_CONFIDENCE
+
+
+def conversation_prediction(predictions: Sequence[Prediction], move_confidence: float = DEFAULT_MOVE_CONFIDENCE) -> Prediction:
+    """A ticket's label from its inbound messages' predictions, oldest first, as the pipeline
+    reached it one message at a time: the first message's label; a later one takes over a noise
+    label when it needs a person, and moves any other only through in_context (then for review)."""
+    current = predictions[0]
+    for reply in predictions[1:]:
+        if current.label == NOISE:
+            if reply.label != NOISE or reply.needs_review:
+                current = reply
+        elif in_context(reply, current.label, move_confidence).moved:
+            current = Prediction(reply.label, reply.confidence, reply.top, True, reply.words)
+    return current
