@@ -21,19 +21,23 @@ DEFAULT_MOVE_CONFIDENCE = 0.9
 
 @dataclass(frozen=True)
 class InContext:
-    label: str
+    label: str  # the reply's label in its conversation (its ticket's, unless moved or confidently noise)
     moved: bool  # the reply took the ticket to another category
     needs_review: bool
 
 
 def in_context(reply: Prediction, ticket_label: str, move_confidence: float = DEFAULT_MOVE_CONFIDENCE) -> InContext:
-    """The ticket's label after this reply: kept, unless the reply is confidently about another ask.
+    """A reply's label read with its ticket's: the ticket's, unless the reply is confidently
+    about another ask (then the ticket moves there, for review).
 
-    A reply the model files as noise ("ok makasih min") never moves a ticket: the ask it
-    answers is still the ticket's.
+    A reply the model is as confidently sure is noise ("udah masuk min, makasih") is noise
+    itself, as DESIGN.md labels a thank-you after a solved problem, but never moves its ticket:
+    the ask it answers is still the ticket's.
     """
-    if reply.label == ticket_label or reply.label == NOISE or reply.confidence < move_confidence:
+    if reply.label == ticket_label or reply.confidence < move_confidence:
         return InContext(ticket_label, False, False)
+    if reply.label == NOISE:
+        return InContext(NOISE, False, False)
     return InContext(reply.label, True, True)
 
 
@@ -50,10 +54,12 @@ def is_short_reply(new_text: str) -> bool:
 
 
 def move_confidence_of(classifier: object) -> float:
-    """The confidence a reply needs to move its ticket: the model card's "move_confidence" when
-    training chose one, else DEFAULT_MOVE_CONFIDENCE (the keyword rules, a model without it)."""
-    card = getattr(classifier, "card", None)
-    value = card.get("move_confidence") if isinstance(card, dict) else None
+    """The confidence a reply needs to move its ticket: the model's (its card's "move_confidence",
+    chosen by training), else DEFAULT_MOVE_CONFIDENCE (the keyword rules, an older model)."""
+    value = getattr(classifier, "move_confidence", None)
+    if value is None:
+        card = getattr(classifier, "card", None)
+        value = card.get("move_confidence") if isinstance(card, dict) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 < value <= 1.0:
         return float(value)
     return DEFAULT_MOVE_CONFIDENCE

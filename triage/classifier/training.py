@@ -53,7 +53,7 @@ class Example:
 _SUBJECT_LINE = "Subject:"
 
 
-def subject_and_body(row: dict) -> tuple[Optional[str], str]:
+def _subject_and_body(row: dict) -> tuple[Optional[str], str]:
     """A row's subject and body: its own "subject", or the corpus's "Subject: ...\n\n" first line."""
     text = row["text"]
     if row.get("subject") is not None or not text.startswith(_SUBJECT_LINE):
@@ -78,7 +78,7 @@ def read_examples(path: Path) -> list[Example]:
             raise ValueError(f"{path}:{lineno}: unknown label {row.get('label')!r}")
         source = row.get("source", "")
         weight = FEEDBACK_WEIGHT if source == "feedback" else 1.0
-        subject, body = subject_and_body(row)
+        subject, body = _subject_and_body(row)
         examples.append(Example(body, row["label"], row.get("channel", ""), source, weight, subject))
     return examples
 
