@@ -220,6 +220,22 @@ REALISTIC = {
         "> Silakan coba lagi",
         "masih sama pak",
     ),
+    "what the sender wrote below the quote is theirs": (
+        "Selamat sore,\n\nSaya hanya ingin mengabarkan.\n\nPada Kam, 8 Okt 2026, Tim Layanan Prakerja menulis:\n"
+        "> Pastikan akun OVO Anda sudah Premier.\n> Insentif dikirim ulang pada jadwal berikutnya.\n\n"
+        "Sudah masuk hari ini, terima kasih banyak.\n\nSalam hangat,\nRina Marlina\nGarut\nDikirim dari Android",
+        "Selamat sore,\n\nSaya hanya ingin mengabarkan.\n\nSudah masuk hari ini, terima kasih banyak.",
+    ),
+    "answers between the quoted parts": (
+        "On Tue, 1 Dec 2026 at 10:00, Prakerja <bantuan@prakerja.go.id> wrote:\n> Gelombang berapa?\n"
+        "Gelombang 9.\n> Platform apa?\nPintaria, sertifikat belum muncul.",
+        "Gelombang 9.\nPintaria, sertifikat belum muncul.",
+    ),
+    "an unmarked quote under a header runs to the end": (
+        "masih belum min\n\nPada Sel, 1 Des 2026 10.00, Prakerja <bantuan@prakerja.go.id> menulis:\n\n"
+        "Saldo pelatihan tidak dapat diuangkan.\nSalam, Tim Prakerja",
+        "masih belum min",
+    ),
     "outlook, pesan asli with spaces": (
         "Bagaimana kelanjutannya min?\n----- Pesan Asli -----\nDari: Tim Prakerja\nTerkirim: 30 Nov 2026 09.12\ninsentif sudah dikirim",
         "Bagaimana kelanjutannya min?",

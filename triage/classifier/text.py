@@ -57,24 +57,44 @@ def _is_reply_header(text: str) -> bool:
     return len(text) <= _HEADER_CHARS and text.rstrip().endswith(":") and bool(_REPLY_HEADER.match(text))
 
 
-def _quote_start(lines: list[str], low: str) -> int:
-    """Where an earlier message starts (a reply header or Outlook's block), or len(lines)."""
+def _quote_start(lines: list[str], low: str) -> tuple[int, Optional[int]]:
+    """Where an earlier message starts (a reply header or Outlook's block), or len(lines); and,
+    for a reply header, the line after it (None: Outlook's block, whose end nothing marks)."""
     original, header, outlook = "-----" in low, "wrote" in low or "menulis" in low, "from:" in low or "dari:" in low
     for i, line in enumerate(lines):
         if original and _ORIGINAL.match(line):
-            return i
+            return i, None
         if header and line.rstrip().endswith(":"):
             if _is_reply_header(line):
-                return i
+                return i, i + 1
             if i and _is_reply_header(lines[i - 1] + " " + line):
-                return i - 1
+                return i - 1, i + 1
             if i > 1 and _is_reply_header(" ".join(lines[i - 2 : i + 1])):  # name and address wrapped too
-                return i - 2
+                return i - 2, i + 1
         if outlook and _FROM.match(line):
             for following in lines[i + 1 : i + 4]:
                 if _SENT.match(following) and ("@" in line or _TIME.search(following)):
-                    return i
-    return len(lines)
+                    return i, None
+    return len(lines), None
+
+
+def _without_quotes(lines: list[str], low: str) -> list[str]:
+    """The lines less the earlier messages. A reply header over "> " lines ends where the
+    sender writes again (a reply below the quote, or between its parts); an unmarked quote
+    (Outlook's block, a header over plain lines) runs to the end."""
+    kept: list[str] = []
+    while lines:
+        start, after = _quote_start(lines, low)
+        kept += lines[:start]
+        if after is None:
+            break
+        end = after
+        while end < len(lines) and (not lines[end].strip() or _QUOTED.match(lines[end])):
+            end += 1
+        if not any(_QUOTED.match(line) for line in lines[after:end]):
+            break
+        lines = lines[end:]
+    return kept
 
 
 def _more_words(lines: list[str], than: int) -> bool:
@@ -123,7 +143,7 @@ def new_text(body: str, forwarded: bool = False) -> str:
         any(h in low for h in _FORWARD_HINTS) and any(_FORWARD_LINE.match(line) for line in lines)
     )
     if not forwarded and any(h in low for h in _QUOTE_HINTS):
-        lines = lines[: _quote_start(lines, low)]
+        lines = _without_quotes(lines, low)
         if ">" in low:
             lines = [line for line in lines if not _QUOTED.match(line)]
     lines = lines[: _signature_start(lines, any(h in low for h in _END_HINTS))]
