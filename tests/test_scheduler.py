@@ -20,7 +20,7 @@ from triage.scheduler import Scheduler
 
 def test_schedule_is_built_from_settings(settings):
     names = [job.name for job in build_schedule(settings)]
-    assert names == ["upkeep:claims", "upkeep:surges", "upkeep:reclassify", "outbox:send"]
+    assert names == ["upkeep:claims", "upkeep:surges", "upkeep:reclassify", "outbox:send", "privacy:retention"]
     names = [job.name for job in build_schedule(settings.with_overrides(instagram_profiles=("prakerja.go.id",), demo_feed=True))]
     assert names[:2] == ["instagram", "demo-feed"]
     instagram = build_schedule(settings.with_overrides(instagram_profiles=("p",)))[0]

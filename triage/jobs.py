@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 import sqlalchemy.orm as so
 
-from triage import claims, drafts, submissions, surges
+from triage import claims, drafts, retention, submissions, surges
 from triage.classifier import Classifier
 from triage.ingest import runner
 from triage.ingest.runner import RunSummary
@@ -134,6 +134,12 @@ def surge_upkeep(ctx: JobContext) -> surges.Upkeep:
         return surges.upkeep(session, ctx.settings)
 
 
+def privacy_retention(ctx: JobContext) -> retention.RetentionRun:
+    """Anonymize long-closed tickets, drop old quarantine payloads and login attempts (triage.retention)."""
+    with ctx.sessionmaker() as session:
+        return retention.run_retention(session, ctx.settings, should_stop=ctx.should_stop)
+
+
 RECLASSIFIED_OPTION = "reclassified_model_version"
 
 
@@ -164,4 +170,5 @@ JOBS: dict[str, Callable[..., object]] = {
     "surge_upkeep": surge_upkeep,
     "reclassify_after_new_model": reclassify_after_new_model,
     "send_outbox": send_outbox,
+    "privacy_retention": privacy_retention,
 }

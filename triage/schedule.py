@@ -74,6 +74,8 @@ def build_schedule(settings: Settings) -> list[Job]:
         # Replies waiting in the outbox; a run sends until nothing is due. Its lease is the
         # sender's: one holder at a time keeps TRIAGE_OUTBOX_RATE for the whole service.
         Job(OUTBOX_LEASE, timedelta(seconds=5), timedelta(minutes=10), "send_outbox", ingest=False),
+        # Personal data past its retention period (TRIAGE_RETENTION_*), anonymized once a day.
+        Job("privacy:retention", timedelta(days=1), timedelta(hours=1), "privacy_retention", ingest=False),
     ]
     return schedule
 

@@ -162,6 +162,11 @@ class Settings:
     mail_stuck_minutes: int = 15
     # Drafts (what an agent typed and did not send or save) untouched this long are purged.
     draft_keep_days: int = 14
+    # Personal data (UU No. 27/2022, triage.privacy): resolved tickets and noise are anonymized
+    # this long after they closed; quarantined inputs lose their payload, login attempts are deleted.
+    retention_resolved_days: int = 365
+    retention_quarantine_days: int = 30
+    retention_login_days: int = 30
     # The support mailbox every email reply is Bcc'd to (empty: off). The server delivers that
     # copy in the same SMTP transaction, so before a reply left in doubt by a killed sender is
     # sent again, the recovery looks for its Message-ID there (over the IMAP account named by
@@ -422,6 +427,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_retry_seconds=_int(env, "TRIAGE_OUTBOX_RETRY_SECONDS", 30, minimum=1),
         mail_stuck_minutes=_int(env, "TRIAGE_MAIL_STUCK_MINUTES", 15, minimum=1),
         draft_keep_days=_int(env, "TRIAGE_DRAFT_KEEP_DAYS", 14, minimum=1),
+        retention_resolved_days=_int(env, "TRIAGE_RETENTION_RESOLVED_DAYS", 365, minimum=1),
+        retention_quarantine_days=_int(env, "TRIAGE_RETENTION_QUARANTINE_DAYS", 30, minimum=1),
+        retention_login_days=_int(env, "TRIAGE_RETENTION_LOGIN_DAYS", 30, minimum=1),
         **_outbox_bcc(env, smtp_from, imap_accounts),
         instagram_profiles=_names(env, "TRIAGE_INSTAGRAM_PROFILES"),
         instagram_own_account=own_account,

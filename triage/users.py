@@ -222,3 +222,11 @@ def active_agents() -> sa.Select[tuple[User]]:
 def active_members() -> sa.Select[tuple[int, str]]:
     """Ids and names of the active team, by username (the queue's assignee filter)."""
     return _ACTIVE_MEMBERS
+
+
+def purge_login_attempts(session: so.Session, older_than: datetime) -> int:
+    """Delete the login attempts made before `older_than` (the retention job); how many went.
+
+    A hook for triage.retention: the login-throttling work (helper s1) owns this function
+    and its definition wins at merge."""
+    return session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < older_than)).rowcount

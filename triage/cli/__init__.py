@@ -14,6 +14,7 @@ from triage.cli.evaluation import evaluate_pipeline_command
 from triage.cli.groups import groups_command
 from triage.cli.ingest import import_command, ingest_group, runs_command
 from triage.cli.outbox import outbox_group
+from triage.cli.privacy import privacy_group
 from triage.cli.scheduler import scheduler_command
 from triage.cli.users import users_group
 
@@ -27,6 +28,7 @@ COMMANDS = (
     users_group,
     claims_group,
     outbox_group,
+    privacy_group,
     groups_command,
     train_command,
     evaluate_command,

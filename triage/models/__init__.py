@@ -128,6 +128,9 @@ class Ticket(Base):
             "ix_tickets_active_preview_trgm", "preview", postgresql_using="gin", postgresql_ops={"preview": "public.gin_trgm_ops"},
             postgresql_where=sa.text(ACTIVE_WHERE), info={"dialect": "postgresql"},
         ).ddl_if(dialect="postgresql"),
+        # Retention (triage.retention): closed tickets still holding personal data, oldest first.
+        sa.Index("ix_tickets_retention", "resolved_at", "last_message_at",
+                 sqlite_where=sa.text("anonymized_at IS NULL"), postgresql_where=sa.text("anonymized_at IS NULL")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -154,6 +157,8 @@ class Ticket(Base):
     first_response_at: so.Mapped[Optional[datetime]]
     resolved_at: so.Mapped[Optional[datetime]]
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # When its personal data was erased (a person's request or retention): an anonymous row since.
+    anonymized_at: so.Mapped[Optional[datetime]]
 
     contact: so.Mapped[Contact] = so.relationship(back_populates="tickets")
     assignee: so.Mapped[Optional[User]] = so.relationship()
