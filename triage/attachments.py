@@ -172,9 +172,13 @@ def download(session: so.Session, attachment_id: int) -> Optional[Download]:
     return Download(*row) if row else None
 
 
-def thumbnail(session: so.Session, attachment_id: int) -> Optional[bytes]:
-    """The attachment's thumbnail, or None (no such attachment, not an image, or none could be made)."""
-    return session.scalar(sa.select(Attachment.thumbnail).where(Attachment.id == attachment_id))
+def thumbnail(session: so.Session, attachment_id: int) -> Optional[tuple[int, bytes]]:
+    """The attachment's ticket and thumbnail, or None (no such attachment, not an image, or none could be made)."""
+    row = session.execute(
+        sa.select(Message.ticket_id, Attachment.thumbnail).join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.id == attachment_id)
+    ).first()
+    return (row.ticket_id, row.thumbnail) if row is not None and row.thumbnail else None
 
 
 def record_download(session: so.Session, file: Download, user: User) -> None:

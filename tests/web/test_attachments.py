@@ -65,8 +65,10 @@ def test_a_download_is_an_attachment_with_the_sniffed_type_in_a_sandbox_and_audi
 
 
 def test_a_thumbnail_is_an_image_and_files_without_one_or_without_bytes_are_404(client, auth, agent, stored):
-    _, ids = stored
+    ticket_id, ids = stored
     auth.login("agen1")
+    assert client.get(f"/attachments/{ids['dashboard.png']}/thumbnail").status_code == 403  # a photo may show a NIK
+    auth.post(f"/tickets/{ticket_id}/reveal")
     thumb = client.get(f"/attachments/{ids['dashboard.png']}/thumbnail")
     assert thumb.status_code == 200 and thumb.headers["Content-Type"] in ("image/png", "image/jpeg")
     assert thumb.headers["Content-Security-Policy"] == SANDBOX and thumb.headers["X-Content-Type-Options"] == "nosniff"
@@ -109,8 +111,11 @@ def test_the_ticket_page_lists_them_from_one_query_without_their_bytes(client, a
     touching = [s for s in statements if "attachments" in s]
     assert len(touching) == 1 and "attachments.data IS NOT NULL" in touching[0]
     assert not re.search(r"attachments\.(data|thumbnail)\s*(,|\s+FROM)", touching[0])  # tested, never loaded
+    assert "/thumbnail" not in page  # thumbnails only after the (audited) reveal: a photo may show a NIK
+    auth.post(f"/tickets/{ticket_id}/reveal")
+    revealed = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     thumb = f'src="/attachments/{ids["dashboard.png"]}/thumbnail" alt="dashboard.png"'
-    assert thumb in page and page.count("/thumbnail") == 1  # only the image that has one
+    assert thumb in revealed and revealed.count("/thumbnail") == 1  # only the image that has one
     assert f'href="/attachments/{ids["halaman.html"]}" download' in page
     assert "terlalu besar, tidak disimpan" in page  # rekaman.bin, over the cap
     assert f'href="/attachments/{ids["rekaman.bin"]}"' not in page

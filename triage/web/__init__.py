@@ -126,7 +126,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     _register_errors(app)
 
-    from triage.web import agent, api, attachments, auth, collisions, compose, groups, ops, saved_views, supervisor, templating
+    from triage.web import agent, api, attachments, audit, auth, collisions, compose, groups, ops, saved_views, supervisor, templating
 
     templating.init_app(app)
     app.register_blueprint(auth.bp)
@@ -139,5 +139,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(saved_views.bp)
     app.register_blueprint(attachments.bp)
+    app.register_blueprint(audit.bp)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies: no cross-site request can carry one
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy.orm as so
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -19,7 +19,7 @@ from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, Ticket, TicketGroup,
 from triage.queue import (
     NEW_CAP, NEW_SINCE, NEWEST_TICKET, Cursor, QueueFilters, QueueItem, count_by_status, filter_args, parse_filters, queue_listing,
 )
-from triage.web.access import is_supervisor
+from triage.web.access import is_supervisor, remember_reveal, revealed
 from triage.web import collisions, compose, display
 from triage.web.cache import due, memo
 from triage.web.refusals import refusal_text
@@ -32,7 +32,6 @@ CLOSED_COUNTS_SECONDS = 60
 ACTIVE_COUNTS_SECONDS = 5
 MEMBERS_SECONDS = 60
 UPKEEP_SECONDS = 5
-REVEALED_KEY = "revealed_tickets"
 # What an action refused by its service raises: shown to the agent, nothing is changed.
 REFUSALS = (tickets.TicketError, replies.ReplyError, ValueError)
 
@@ -65,7 +64,7 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
     rows, next_cursor = _page(filters, after)
     seen, args = request.args.get("seen", ""), filter_args(request.args)
     return dict(
-        rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
+        rows=display.queue_rows(rows, page_context(), reveal=False),  # a reveal is per ticket, on its page
         next_cursor=next_cursor,
         filter_args=args,
         counts=_status_counts(s),
@@ -135,10 +134,6 @@ def _ticket_or_404(ticket_id: int) -> Ticket:
     return ticket
 
 
-def _revealed(ticket_id: int) -> bool:
-    return is_supervisor() or ticket_id in session.get(REVEALED_KEY, [])
-
-
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket(ticket_id: int):
@@ -148,7 +143,7 @@ def ticket(ticket_id: int):
     # trip, and a second connection checkout for the queries below).
     if claims.touch_claim(s, t, current_user):
         s.commit()
-    reveal = _revealed(t.id)
+    reveal = revealed(t.id)
     settings = current_app.config["SETTINGS"]
     line = groups.member_line(s, t, language=page_context().lang, min_size=settings.group_min_size)
     return render_template(
@@ -248,7 +243,7 @@ def reveal(ticket_id: int):
     s, t = db.get_session(), _ticket_or_404(ticket_id)
     tickets.record_reveal(s, t, current_user)
     s.commit()
-    session[REVEALED_KEY] = [*session.get(REVEALED_KEY, [])[-49:], t.id]
+    remember_reveal(t.id)
     return _done(t, _("Nomor ditampilkan. Tindakan ini dicatat."), "info")
 
 

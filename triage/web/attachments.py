@@ -2,7 +2,8 @@
 
 Both carry the sniffed type (never the sender's), `nosniff`, and a sandboxing CSP, so that even
 a browser that opened one in place would run nothing from it. Downloads are audited
-(triage.attachments.record_download): a screenshot may show a NIK.
+(triage.attachments.record_download): a screenshot may show a NIK, so a thumbnail is served
+only for a ticket revealed in this session (the reveal is audited).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from flask_babel import format_decimal
 from flask_login import current_user, login_required
 
 from triage import attachments, db
+from triage.web.access import revealed
 
 bp = Blueprint("attachments", __name__)
 
@@ -64,9 +66,12 @@ def download(attachment_id: int):
 @bp.get(f"/attachments/<int(max={MAX_ID}):attachment_id>/thumbnail")
 @login_required
 def thumbnail(attachment_id: int):
-    image = attachments.thumbnail(db.get_session(), attachment_id)
-    if not image:
+    found = attachments.thumbnail(db.get_session(), attachment_id)
+    if found is None:
         abort(404)
+    ticket_id, image = found
+    if not revealed(ticket_id):  # a photo may show a NIK: shown only after the audited reveal
+        abort(403)
     response = Response(image, mimetype=attachments.thumbnail_type(image))
     response.headers["Content-Disposition"] = "inline"
     return _sandboxed(response)

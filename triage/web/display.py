@@ -124,6 +124,7 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
     # A closed ticket's deadline no longer matters: no colour for it.
     state = due_state(ticket.due_at, ctx.now, ctx.due_soon) if ticket.status in ACTIVE_STATUSES else DUE_FINE
     preview = ticket.preview if reveal else mask_text(ticket.preview)
+    subject = ticket.subject if reveal or not ticket.subject else mask_text(ticket.subject)
     label_name, confidence = display_name(ticket.label, ctx.lang), f"{ticket.confidence * 100:.0f}"
     label_title = f"{label_name} · {confidence}%"
     if ticket.needs_review:
@@ -140,9 +141,9 @@ def queue_row(ticket: QueueItem, ctx: PageContext, reveal: bool) -> QueueRow:
         needs_review=ticket.needs_review,
         channel=ticket.channel,
         contact=_contact(ticket, reveal),
-        subject=ticket.subject,
+        subject=subject,
         preview=preview,
-        first_line=f"{ticket.subject} — {preview}" if ticket.subject else preview,
+        first_line=f"{subject} — {preview}" if subject else preview,
         age_text=age_text(ticket.created_at, ctx.now, ctx.lang),
         assignee=ticket.assignee_name or "",
     )

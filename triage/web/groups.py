@@ -91,7 +91,7 @@ def _page(group: TicketGroup, body: str | None = None, previews: list | None = N
         "group.html",
         grp=detail.group,
         group=group,
-        members=display.member_rows(detail.members, ctx, reveal=supervisor),
+        members=display.member_rows(detail.members, ctx, reveal=False),  # a reveal is per ticket, audited on its page
         members_total=detail.members_total,
         show_all=show_all,
         merged_into=s.get(TicketGroup, group.merged_into_id) if group.merged_into_id else None,

@@ -15,6 +15,7 @@ from triage.models import ROLES, User
 from triage.queue import needs_review_queue
 from triage.schedule import ingest_intervals
 from triage.taxonomy import CATEGORIES, LABELS
+from triage.tickets import mask_text
 from triage.web import charts
 from triage.history import History, history
 from triage.web.cache import kept_days, memo
@@ -164,7 +165,8 @@ def export(table: str):
         return _csv("ingest", ["source", "last_started_at", "last_status", "failures_24h", "quarantined_24h", "stalled"], [[h.source, h.last_started_at.isoformat() if h.last_started_at else "", h.last_status, h.failures_24h, h.quarantined_24h, h.stalled] for h in stats.ingest_health(s, _intervals())])
     if table == "quarantine":
         header = ["source", "source_ref", "reason", "seen_count", "first_seen_at", "last_seen_at"]
-        rows = [[e.source, e.source_ref, e.reason, e.seen_count, e.first_seen_at.isoformat(), e.last_seen_at.isoformat()]
+        # The reference and the reason may quote the input (an address, a number): masked like every page.
+        rows = [[e.source, mask_text(e.source_ref), mask_text(e.reason), e.seen_count, e.first_seen_at.isoformat(), e.last_seen_at.isoformat()]
                 for e in stats.quarantine_entries(s, limit=None)]
         return _csv("quarantine", header, rows)
     abort(404)

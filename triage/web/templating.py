@@ -21,7 +21,7 @@ from triage.outbox import error_text
 from triage.taxonomy import CATEGORIES, display_name
 from triage.tickets import mask_handle, mask_text
 from triage.web import display
-from triage.web.access import is_supervisor
+from triage.web.access import is_admin, is_supervisor
 from triage.web.refusals import quarantine_reason
 from triage.web.queue_markup import queue_rows_markup
 from triage.models import ACTIVE_STATUSES, TicketStatus, utcnow
@@ -132,6 +132,11 @@ def _gettext(context: Context, message: str, **variables: object) -> str:
     return text % variables if "%" in text else text
 
 
+def private(text: str | None, reveal: bool) -> str:
+    """A participant's text as this viewer may see it: masked (tickets.mask_text) unless revealed."""
+    return (text or "") if reveal else mask_text(text or "")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         label_name=label_name,
@@ -146,10 +151,11 @@ def init_app(app: Flask) -> None:
         duration=duration,
         mask_text=mask_text,
         mask_handle=mask_handle,
+        private=private,
         outbox_error=outbox_error,
         message_parts=display.message_parts,
     )
-    app.jinja_env.globals.update(queue_rows_markup=queue_rows_markup, categories=CATEGORIES, is_supervisor=is_supervisor, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
+    app.jinja_env.globals.update(queue_rows_markup=queue_rows_markup, categories=CATEGORIES, is_supervisor=is_supervisor, is_admin=is_admin, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
     # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
