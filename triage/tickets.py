@@ -188,9 +188,9 @@ def merge(session: so.Session, ticket: Ticket, target: Ticket, user: User, now: 
     _audit(session, user, "ticket.merged_in", target, source=ticket.id)
 
 
-def record_reveal(session: so.Session, ticket: Ticket, user: User) -> None:
-    """Note that `user` looked at this ticket's unmasked numbers."""
-    _audit(session, user, "contact.revealed", ticket)
+def record_reveal(session: so.Session, ticket: Ticket, user: User, **detail: object) -> None:
+    """Note that `user` looked at this ticket's unmasked numbers (`detail`: how, when not on its page)."""
+    _audit(session, user, "contact.revealed", ticket, **detail)
 
 
 CONTEXT_CHARS = 200

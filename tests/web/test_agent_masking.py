@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from builders import ticket, user
 from triage import users
+from triage.models import AuditEvent
 
 PHONE, ACCOUNT, NIK = "081234567890", "9876543210", "3201234567890001"
 TEXT = f"Rekening BNI saya {ACCOUNT}, HP {PHONE}, NIK {NIK}. Insentif belum masuk."
@@ -60,3 +62,7 @@ def test_supervisors_see_the_numbers_whole_through_the_api(client, session, numb
     detail = client.get(f"/api/v1/tickets/{numbered.id}", headers=_token(session, "supervisor1", "supervisor")).get_json()
     assert _whole_numbers(json.dumps(detail)) == [PHONE, ACCOUNT, NIK]
     assert detail["contact"] == "budiman@example.com"
+    looks = session.scalars(sa.select(AuditEvent.detail).where(AuditEvent.action == "contact.revealed", AuditEvent.ticket_id == numbered.id)).all()
+    assert looks == [{"via": "api"}]  # audited like a reveal on the page (issue 18)
+    listed = client.get("/api/v1/tickets", headers=_token(session, "supervisor2", "supervisor")).get_json()["tickets"]
+    assert _whole_numbers(json.dumps(listed)) == [] and listed[0]["contact"] == "bu***@example.com"  # lists masked for every role

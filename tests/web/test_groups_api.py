@@ -69,8 +69,8 @@ def test_api_lists_groups_and_one_group_masked_for_agents(client, session, made)
     assert detail["size"] == 6 and detail["members_total"] == 6 and len(detail["inflow"]) == 48
     assert sum(h["count"] for h in detail["inflow"]) == 6
     assert all("***@" in m["contact"] for m in detail["members"])
-    unmasked = client.get(f"/api/v1/groups/{group_id}?lang=en", headers=boss).get_json()
-    assert unmasked["members"][0]["contact"].startswith("orang") and unmasked["name"].startswith("Incentive not received")
+    as_boss = client.get(f"/api/v1/groups/{group_id}?lang=en", headers=boss).get_json()  # masked for every role (issue 18)
+    assert as_boss["members"][0]["contact"].startswith("or***@") and as_boss["name"].startswith("Incentive not received")
     assert client.get("/api/v1/groups/999999", headers=agent).status_code == 404
     paths = client.get("/api/v1/openapi.json", headers=agent).get_json()["paths"]
     assert "/groups" in paths and "/groups/{group_id}" in paths

@@ -43,11 +43,8 @@ def scope_required(scope: str):
     return decorator
 
 
-def _masked(t: Ticket) -> bool:
-    return not g.api_user.is_supervisor
-
-
-def ticket_summary(t: Ticket) -> dict:
+def ticket_summary(t: Ticket, masked: bool = True) -> dict:
+    """A ticket as lists show it: masked for every role, as on the pages (issue 18)."""
     return {
         "id": t.id,
         "channel": t.channel,
@@ -58,9 +55,9 @@ def ticket_summary(t: Ticket) -> dict:
         "status": t.status,
         "due_at": t.due_at.isoformat(),
         "due_explanation": t.due_explanation,
-        "subject": t.subject,
-        "preview": tickets.mask_text(t.preview) if _masked(t) else t.preview,
-        "contact": tickets.mask_handle(t.contact.handle) if _masked(t) else t.contact.handle,
+        "subject": tickets.mask_text(t.subject) if masked and t.subject else t.subject,
+        "preview": tickets.mask_text(t.preview) if masked else t.preview,
+        "contact": tickets.mask_handle(t.contact.handle) if masked else t.contact.handle,
         "assignee": t.assignee.username if t.assignee else None,
         "created_at": t.created_at.isoformat(),
         "last_message_at": t.last_message_at.isoformat(),
@@ -69,9 +66,14 @@ def ticket_summary(t: Ticket) -> dict:
 
 
 def ticket_detail(t: Ticket) -> dict:
-    masked = _masked(t)
+    """One ticket whole: masked for agents; a supervisor's token reads it unmasked, and that
+    look is audited like a reveal on the ticket page (committed with the response)."""
+    masked = not g.api_user.is_supervisor
+    if not masked:
+        tickets.record_reveal(db.get_session(), t, g.api_user, via="api")
+        db.get_session().commit()
     return {
-        **ticket_summary(t),
+        **ticket_summary(t, masked),
         "entities": tickets.display_entities(t.entities, reveal=not masked),
         "merged_into": t.merged_into_id,
         "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None,
@@ -81,7 +83,7 @@ def ticket_detail(t: Ticket) -> dict:
                 "id": m.id,
                 "direction": m.direction,
                 "author": tickets.mask_handle(m.author) if masked and m.direction == "inbound" else m.author,
-                "subject": m.subject,
+                "subject": tickets.mask_text(m.subject) if masked and m.subject else m.subject,
                 "text": tickets.mask_text(m.text) if masked else m.text,
                 "sent_at": m.sent_at.isoformat(),
             }
@@ -201,9 +203,8 @@ def get_group(group_id: int):
     if detail is None:
         abort(404)
     out = detail.as_dict()
-    if not g.api_user.is_supervisor:
-        for member in out["members"]:
-            member["contact"] = tickets.mask_handle(member["contact"])
+    for member in out["members"]:  # masked for every role, as on the group page (issue 18)
+        member["contact"] = tickets.mask_handle(member["contact"])
     return jsonify(out)
 
 
