@@ -16,7 +16,7 @@ from PIL import Image
 from builders import FixedClassifier, record, user
 from triage import erasure, outbox, privacy, search, tickets
 from triage.models import (
-    Attachment, AuditEvent, Draft, GroupSend, IngestRun, LoginAttempt, Message, QuarantinedInput, SavedView, Ticket, TicketGroup,
+    Attachment, AuditEvent, Draft, Note, GroupSend, IngestRun, LoginAttempt, Message, QuarantinedInput, SavedView, Ticket, TicketGroup,
     TicketStatus, utcnow,
 )
 from triage.pipeline import PipelineConfig, process_batch
@@ -227,12 +227,14 @@ def test_the_commands_export_ask_before_erasing_and_run_retention(runner, sessio
     assert refused.exit_code != 0
     session.expire_all()
     assert scan(session, [NIK])
-    done = runner.invoke(args=["privacy", "erase", EMAIL, "--yes", "--by", "agen1"])
+    session.add(Note(ticket_id=people["his"], text="Budi kenal Ibu Rahma W. dari kelurahan"))  # her name as nobody stored it
+    session.commit()
+    done = runner.invoke(args=["privacy", "erase", EMAIL, "--yes", "--by", "agen1", "--also", "Ibu Rahma W."])
     assert done.exit_code == 0, done.output
     assert "messages: 3" in done.output and "contacts: 1" in done.output
     session.expire_all()
-    assert scan(session, HERS) == []
+    assert scan(session, [*HERS, "Ibu Rahma W."]) == []
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "privacy.erased")).one()
-    assert event.actor_id is not None and NIK not in json.dumps(event.detail)
+    assert event.actor_id is not None and "Rahma" not in json.dumps(event.detail) and NIK not in json.dumps(event.detail)
     retention = runner.invoke(args=["privacy", "retention", "--once"])
     assert retention.exit_code == 0 and "tickets: 0" in retention.output

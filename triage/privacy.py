@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -155,10 +155,20 @@ class ErasureReport:
     changed: Counter[str] = field(default_factory=Counter)  # rows changed per table
 
 
-def erase_contact(session: so.Session, contact: Contact, actor: Optional[User] = None, by: str = "") -> ErasureReport:
-    """Erase the person's data everywhere it lives; audited without the data. The caller commits."""
+def with_also(ids: Identifiers, also: Sequence[str]) -> Identifiers:
+    """`ids` and what the person's request names beside (another spelling of their name, a number
+    they wrote only in free text): a mostly-digit value is a number, anything else a name."""
+    numbers = {a for a in also if sum(c.isdigit() for c in a) >= 6}
+    names = {a.strip() for a in also if a.strip() and a not in numbers}
+    return Identifiers(ids.names | names, ids.numbers | numbers)
+
+
+def erase_contact(session: so.Session, contact: Contact, actor: Optional[User] = None, by: str = "",
+                  also: Sequence[str] = ()) -> ErasureReport:
+    """Erase the person's data everywhere it lives (`also`: more of their names and numbers to
+    look for in other people's text); audited without the data. The caller commits."""
     ticket_ids = _ticket_ids(session, contact)
-    ids = identifiers(session, contact, ticket_ids)
+    ids = with_also(identifiers(session, contact, ticket_ids), also)
     report = ErasureReport(contact.id)
     report.changed += erasure.anonymize_tickets(session, ticket_ids)
     report.changed += erasure.erase_messages(session, _merged_away_message_ids(session, contact, ticket_ids))

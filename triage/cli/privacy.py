@@ -50,8 +50,9 @@ def privacy_export(contact: str, out: Optional[Path]) -> None:
 @click.argument("contact")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 @click.option("--by", "by", default="", help="the team member who carries out the request (a username; recorded)")
+@click.option("--also", multiple=True, help="another name or number of the person to erase from other people's text (repeat)")
 @with_appcontext
-def privacy_erase(contact: str, yes: bool, by: str) -> None:
+def privacy_erase(contact: str, yes: bool, by: str, also: tuple[str, ...]) -> None:
     """Erase one person's personal data everywhere it lives; tickets stay as anonymous rows."""
     with db.writer_sessions()() as session:
         found = _contact(session, contact)
@@ -62,7 +63,7 @@ def privacy_erase(contact: str, yes: bool, by: str) -> None:
         if not yes:
             click.confirm(f"Erase the personal data of contact {found.id} ({found.channel}, {tickets} tickets)? This cannot be undone",
                           abort=True)
-        report = privacy.erase_contact(session, found, actor, by=by or f"cli:{getpass.getuser()}")
+        report = privacy.erase_contact(session, found, actor, by=by or f"cli:{getpass.getuser()}", also=also)
         session.commit()
     click.echo(f"erased contact {report.contact_id}; rows changed per table:")
     for table, n in sorted(report.changed.items()):
