@@ -98,3 +98,17 @@ def test_the_audit_log_is_for_admins_and_shows_details_as_masked_text(client, au
     auth.post("/language", {"lang": "en", "next": "/"})
     assert "Audit log" in client.get("/audit").get_data(as_text=True)
     assert admin.id
+
+
+def test_an_erased_ticket_still_opens_as_an_anonymous_row(client, auth, session, agent):
+    from triage import privacy
+
+    t = _ticket(session)
+    privacy.erase_contact(session, privacy.find_contact(session, EMAIL), by="test")
+    session.commit()
+    auth.login("agen1")
+    response = client.get(f"/tickets/{t.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Rahma" not in page and "rahma19" not in page and "0812" not in page
+    assert "[dihapus]" in page
+    assert "Rahma" not in client.get("/").get_data(as_text=True)
