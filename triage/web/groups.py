@@ -164,6 +164,7 @@ def remove(group_id: int):
     """Take one ticket out of the group (it may join again with a later message); the members
     table is one form, each row's button names its ticket."""
     s = db.get_session()
+    _group_or_404(group_id)  # who may act on the group, before anything about the ticket
     raw = request.form.get("ticket_id", "")
     ticket_id = parse_id(raw) or 0
     t = s.get(Ticket, ticket_id) if ticket_id else None
