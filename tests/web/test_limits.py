@@ -40,7 +40,7 @@ def test_a_body_over_the_limit_is_a_413_page_that_says_the_limit_and_nothing_is_
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxReply)) == 0
     auth.post("/language", {"lang": "en"})
     english = auth.post(f"/tickets/{t.id}/answered", {"text": "x" * TEN_MB}).get_data(as_text=True)
-    assert "Too large to send" in english and "At most 1 MB can be sent." in english
+    assert "What was sent is too large" in english and "At most 1 MB can be sent." in english
 
 
 def test_the_api_answers_a_body_over_the_limit_with_json(client, session, agent):
