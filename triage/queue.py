@@ -83,7 +83,7 @@ class Cursor:
         if not raw:
             return None
         micros, sep, ident = raw.partition("-")
-        if not sep or not micros.isdigit() or not ident.isdigit() or len(micros) > 20:
+        if not sep or not micros.isdigit() or parse_id(ident) is None or len(micros) > 20:
             return None
         try:
             return cls(_EPOCH + int(micros) * _MICROSECOND, int(ident))

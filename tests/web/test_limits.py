@@ -148,10 +148,12 @@ def test_ids_in_queries_and_forms_are_refused_or_ignored_never_a_500(client, aut
     auth.login("supervisor1")
     assert client.get(f"/?assignee={absurd}").status_code == 200  # no user has it: any assignee, as for other unknown values
     assert client.get(f"/queue/rows?assignee={absurd}&seen={absurd}").status_code == 200
+    assert client.get(f"/?after=1763625600000000-{absurd}").status_code == 200  # not a cursor this queue gave: the first page
     assert client.get(f"/tickets/{t.id}/holder?seen={absurd}").status_code == 400
     api = client.get(f"/api/v1/tickets?assignee={absurd}", headers={"Authorization": f"Bearer {boss}"})
     assert api.status_code == 400 and api.get_json()["error"] == "assignee must be a user id or none"
     assert client.get(f"/api/v1/tickets?limit={absurd}", headers={"Authorization": f"Bearer {boss}"}).status_code in (200, 400)
+    assert client.get(f"/api/v1/tickets?after=1763625600000000-{absurd}", headers={"Authorization": f"Bearer {boss}"}).status_code == 400
     for path, form, refusal in [
         (f"/tickets/{t.id}/merge", {"target": absurd}, "Tiket tujuan tidak ditemukan."),
         (f"/tickets/{t.id}/assign", {"user_id": absurd}, "Agen tidak ditemukan."),

@@ -63,7 +63,8 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
     active tickets came after the one the agent last saw (`seen`, sent by static/queue.js):
     the tab title's "(3)"."""
     rows, next_cursor = _page(filters, after)
-    seen, args = request.args.get("seen", ""), filter_args(request.args)
+    raw_seen, args = request.args.get("seen", ""), filter_args(request.args)
+    seen = 0 if raw_seen == "0" else parse_id(raw_seen)  # 0: the queue was empty when it was shown
     return dict(
         rows=display.queue_rows(rows, page_context(), reveal=is_supervisor()),
         next_cursor=next_cursor,
@@ -71,7 +72,7 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
         counts=_status_counts(s),
         views=view_tabs(s, current_user, args),
         newest_id=memo("newest_ticket", ACTIVE_COUNTS_SECONDS, lambda: s.scalar(NEWEST_TICKET) or 0),
-        new_count=s.execute(NEW_SINCE, {"seen_id": int(seen)}).scalar_one() if seen.isdigit() and len(seen) < 19 else 0,
+        new_count=s.execute(NEW_SINCE, {"seen_id": seen}).scalar_one() if seen is not None else 0,
         new_cap=NEW_CAP,
         poll=poll,
     )
