@@ -187,6 +187,8 @@ def test_every_route_answers_each_role_as_the_table_says(app, world, role):
         assert client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": _csrf(page.get_data(as_text=True))}).status_code == 302
         token = _csrf(client.get("/").get_data(as_text=True))
         headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
+        # The numbers (and a screenshot's thumbnail) of the ticket shown, as a person would first.
+        assert client.post(f"/tickets/{world['values']['ticket_id']}/reveal", data={"csrf_token": token}).status_code == 302
     else:
         token, headers = _csrf(client.get("/login").get_data(as_text=True)), {}
     values = {**world["values"], "view_id": world["views"].get(role, world["views"]["agent"])}
