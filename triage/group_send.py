@@ -61,6 +61,8 @@ def _text(body: str) -> str:
     body = (body or "").strip().replace("\r\n", "\n")
     if not body:
         raise GroupError("the answer is empty")
+    if len(body) > replies.REPLY_MAX_CHARS:  # each member's reply is at most this long
+        raise replies.ReplyError("the reply is too long", length=len(body), limit=replies.REPLY_MAX_CHARS)
     replies.check_placeholders(body)  # a typo'd placeholder would reach every member as written
     return body
 

@@ -427,7 +427,9 @@ def merge_groups(session: so.Session, source_id: int, target_id: int, actor: Opt
 def rename_group(session: so.Session, group_id: int, name: Optional[str], actor: Optional[User]) -> TicketGroup:
     """Give the group a supervisor's name; an empty one goes back to the name its members earn."""
     group = _group(session, group_id)
-    name = " ".join((name or "").split())[:MAX_NAME_CHARS] or None
+    name = " ".join((name or "").split()) or None
+    if name is not None and len(name) > MAX_NAME_CHARS:
+        raise GroupError(f"the group name has {len(name)} characters, at most {MAX_NAME_CHARS}")
     before, group.name = group.name, name
     _audit(session, actor, "group.renamed", None, group=group.id, before=before, after=name)
     return group

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage import search
-from triage.models import ACTIVE_STATUSES, CHANNELS, Contact, Ticket, TicketStatus, User, UTCDateTime, active_clause
+from triage.models import ACTIVE_STATUSES, CHANNELS, Contact, Ticket, TicketStatus, User, UTCDateTime, active_clause, parse_id
 from triage.taxonomy import LABELS
 
 # What a queue shows: the active backlog (open or claimed), or the tickets of one status.
@@ -62,6 +62,8 @@ def parse_filters(args: Mapping[str, str], user_id: Optional[int]) -> QueueFilte
     assignee = args.get("assignee") or None
     if assignee == "me":
         assignee = str(user_id) if user_id is not None else None
+    elif assignee != "none" and parse_id(assignee) is None:
+        assignee = None  # no user's id (letters, or beyond any id): any assignee
     return QueueFilters(label, channel, status, review, assignee, args.get("q") or None)
 
 
@@ -81,7 +83,7 @@ class Cursor:
         if not raw:
             return None
         micros, sep, ident = raw.partition("-")
-        if not sep or not micros.isdigit() or not ident.isdigit() or len(micros) > 20:
+        if not sep or not micros.isdigit() or parse_id(ident) is None or len(micros) > 20:
             return None
         try:
             return cls(_EPOCH + int(micros) * _MICROSECOND, int(ident))
@@ -149,7 +151,7 @@ class _Shape(NamedTuple):
     def of(cls, filters: QueueFilters, after: Optional[Cursor]) -> "_Shape":
         assignee = filters.assignee
         if assignee != "none":
-            assignee = "id" if assignee and assignee.isdigit() else None
+            assignee = "id" if parse_id(assignee) is not None else None
         text = filters.text.strip()[:200] if filters.text and filters.text.strip() else None
         return cls(filters.status, bool(filters.label), bool(filters.channel), filters.needs_review, assignee, text, after is not None)
 
@@ -161,8 +163,8 @@ def _values(filters: QueueFilters, after: Optional[Cursor]) -> dict[str, Any]:
         values["label"] = filters.label
     if filters.channel:
         values["channel"] = filters.channel
-    if filters.assignee and filters.assignee.isdigit():
-        values["assignee_id"] = int(filters.assignee)
+    if (assignee_id := parse_id(filters.assignee)) is not None:
+        values["assignee_id"] = assignee_id
     if after is not None:
         values["after_due_at"], values["after_id"] = after.due_at, after.id
     return values

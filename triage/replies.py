@@ -92,6 +92,8 @@ def save_ready_reply(session: so.Session, label: str, body: str, actor: User) ->
     body = body.strip().replace("\r\n", "\n")
     if not body:
         raise ValueError("a ready reply needs text")
+    if len(body) > REPLY_MAX_CHARS:  # it becomes the reply on every ticket of its category
+        raise ReplyError("the ready reply is too long", length=len(body), limit=REPLY_MAX_CHARS)
     check_placeholders(body)
     row = session.get(ReadyReply, label)
     if row is None:

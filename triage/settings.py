@@ -134,6 +134,10 @@ class Settings:
     log_level: str = "INFO"
     # Web: cookies carry the Secure flag unless turned off for plain http on 127.0.0.1.
     session_cookie_secure: bool = True
+    # The largest request body the web app reads (MAX_CONTENT_LENGTH; 413 beyond). No page
+    # uploads files (attachments come by email); the largest form, a 10,000-character reply,
+    # is at most about 120 KB encoded.
+    max_request_bytes: int = 1024 * 1024
     claim_idle_minutes: int = 30
     # A queue row turns amber when its ticket is due within this many minutes (red once overdue).
     due_soon_minutes: int = 60
@@ -407,6 +411,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 100_000, minimum=1),
         log_level=_choice(env, "TRIAGE_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
         session_cookie_secure=_bool(env, "TRIAGE_SESSION_COOKIE_SECURE", True),
+        max_request_bytes=_int(env, "TRIAGE_MAX_REQUEST_BYTES", 1024 * 1024, minimum=64 * 1024),
         claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30, minimum=1),
         due_soon_minutes=_int(env, "TRIAGE_DUE_SOON_MINUTES", 60, minimum=0),
         auto_assign=_choice(env, "TRIAGE_AUTO_ASSIGN", AUTO_ASSIGN_MODES, "off"),

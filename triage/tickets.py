@@ -157,7 +157,12 @@ def mark_noise(session: so.Session, ticket: Ticket, user: User) -> None:
 
 
 def merge(session: so.Session, ticket: Ticket, target: Ticket, user: User, now: Optional[datetime] = None) -> None:
-    """Fold `ticket` into `target`: its messages move over, it is closed as merged."""
+    """Fold `ticket` into `target`: its messages move over, it is closed as merged.
+
+    Who may: the caller checks that neither ticket is held by another agent (as for every
+    change). An active ticket merged into a closed one (the person's old case) opens that
+    case again as the active ticket stood: in the queue, or held by whoever held it; the old
+    case's holder is not given it back."""
     if target.id == ticket.id:
         raise TicketError("a ticket cannot be merged into itself")
     if target.merged_into_id is not None:
@@ -177,7 +182,8 @@ def merge(session: so.Session, ticket: Ticket, target: Ticket, user: User, now: 
             entities[key] = value
     target.entities = entities
     if target.status in CLOSED_STATUSES and ticket.status in ACTIVE_STATUSES:
-        target.status, target.resolved_at = TicketStatus.OPEN, None
+        target.status, target.resolved_at = ticket.status, None
+        target.assignee_id, target.claimed_at = ticket.assignee_id, ticket.claimed_at
     ticket.merged_into_id = target.id
     ticket.status, ticket.resolved_at, ticket.claimed_at = TicketStatus.RESOLVED, now or utcnow(), None
     ticket.message_count = 0

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from triage.models import ROLES, ApiToken, AuditEvent, LoginAttempt, User, utcnow
+from triage.models import ROLES, SUPERVISOR_ROLES, ApiToken, AuditEvent, LoginAttempt, User, utcnow
 from triage.taxonomy import LABELS
 
 MIN_PASSWORD_CHARS = 10
+DISPLAY_NAME_MAX_CHARS = 200  # shown in every queue row, filter list and ticket page
 # What each role may do through the API; a token never gets more than its user's role.
 TICKETS_READ, TICKETS_WRITE, STATS_READ = "tickets:read", "tickets:write", "stats:read"
 API_SCOPES = (TICKETS_READ, TICKETS_WRITE, STATS_READ)
@@ -71,12 +72,15 @@ def create_user(
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if capacity < 1 or capacity > 100:
         raise UserError("capacity must be between 1 and 100")
+    display_name = display_name.strip()
+    if len(display_name) > DISPLAY_NAME_MAX_CHARS:
+        raise UserError(f"the display name has {len(display_name)} characters, at most {DISPLAY_NAME_MAX_CHARS}")
     _check_password(password)
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise UserError(f"username {username!r} is taken")
     user = User(
         username=username,
-        display_name=display_name.strip() or username,
+        display_name=display_name or username,
         password_hash=generate_password_hash(password),
         role=role,
         skills=_check_skills(skills),
@@ -106,7 +110,11 @@ def update_user(
     on_shift: Optional[bool] = None,
     active: Optional[bool] = None,
 ) -> None:
-    """Change an agent's skills, capacity, shift or activity; an admin may not lock themself out."""
+    """Change an agent's skills, capacity, shift or activity; an admin may not lock themself out.
+
+    Supervisors change agents (and their own skills, capacity and shift); only an admin
+    changes another supervisor's or an admin's account."""
+    check_may_change(actor, user)
     changes: dict[str, object] = {}
     if skills is not None:
         user.skills = _check_skills(skills)
@@ -122,13 +130,22 @@ def update_user(
     if active is not None:
         if not active and user.id == actor.id:
             raise UserError("you cannot deactivate your own account")
-        if user.role in ("supervisor", "admin") and actor.role != "admin" and user.id != actor.id:
-            raise UserError("only an admin can change a supervisor's or admin's account")
         user.active = active
         if not active:
             user.on_shift = False
         changes["active"] = active
     session.add(AuditEvent(actor_id=actor.id, action="user.updated", detail={"user": user.username, **changes}))
+
+
+def may_change(actor: User, member: User) -> bool:
+    """Whether `actor` may change `member`'s account: an admin anyone's, anyone else an
+    agent's or their own."""
+    return actor.role == "admin" or member.role not in SUPERVISOR_ROLES or member.id == actor.id
+
+
+def check_may_change(actor: User, member: User) -> None:
+    if not may_change(actor, member):
+        raise UserError("only an admin can change a supervisor's or admin's account")
 
 
 def login_blocked(session: so.Session, username: str, remote_addr: str, max_failures: int, window: timedelta, now: Optional[datetime] = None) -> bool:

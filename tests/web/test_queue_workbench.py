@@ -142,7 +142,7 @@ def test_view_names_are_checked_in_both_languages(client, auth, agent, session):
     refused = client.post("/views", data={"csrf_token": auth.token, "name": "saya"}, follow_redirects=True).get_data(as_text=True)
     assert "Anda sudah punya tampilan dengan nama ini" in refused
     too_long = client.post("/views", data={"csrf_token": auth.token, "name": "x" * 81}, follow_redirects=True).get_data(as_text=True)
-    assert "Nama tampilan paling banyak 80 karakter." in too_long
+    assert "Nama tampilan terlalu panjang: 81 karakter, paling banyak 80. Tampilan belum disimpan." in too_long
     client.post("/language", data={"csrf_token": auth.token, "lang": "en", "next": "/"})
     english = client.post("/views", data={"csrf_token": auth.token, "name": " "}, follow_redirects=True).get_data(as_text=True)
     assert "Give this view a name." in english

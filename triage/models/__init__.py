@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.models.base import (  # noqa: F401 - the public names of triage.models
-    ACTIVE_STATUSES, ACTIVE_WHERE, CHANNELS, CLOSED_STATUSES, ROLES, SUPERVISOR_ROLES, Base, TicketStatus,
-    UTCDateTime, active_where, utcnow,
+    ACTIVE_STATUSES, ACTIVE_WHERE, CHANNELS, CLOSED_STATUSES, MAX_ID, ROLES, SUPERVISOR_ROLES, Base, TicketStatus,
+    UTCDateTime, active_where, parse_id, utcnow,
 )
 
 

@@ -16,6 +16,18 @@ from sqlalchemy.types import TypeDecorator
 CHANNELS = ("email", "instagram")
 ROLES = ("agent", "supervisor", "admin")
 SUPERVISOR_ROLES = ("supervisor", "admin")  # see the dashboard and the team, may step in on any ticket
+# The largest id a row can have on both databases (PostgreSQL integer); a bigger number sent
+# as an id names nothing, and must never reach a driver (SQLite overflows beyond int64).
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: object) -> Optional[int]:
+    """The id a form or query value names (plain digits, 1..MAX_ID), else None."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
 
 
 class TicketStatus(StrEnum):

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from triage import db, users
-from triage.models import User
+from triage.models import MAX_ID, User
 from triage.web.locale import select_locale
 
 csrf = CSRFProtect()
@@ -38,14 +39,30 @@ def _load_user(user_id: str) -> User | None:
         return None
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id a row can have (at most MAX_ID); a longer or bigger
+    number is a 404 from the routing itself, never an overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MAX_ID)):  # int() of thousands of digits is refused by Python itself
+            raise ValidationError()
+        return super().to_python(value)
+
+
 def _security_headers(response):
+    """The same headers on every response, error pages included (a CSRF refusal and a 413
+    come before any view or before_request of ours runs)."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if g.get("settings_secure_cookies"):
+    if current_app.config["SETTINGS"].session_cookie_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
@@ -63,6 +80,7 @@ def _error_page(code: int, title: str, detail: str = ""):
 
 
 def _register_errors(app: Flask) -> None:
+    from flask_babel import format_decimal
     from flask_babel import gettext as _
 
     titles = {
@@ -87,6 +105,9 @@ def _register_errors(app: Flask) -> None:
         title = titles.get(code, lambda: _("Permintaan tidak bisa diproses"))()  # never Werkzeug's English name
         # Only our own aborts (409 conflicts, 429 limits) carry a description meant for people.
         detail = exc.description if code in (409, 429) else ""
+        if code == 413:
+            limit = format_decimal(round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), 1))
+            detail = _("Kiriman paling besar %(limit)s MB. Tidak ada yang disimpan; kembali, perpendek teksnya, lalu kirim lagi.", limit=limit)
         return _error_page(code, title, detail)
 
     @app.errorhandler(Exception)
@@ -108,20 +129,25 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=12 * 3600,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
         BABEL_DEFAULT_LOCALE="id",
         BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
         BABEL_TRANSLATION_DIRECTORIES="translations",
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added
+
+    @app.before_request
+    def _refuse_oversized() -> None:
+        # Before the CSRF check reads the form; the API's bodies too, which no view reads.
+        if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
+            abort(413)
+
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.login_message = None
     babel.init_app(app, locale_selector=select_locale)
-
-    @app.before_request
-    def _mark_secure() -> None:
-        g.settings_secure_cookies = settings.session_cookie_secure
 
     app.after_request(_security_headers)
     _register_errors(app)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from triage import claims, db, group_send, groups, outbox, outbox_sender, replies, tickets, timeline, users
-from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, Ticket, TicketGroup, User
+from triage.models import ACTIVE_STATUSES, CLOSED_STATUSES, Ticket, TicketGroup, User, parse_id
 from triage.queue import (
     NEW_CAP, NEW_SINCE, NEWEST_TICKET, Cursor, QueueFilters, QueueItem, count_by_status, filter_args, parse_filters, queue_listing,
 )
@@ -62,7 +62,8 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
     active tickets came after the one the agent last saw (`seen`, sent by static/queue.js):
     the tab title's "(3)"."""
     rows, next_cursor = _page(filters, after)
-    seen, args = request.args.get("seen", ""), filter_args(request.args)
+    raw_seen, args = request.args.get("seen", ""), filter_args(request.args)
+    seen = 0 if raw_seen == "0" else parse_id(raw_seen)  # 0: the queue was empty when it was shown
     return dict(
         rows=display.queue_rows(rows, page_context(), reveal=False),  # a reveal is per ticket, on its page
         next_cursor=next_cursor,
@@ -70,7 +71,7 @@ def _live(s, filters: QueueFilters, after: Cursor | None, poll: bool) -> dict:
         counts=_status_counts(s),
         views=view_tabs(s, current_user, args),
         newest_id=memo("newest_ticket", ACTIVE_COUNTS_SECONDS, lambda: s.scalar(NEWEST_TICKET) or 0),
-        new_count=s.execute(NEW_SINCE, {"seen_id": int(seen)}).scalar_one() if seen.isdigit() and len(seen) < 19 else 0,
+        new_count=s.execute(NEW_SINCE, {"seen_id": seen}).scalar_one() if seen is not None else 0,
         new_cap=NEW_CAP,
         poll=poll,
     )
@@ -391,11 +392,15 @@ def not_this_problem(ticket_id: int):
 def merge(ticket_id: int):
     """Fold this ticket into the one named in the form, then show that one."""
     s, t = db.get_session(), _ticket_to_act_on(ticket_id)
-    target_id = request.form.get("target", "").strip().lstrip("#")
+    target_id = parse_id(request.form.get("target", "").strip().lstrip("#"))
     try:
-        target = s.get(Ticket, int(target_id)) if target_id.isdigit() else None
+        target = s.get(Ticket, target_id) if target_id is not None else None
         if target is None:
             return _done(t, _("Tiket tujuan tidak ditemukan."), "error")
+        if claims.held_by_another(target, current_user):  # both tickets change: both must be the agent's to change
+            name = target.assignee.display_name if target.assignee else "-"
+            return _done(t, _("Tidak digabung: tiket #%(id)d sedang ditangani oleh %(name)s sejak %(time)s.",
+                              id=target.id, name=name, time=clock(target.claimed_at)), "warning")
         tickets.merge(s, t, target, current_user)
     except REFUSALS as exc:
         return _refused(s, t, exc)
@@ -412,7 +417,8 @@ def assign(ticket_id: int):
     if not is_supervisor():
         abort(403)
     try:
-        agent = s.get(User, int(request.form.get("user_id", "0") or 0))
+        user_id = parse_id(request.form.get("user_id"))
+        agent = s.get(User, user_id) if user_id is not None else None
         if agent is None or not agent.active:
             return _done(t, _("Agen tidak ditemukan."), "error")
         claims.assign(s, t, agent, current_user)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from triage import claims, db, groups, stats, tickets
 from triage.web.cache import kept_days
-from triage.models import CHANNELS, Ticket
+from triage.models import CHANNELS, Ticket, parse_id
 from triage.queue import ACTIVE_FILTER, STATUS_FILTERS, Cursor, QueueFilters, queue_page
 from triage.schedule import ingest_intervals
 from triage.taxonomy import LABELS
@@ -107,6 +107,9 @@ def list_tickets():
         limit = min(max(int(args.get("limit", DEFAULT_LIMIT)), 1), MAX_LIMIT)
     except ValueError:
         return _bad("limit must be a whole number")
+    assignee = args.get("assignee") or None
+    if assignee is not None and assignee != "none" and parse_id(assignee) is None:
+        return _bad("assignee must be a user id or none")
     after = Cursor.decode(args.get("after"))
     if args.get("after") and after is None:
         return _bad("after is not a cursor returned by this API")
@@ -115,7 +118,7 @@ def list_tickets():
         channel=args.get("channel"),
         status=args.get("status", ACTIVE_FILTER),
         needs_review={"true": True, "false": False}.get(args.get("needs_review", "")),
-        assignee=args.get("assignee"),
+        assignee=assignee,
         text=args.get("q"),
     )
     s = db.get_session()

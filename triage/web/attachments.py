@@ -20,9 +20,6 @@ from triage.web.access import revealed
 
 bp = Blueprint("attachments", __name__)
 
-# Ids the databases can hold (PostgreSQL integer): a bigger one is a 404 by the route itself,
-# never an overflow in the driver.
-MAX_ID = 2**31 - 1
 SANDBOX = "sandbox; default-src 'none'"
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"\\/:*?<>|;]+")
 _ASCII_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -48,7 +45,7 @@ def _sandboxed(response: Response) -> Response:
     return response
 
 
-@bp.get(f"/attachments/<int(max={MAX_ID}):attachment_id>")
+@bp.get("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
     s = db.get_session()
@@ -63,7 +60,7 @@ def download(attachment_id: int):
     return _sandboxed(response)
 
 
-@bp.get(f"/attachments/<int(max={MAX_ID}):attachment_id>/thumbnail")
+@bp.get("/attachments/<int:attachment_id>/thumbnail")
 @login_required
 def thumbnail(attachment_id: int):
     found = attachments.thumbnail(db.get_session(), attachment_id)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from triage import claims, db
-from triage.models import Ticket
+from triage.models import Ticket, parse_id
 
 bp = Blueprint("collisions", __name__)
 POLL_SECONDS = 10  # how often an open ticket page asks who holds the ticket
@@ -22,12 +22,13 @@ def holder(ticket_id: int):
     page that login_required redirects to being swapped into the ticket page."""
     if not current_user.is_authenticated:
         return "", STOP_POLLING
-    seen = request.args.get("seen", "0")
-    if not seen.isdigit():
+    raw = request.args.get("seen", "0")
+    seen = 0 if raw == "0" else parse_id(raw)  # 0: nobody held it
+    if seen is None:
         abort(400)
     s = db.get_session()
     ticket = s.get(Ticket, ticket_id)
     if ticket is None:
         abort(404)
-    change = claims.holder_change(s, ticket, int(seen) or None)
-    return render_template("_holder_notice.html", t=ticket, change=change, holder_seen=int(seen), holder_poll_seconds=POLL_SECONDS)
+    change = claims.holder_change(s, ticket, seen or None)
+    return render_template("_holder_notice.html", t=ticket, change=change, holder_seen=seen, holder_poll_seconds=POLL_SECONDS)

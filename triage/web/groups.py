@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from triage import db, group_send, groups, outbox, replies, users
-from triage.models import GroupSend, OutboxReply, Ticket, TicketGroup, User
+from triage.models import GroupSend, OutboxReply, Ticket, TicketGroup, User, parse_id
 from triage.replies import ReplyError
 from triage.taxonomy import LABELS
 from triage.web import charts, display
@@ -79,8 +79,10 @@ def index():
     return render_template("groups.html", groups=listed, min_size=settings.group_min_size)
 
 
-def _page(group: TicketGroup, body: str | None = None, previews: list | None = None, resolve: bool = True) -> str:
-    """The group page; after a preview, with the text as written and the members' filled texts."""
+def _page(group: TicketGroup, body: str | None = None, previews: list | None = None, resolve: bool = True,
+          typed_name: str | None = None) -> str:
+    """The group page; after a preview, with the text as written and the members' filled texts;
+    after a refused rename, with the name as typed."""
     s, ctx = db.get_session(), page_context()
     show_all = request.args.get("members") == "all"
     detail = groups.group_detail(s, group.id, language=ctx.lang, hours=INFLOW_HOURS, member_limit=10**9 if show_all else MEMBERS_SHOWN, rolling=True)
@@ -106,6 +108,7 @@ def _page(group: TicketGroup, body: str | None = None, previews: list | None = N
         agents=s.scalars(users.active_agents()).all(),
         assignee=s.get(User, group.assignee_id) if group.assignee_id else None,
         labels=LABELS,
+        typed_name=typed_name,
     )
 
 
@@ -118,8 +121,15 @@ def page(group_id: int):
 @bp.post("/<int:group_id>/rename")
 @supervisor_required
 def rename(group_id: int):
-    name = request.form.get("name", "")
-    return _apply(group_id, lambda s, g: groups.rename_group(s, g.id, name, current_user), _("Nama kelompok disimpan."))
+    s, group, name = db.get_session(), _group_or_404(group_id), request.form.get("name", "")
+    try:
+        groups.rename_group(s, group.id, name, current_user)
+    except REFUSALS as exc:
+        s.rollback()
+        flash(refusal_text(exc), "error")
+        return _page(group, typed_name=name), 422
+    s.commit()
+    return _back(group_id, _("Nama kelompok disimpan."))
 
 
 @bp.post("/<int:group_id>/merge")
@@ -129,7 +139,7 @@ def merge(group_id: int):
     s, group = db.get_session(), _group_or_404(group_id)
     target = request.form.get("target", "")
     try:
-        merged = groups.merge_groups(s, group.id, int(target) if target.isdigit() else 0, current_user)
+        merged = groups.merge_groups(s, group.id, parse_id(target) or 0, current_user)
     except REFUSALS as exc:
         s.rollback()
         return _back(group_id, refusal_text(exc), "error")
@@ -142,8 +152,8 @@ def merge(group_id: int):
 @supervisor_required
 def assign(group_id: int):
     """Let one agent answer the whole group (or nobody besides the supervisors)."""
-    raw = request.form.get("user_id", "")
-    user_id = int(raw) if raw.isdigit() else None
+    raw = request.form.get("user_id", "").strip()
+    user_id = (parse_id(raw) or 0) if raw else None  # 0 names nobody: refused as no active member
     return _apply(group_id, lambda s, g: groups.assign_group(s, g.id, user_id, current_user),
                   _("Kelompok diberikan ke agen.") if user_id else _("Kelompok tidak lagi diberikan ke agen."))
 
@@ -154,9 +164,10 @@ def remove(group_id: int):
     """Take one ticket out of the group (it may join again with a later message); the members
     table is one form, each row's button names its ticket."""
     s = db.get_session()
+    _group_or_404(group_id)  # who may act on the group, before anything about the ticket
     raw = request.form.get("ticket_id", "")
-    ticket_id = int(raw) if raw.isdigit() else 0
-    t = s.get(Ticket, ticket_id)
+    ticket_id = parse_id(raw) or 0
+    t = s.get(Ticket, ticket_id) if ticket_id else None
     if t is None or t.group_id != group_id:
         return _back(group_id, refusal_text(groups.GroupError("this ticket is in no group")), "error", "members")
     return _apply(group_id, lambda s, g: groups.remove_from_group(s, t, current_user),
@@ -175,7 +186,7 @@ def bulk_relabel(group_id: int):
 @login_required
 def bulk_assign(group_id: int):
     raw = request.form.get("user_id", "")
-    return _apply(group_id, lambda s, g: group_send.bulk_assign(s, g.id, int(raw) if raw.isdigit() else 0, current_user),
+    return _apply(group_id, lambda s, g: group_send.bulk_assign(s, g.id, parse_id(raw) or 0, current_user),
                   lambda n: _("%(n)d tiket diberikan ke agen.", n=n), "bulk")
 
 

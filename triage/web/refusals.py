@@ -34,6 +34,7 @@ REASONS = (
     ("this answer was already marked as posted", _l("Jawaban ini sudah ditandai diposting.")),
     ("only open tickets can be assigned", _l("Hanya tiket terbuka yang bisa diberikan.")),
     ("the reply is empty", _l("Balasan masih kosong.")),
+    ("the ready reply is too long", _l("Jawaban siap pakai terlalu panjang: %(length)s karakter, paling banyak %(limit)s. Belum disimpan; teksnya tetap di kotak.")),
     ("the reply is too long", _l("Balasan terlalu panjang: %(length)s karakter, paling banyak %(limit)s. Belum dikirim; teksnya tetap di kotak.")),
     ("the note is too long", _l("Catatan terlalu panjang: %(length)s karakter, paling banyak %(limit)s. Belum disimpan; teksnya tetap di kotak.")),
     ("the draft is too long", _l("Draf terlalu panjang: %(length)s karakter, paling banyak %(limit)s.")),
@@ -55,6 +56,10 @@ REASONS = (
 # Reasons with a value inside (team changes, triage.users.UserError; a number that is none).
 PATTERNS = (
     (re.compile(r"password must have at least (?P<n>\d+) characters"), _l("Kata sandi minimal %(n)s karakter.")),
+    (re.compile(r"the display name has (?P<length>\d+) characters, at most (?P<limit>\d+)"),
+     _l("Nama tampilan terlalu panjang: %(length)s karakter, paling banyak %(limit)s.")),
+    (re.compile(r"the group name has (?P<length>\d+) characters, at most (?P<limit>\d+)"),
+     _l("Nama kelompok terlalu panjang: %(length)s karakter, paling banyak %(limit)s. Belum disimpan; teksnya tetap di kotak.")),
     (re.compile(r"username must be 1-64 letters"), _l("Nama pengguna harus 1–64 huruf, angka, titik, garis bawah atau tanda hubung.")),
     (re.compile(r"username '(?P<name>.*)' is taken"), _l("Nama pengguna %(name)s sudah dipakai.")),
     (re.compile(r"role must be one of"), _l("Peran tidak dikenal.")),
@@ -77,7 +82,9 @@ def refusal_text(exc: BaseException) -> str:
             return str(text) % {"detail": reason[len(start):], **params}
     for pattern, text in PATTERNS:
         if match := pattern.match(reason):
-            return str(text) % match.groupdict()
+            found = match.groupdict()
+            figures = {key: format_decimal(int(found[key])) for key in ("length", "limit") if key in found}
+            return str(text) % {**found, **figures}
     log.warning("refusal without a translation: %s", reason)
     return _("Tindakan ini tidak bisa dilakukan.")
 

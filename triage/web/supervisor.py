@@ -175,15 +175,24 @@ def export(table: str):
 @bp.get("/team")
 @supervisor_required
 def team():
+    return _team_page()
+
+
+def _team_page(typed: dict | None = None, status: int = 200):
+    """The team page; `typed` is the add form as sent, back in its boxes after a refusal
+    (never the password)."""
     s = db.get_session()
     load = {a.user_id: a for a in stats.agent_load(s)}
+    members = s.scalars(users.team(s)).all()
     return render_template(
         "team.html",
-        members=s.scalars(users.team(s)).all(),
+        members=members,
+        editable={m.id for m in members if users.may_change(current_user, m)},
         load=load,
         roles=ROLES if current_user.role == "admin" else ("agent",),
         mode=claims.auto_assign_mode(s, current_app.config["SETTINGS"].auto_assign),
-    )
+        typed=typed or {},
+    ), status
 
 
 def _skills_from_form() -> list[str]:
@@ -212,7 +221,8 @@ def team_add():
     except (users.UserError, ValueError) as exc:
         s.rollback()
         flash(_("Tidak bisa menambah anggota: %(reason)s", reason=refusal_text(exc)), "error")
-        return redirect(url_for("supervisor.team"))
+        typed = {key: request.form.get(key, "") for key in ("username", "display_name", "role", "capacity", "on_shift")}
+        return _team_page({**typed, "skills": request.form.getlist("skills")}, 422)
     s.commit()
     flash(_("%(name)s ditambahkan.", name=user.display_name), "success")
     return redirect(url_for("supervisor.team"))
@@ -277,12 +287,17 @@ def ready_replies():
 @supervisor_required
 def ready_reply_save(label: str):
     s = db.get_session()
+    body = request.form.get("body", "")
     try:
-        replies.save_ready_reply(s, label, request.form.get("body", ""), current_user)
-    except ValueError as exc:
+        replies.save_ready_reply(s, label, body, current_user)
+    except (ValueError, replies.ReplyError) as exc:
         s.rollback()
         flash(_("Tidak disimpan: %(reason)s", reason=refusal_text(exc)), "error")
-        return redirect(url_for("supervisor.ready_replies"))
+        if label not in LABELS:
+            return redirect(url_for("supervisor.ready_replies"))
+        # The page again with the typed text in its box, to shorten or fix it.
+        bodies = {**replies.ready_replies(s), label: body}
+        return render_template("replies.html", bodies=bodies, placeholders=replies.placeholders(_), refused=label), 422
     s.commit()
     flash(_("Jawaban siap pakai untuk %(name)s disimpan.", name=label_name(label)), "success")
     return redirect(url_for("supervisor.ready_replies"))
