@@ -10,9 +10,10 @@ is measured by bench/classify.py --candidate NAME.
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
@@ -90,12 +91,37 @@ CANDIDATES: dict[str, Candidate] = {c.name: c for c in _ALL}
 DEFAULT = "tfidf_logreg"
 
 
-def fit_candidate(name: str, texts: Sequence[str], labels: Sequence[str], weights: np.ndarray) -> Pipeline:
+class FeaturesCache:
+    """The last few fitted feature sets, by their settings and the texts they were fit on.
+
+    Comparing candidates fits the same features on the same training part once per
+    candidate otherwise; a fitted CachedNgramTfidf is only read afterwards, so sharing it
+    between the candidates' pipelines is safe.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._entries: dict[tuple[str, str], tuple[CachedNgramTfidf, Any]] = {}
+
+    def fitted(self, make: Callable[[], CachedNgramTfidf], texts: Sequence[str]) -> tuple[CachedNgramTfidf, Any]:
+        features = make()
+        digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+        key = (repr(sorted(features.get_params().items())), digest)
+        if key not in self._entries:
+            features.fit(texts)
+            self._entries[key] = (features, features.transform(texts))
+            while len(self._entries) > self.size:
+                self._entries.pop(next(iter(self._entries)))
+        return self._entries[key]
+
+
+def fit_candidate(
+    name: str, texts: Sequence[str], labels: Sequence[str], weights: np.ndarray, cache: Optional[FeaturesCache] = None
+) -> Pipeline:
     """Fit a candidate on normalized texts; the result is the pipeline the service loads."""
     candidate = CANDIDATES[name]
-    features = candidate.features().fit(texts)
+    features, matrix = (cache or FeaturesCache(1)).fitted(candidate.features, texts)
     head = candidate.head()
-    matrix = features.transform(texts)
     head.fit(matrix, list(labels), **_weight_argument(head, weights))
     return Pipeline([("features", features), ("model", head)])
 

@@ -18,12 +18,13 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
-from triage.classifier.candidates import CANDIDATES, SEED
+from triage.classifier.candidates import CANDIDATES, SEED, FeaturesCache
+from triage.classifier.keyword_rules import KeywordRuleClassifier
 from triage.classifier.model import TrainedClassifier
 from triage.classifier.prediction import Prediction
 from triage.classifier.scoring import Scores, choose_move_confidence, choose_threshold, r4, score
-from triage.taxonomy import NOISE
 from triage.classifier.training import (
     REPLY_TRAINING,
     REPLY_TRAINING_OPTIONS,
@@ -33,10 +34,12 @@ from triage.classifier.training import (
     learns_from,
     train_final,
 )
+from triage.taxonomy import NOISE
 
 Progress = Callable[[str], None]
 Fit = Callable[[str, Sequence[Example]], Any]  # (candidate name, examples) -> fitted pipeline
 EARLIER_WRITTEN = "written"  # the kind of hand-written examples that name none
+BASELINE = "keyword_rules"
 
 
 def held_out_kind(example: Example) -> str:
@@ -73,8 +76,11 @@ def protocol_name(groups: Sequence[str]) -> str:
     ) else "leave-one-kind-out"
 
 
+_features_cache = FeaturesCache()
+
+
 def _fit_all(name: str, examples: Sequence[Example]) -> Any:
-    return train_final(name, examples, reply_training="all")  # callers filter the replies
+    return train_final(name, examples, reply_training="all", cache=_features_cache)  # callers filter the replies
 
 
 def predict_with(pipeline: Any, examples: Sequence[Example]) -> list[Prediction]:
@@ -101,27 +107,41 @@ def leave_one_kind_out(
     fit: Fit = _fit_all,
     folds: int = 5,
 ) -> OutOfKind:
+    """Each held-out kind predicted by `name` fit on everything else."""
+    return leave_each_kind_out(examples, [name], reply_training, include_generated, progress, fit, folds)[name]
+
+
+def leave_each_kind_out(
+    examples: Sequence[Example],
+    names: Sequence[str],
+    reply_training: str = REPLY_TRAINING,
+    include_generated: bool = True,
+    progress: Optional[Progress] = None,
+    fit: Fit = _fit_all,
+    folds: int = 5,
+) -> dict[str, OutOfKind]:
+    """leave_one_kind_out for several candidates, kind by kind: candidates with the same
+    features fit them once per kind (fit_candidate's cache)."""
     kinds = held_out_groups(examples, folds)
-    names = sorted({k for k in kinds if k})
-    held: list[Example] = []
-    held_kinds: list[str] = []
-    predictions: list[Prediction] = []
-    seconds = 0.0
-    for kind in names:
-        if progress:
-            progress(f"{name}: {kind} held out")
+    groups = sorted({k for k in kinds if k})
+    results = {name: OutOfKind([], [], 0.0, []) for name in names}
+    for kind in groups:
         train = [
             e for e, k in zip(examples, kinds)
             if k != kind and learns_from(e, reply_training) and (include_generated or e.source != "generated")
         ]
         test = [e for e, k in zip(examples, kinds) if k == kind]
-        start = time.perf_counter()
-        pipeline = fit(name, train)
-        seconds += time.perf_counter() - start
-        held.extend(test)
-        held_kinds.extend([kind] * len(test))
-        predictions.extend(predict_with(pipeline, test))
-    return OutOfKind(held, predictions, seconds, held_kinds)
+        for name in names:
+            if progress:
+                progress(f"{name}: {kind} held out")
+            out = results[name]
+            start = time.perf_counter()
+            pipeline = fit(name, train)
+            out.fit_seconds += time.perf_counter() - start
+            out.examples.extend(test)
+            out.kinds.extend([kind] * len(test))
+            out.predictions.extend(predict_with(pipeline, test))
+    return results
 
 
 def select(out: OutOfKind, target: float = TARGET_AUTO_PRECISION) -> dict[str, Any]:
@@ -170,10 +190,14 @@ def compare(
     """
     table: dict[str, dict[str, Any]] = {}
     selections: dict[str, dict[str, Any]] = {}
-    for name in names:
-        out = leave_one_kind_out(examples, name, progress=progress, fit=fit, folds=folds)
+    outs = leave_each_kind_out(examples, names, progress=progress, fit=fit, folds=folds)
+    for name, out in outs.items():
         selections[name] = select(out)
         table[name] = summary_row(name, selections[name], out.fit_seconds)
+    # The first-day keyword rules on the same held-out examples: the floor every model must clear.
+    rules = KeywordRuleClassifier().predict(classifier_texts(out.examples))
+    table[BASELINE] = summary_row(BASELINE, select(OutOfKind(out.examples, rules, 0.0, out.kinds)), 0.0)
+    table[BASELINE]["note"] = "the keyword rules (no training), for reference"
     eligible = [n for n in names if table[n]["within_speed_budget"]] or list(names)
     chosen = max(eligible, key=lambda n: (table[n]["macro_f1"] or 0.0, table[n]["auto_coverage"] or 0.0))
     return chosen, table, selections[chosen]
@@ -254,7 +278,22 @@ def train_and_select(
     progress: Optional[Progress] = None,
     fit: Fit = _fit_all,
 ) -> TrainingRun:
-    """Compare, choose, measure what the generated corpus and the replies add, fit the winner, check it."""
+    """Compare, choose, measure what the generated corpus and the replies add, fit the winner, check it.
+
+    BLAS runs on one thread: the fits are many and small, and threads only fight over the cores.
+    """
+    with threadpool_limits(1):
+        return _train_and_select(examples, evaluation, names, folds, progress, fit)
+
+
+def _train_and_select(
+    examples: Sequence[Example],
+    evaluation: Sequence[Example],
+    names: Sequence[str],
+    folds: int,
+    progress: Optional[Progress],
+    fit: Fit,
+) -> TrainingRun:
     groups = held_out_groups(examples, folds)
     chosen, table, selection = compare(examples, names, progress=progress, fit=fit, folds=folds)
     threshold, move = selection["threshold"]["threshold"], selection["move"]["move_confidence"]

@@ -23,7 +23,7 @@ import skops
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.pipeline import Pipeline
 
-from triage.classifier.candidates import SEED, fit_candidate
+from triage.classifier.candidates import SEED, FeaturesCache, fit_candidate
 from triage.classifier.context import DEFAULT_MOVE_CONFIDENCE
 from triage.classifier.normalize import normalize
 from triage.classifier.scoring import Scores, final_labels, score
@@ -154,10 +154,12 @@ def corpus_sha256(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def train_final(name: str, examples: Sequence[Example], reply_training: str = REPLY_TRAINING) -> Pipeline:
+def train_final(
+    name: str, examples: Sequence[Example], reply_training: str = REPLY_TRAINING, cache: Optional[FeaturesCache] = None
+) -> Pipeline:
     chosen = [e for e in examples if learns_from(e, reply_training)]
     texts = [normalize(t) for t in classifier_texts(chosen)]
-    return fit_candidate(name, texts, [e.label for e in chosen], np.array([e.weight for e in chosen]))
+    return fit_candidate(name, texts, [e.label for e in chosen], np.array([e.weight for e in chosen]), cache)
 
 
 def build_card(
