@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from triage.classifier import ModelSlot
 from triage.classifier.evaluation_split import split_kinds
 from triage.classifier.prediction import Prediction
 from triage.classifier.protocol import held_out_groups, leave_one_kind_out, select
@@ -210,3 +211,63 @@ def test_deduplicate_keeps_replies_in_different_conversations():
     a = Example("ok min", "noise", context_text="insentif belum masuk", context_label="missing_incentive")
     b = Example("ok min", "noise", context_text="sertifikat belum terbit", context_label="certificate_pending")
     assert len(deduplicate([a, b, a])) == 2
+
+
+def _as_row(example: Example) -> dict:
+    row = {"text": example.text, "label": example.label, "channel": example.channel, "source": example.source}
+    if example.kind:
+        row["kind"] = example.kind
+    return row
+
+
+def _replies() -> list[dict]:
+    asks = {
+        "missing_incentive": "insentif gelombang 12 belum masuk ke dana saya",
+        "certificate_pending": "sertifikat pelatihan belum terbit padahal sudah rating",
+        "unspent_voucher": "sisa saldo pelatihan 200rb bisa dipakai apa",
+    }
+    short = ["masih belum kak", "sudah saya coba, tetap sama", "yg kmrn itu gmn min", "udah seminggu blm ada kabar"]
+    rows = []
+    for label, ask in asks.items():
+        for reply in short:
+            rows.append(dict(REPLY, text=reply, label=label, context={"text": ask, "label": label}))
+        rows.append(dict(REPLY, text="oh iya min sekalian, cara ganti nomor rekening bni di akun gimana ya",
+                         label="payment_account", context={"text": ask, "label": label}))
+    return rows
+
+
+def test_train_then_evaluate_on_the_frozen_files(app, runner, tmp_path):
+    """`triage train` chooses on held-out kinds and checks on the evaluation files; `triage evaluate`
+    scores per label and per kind, replies in their conversation, at the card's threshold."""
+    data, evaluation, out = tmp_path / "training", tmp_path / "evaluation", tmp_path / "model"
+    write_jsonl(data / "generated.jsonl", [_as_row(e) for e in generated(15)])
+    kinded = written_in_kinds(("slang", "plain_words"), per_label=5)
+    for kind in ("slang", "plain_words"):
+        write_jsonl(data / "written" / f"{kind}.jsonl", [_as_row(e) for e in kinded if e.kind == kind])
+    write_jsonl(data / "written" / "short_reply.jsonl", _replies())
+    assert runner.invoke(args=["split-evaluation", "--data", str(data), "--evaluation", str(evaluation)]).exit_code == 0
+    frozen = [e for f in sorted(evaluation.glob("*.jsonl")) for e in read_examples(f)]
+    assert {e.kind for e in frozen} == {"slang", "plain_words", "short_reply"}
+
+    result = runner.invoke(args=["train", "--data", str(data), "--evaluation", str(evaluation), "--out", str(out),
+                                 "--candidates", "tfidf_logreg,tfidf_complement_nb"])
+    assert result.exit_code == 0, result.output
+    assert "models compared by leave-one-kind-out" in result.output and "keyword_rules" in result.output
+    assert "held-out check (data/evaluation, never fit on)" in result.output
+    card = json.loads((out / "model_card.json").read_text())
+    assert set(card["protocol"]["held_out"]) == {"slang", "plain_words", "short_reply"}
+    assert set(card["comparison"]) == {"tfidf_logreg", "tfidf_complement_nb", "keyword_rules"}
+    assert 0.0 < card["threshold"] <= 1.0 and 0.0 < card["move_confidence"] <= NEVER_MOVE
+    assert card["held_out_check"]["count"] == len(frozen)
+    assert set(card["held_out_check"]["per_kind"]) == {"slang", "plain_words", "short_reply"}
+    assert card["generated_corpus"]["without"]["macro_f1"] is not None
+    trained_on = {e.text for e in load_training(training_files(data), evaluation)[0]}
+    assert not trained_on & {e.text for e in frozen if e.context_label is None}
+
+    app.extensions["triage.model"] = ModelSlot(out)
+    result = runner.invoke(args=["evaluate", *map(str, sorted(evaluation.glob("*.jsonl"))), "--no-show-misses"])
+    assert result.exit_code == 0, result.output
+    assert f"threshold {card['threshold']:.3f}" in result.output
+    for kind in ("slang", "plain_words", "short_reply"):
+        assert kind in result.output
+    assert "auto-labeled (no review):" in result.output and "macro-F1" in result.output

@@ -253,9 +253,18 @@ def reply_learning(
             "accuracy": r4(scores.accuracy),
             "kept_precision": r4(scores.auto_precision),
             "moved": moved,
-            "chosen": option == REPLY_TRAINING,
         }
     return results
+
+
+def best_reply_training(measured: dict[str, dict[str, Any]]) -> str:
+    """The option whose replies end up rightly labeled most often; the default on a tie or unmeasured."""
+    if not measured:
+        return REPLY_TRAINING
+    best = max(row["accuracy"] or 0.0 for row in measured.values())
+    if (measured.get(REPLY_TRAINING, {}).get("accuracy") or 0.0) >= best:
+        return REPLY_TRAINING
+    return next(option for option, row in measured.items() if (row["accuracy"] or 0.0) >= best)
 
 
 def held_out_check(pipeline: Any, threshold: float, move_confidence: float, examples: Sequence[Example]) -> Scores:
@@ -298,11 +307,12 @@ def _train_and_select(
     chosen, table, selection = compare(examples, names, progress=progress, fit=fit, folds=folds)
     threshold, move = selection["threshold"]["threshold"], selection["move"]["move_confidence"]
     replies = reply_learning(examples, chosen, move, progress=progress, fit=fit)
+    reply_training = best_reply_training(replies)
     has_generated = any(e.source == "generated" for e in examples)
     without = generated_value(examples, chosen, progress=progress, fit=fit, folds=folds) if has_generated else None
     if progress:
         progress(f"{chosen}: final fit")
-    pipeline = train_final(chosen, examples)
+    pipeline = train_final(chosen, examples, reply_training)
     checked = held_out_check(pipeline, threshold, move, evaluation) if evaluation else None
     return TrainingRun(
         chosen,
@@ -318,7 +328,7 @@ def _train_and_select(
                 "scores": selection["scores"].as_dict(),
             },
             "comparison": table,
-            "reply_training": {"chosen": REPLY_TRAINING, "measured": replies},
+            "reply_training": {"chosen": reply_training, "measured": replies},
             "generated_corpus": {"with": table[chosen], "without": without},
             "held_out_check": checked.as_dict() if checked else None,
         },

@@ -36,8 +36,8 @@ FEEDBACK_WEIGHT = 3.0
 # Tickets the model labels alone should be right this often; the rest go to review.
 TARGET_AUTO_PRECISION = 0.97
 SHORT_REPLY = "short_reply"
-# What the model learns from a short reply's own text (see learns_from); chosen by measurement
-# (protocol.reply_learning, printed by `triage train`).
+# What the model learns from a short reply's own text (see learns_from): the default, used
+# unless `triage train` measures another option better (protocol.reply_learning; in the card).
 REPLY_TRAINING = "moved"
 REPLY_TRAINING_OPTIONS = ("none", "moved", "all")
 

@@ -27,7 +27,7 @@ EVALUATION_DIR = PROJECT_ROOT / "data" / "evaluation"
     "--evaluation", "evaluation_dir", type=click.Path(path_type=Path, file_okay=False), default=EVALUATION_DIR,
     show_default=True, help="The frozen evaluation files: never fit on, only checked.",
 )
-@click.option("--candidates", default="", help="Comma-separated candidate models to compare (default: all).")
+@click.option("--candidates", default="", help="Comma-separated candidates to compare, or \"all\" (default: those within the speed budget).")
 @with_appcontext
 def train_command(
     with_feedback: bool, folds: int, model_dir: Path | None, data_dir: Path, evaluation_dir: Path, candidates: str
@@ -42,7 +42,12 @@ def train_command(
 
     settings = app_settings()
     model_dir = model_dir or settings.model_dir
-    names = [n.strip() for n in candidates.split(",") if n.strip()] or list(CANDIDATES)
+    if candidates == "all":
+        names = list(CANDIDATES)
+    else:
+        names = [n.strip() for n in candidates.split(",") if n.strip()] or [
+            name for name, candidate in CANDIDATES.items() if candidate.within_speed_budget
+        ]
     unknown = [n for n in names if n not in CANDIDATES]
     if unknown:
         raise click.UsageError(f"unknown candidates {unknown}; known: {', '.join(CANDIDATES)}")
@@ -111,7 +116,7 @@ def echo_training_report(card: dict) -> None:
     if replies:
         click.echo("learning from replies' own text (replies in 5 folds, decided in context):")
         for option, row in replies.items():
-            mark = " (used)" if row["chosen"] else ""
+            mark = " (used)" if option == card["reply_training"]["chosen"] else ""
             click.echo(f"  {option:6s} accuracy {_pct(row['accuracy'])}, kept right {_pct(row['kept_precision'])}, moved {row['moved']}{mark}")
     checked = card.get("held_out_check")
     if checked:
