@@ -101,3 +101,24 @@ def test_agents_corrections_change_the_model_after_retraining(app, runner, sessi
     after = load_model(after_dir)
     assert after.card["training_data"]["by_source"]["feedback"] == 6
     assert after.predict([probe])[0].label == target != before
+
+
+KINDS = {"slang", "mixed_language", "multi_topic", "long_email", "noise_lookalike", "cross_words", "short_reply", "plain_words"}
+
+
+def test_hand_written_kinds_are_split_into_training_and_frozen_evaluation_files():
+    from triage.classifier.training import load_training, training_files
+
+    evaluation_dir = PROJECT_ROOT / "data" / "evaluation"
+    frozen = {f.stem: read_examples(f) for f in sorted(evaluation_dir.glob("*.jsonl"))}
+    written = {f.stem: read_examples(f) for f in sorted((CORPUS / "written").glob("*.jsonl"))}
+    assert set(frozen) == set(written) == KINDS
+    for kind in KINDS:
+        share = len(frozen[kind]) / (len(frozen[kind]) + len(written[kind]))
+        assert 0.18 <= share <= 0.22, kind
+        assert {e.kind for e in frozen[kind] + written[kind]} == {kind}
+    assert sum(map(len, written.values())) + sum(map(len, frozen.values())) >= 1500
+    assert all(e.context_label for e in frozen["short_reply"] + written["short_reply"])
+    trained, _ = load_training(training_files(CORPUS), evaluation_dir)
+    texts = {(e.subject, e.text, e.context_text) for e in trained}
+    assert not texts & {(e.subject, e.text, e.context_text) for kind in frozen.values() for e in kind}
