@@ -271,3 +271,24 @@ def test_train_then_evaluate_on_the_frozen_files(app, runner, tmp_path):
     for kind in ("slang", "plain_words", "short_reply"):
         assert kind in result.output
     assert "auto-labeled (no review):" in result.output and "macro-F1" in result.output
+
+
+def test_threshold_holds_the_target_for_replies_and_standalone_messages_together():
+    from triage.classifier.protocol import OutOfKind
+
+    def standalone(n, confidence, right):
+        return [(Example("s", "registration"), Prediction("registration" if i < right else "other", confidence, (), False)) for i in range(n)]
+
+    replies = [
+        (Example("r", "missing_incentive" if i < 18 else "noise", context_text="c", context_label="missing_incentive"),
+         Prediction("noise", 0.99, (), False))  # a thank-you: the ticket keeps its label, wrongly for 2
+        for i in range(20)
+    ]
+    pairs = standalone(100, 0.99, 100) + standalone(100, 0.8, 97) + standalone(100, 0.6, 94) + replies
+    out = OutOfKind([e for e, _ in pairs], [p for _, p in pairs], 0.0, ["k"] * len(pairs))
+    chosen = select(out, target=0.97)
+    # Standalone messages alone would allow 0.6 (291 of 300 right); with the kept replies 0.6
+    # leaves 309 of 320 right (96.6%), so the threshold stays at 0.8 (215 of 220).
+    assert chosen["threshold"]["threshold"] == 0.8
+    assert chosen["threshold"]["auto_precision"] == pytest.approx(215 / 220, abs=1e-4)
+    assert chosen["scores"].auto_precision >= 0.97

@@ -24,7 +24,7 @@ from triage.classifier.candidates import CANDIDATES, SEED, FeaturesCache
 from triage.classifier.keyword_rules import KeywordRuleClassifier
 from triage.classifier.model import TrainedClassifier
 from triage.classifier.prediction import Prediction
-from triage.classifier.scoring import Scores, choose_move_confidence, choose_threshold, r4, score
+from triage.classifier.scoring import Scores, choose_move_confidence, choose_threshold, final_labels, r4, score
 from triage.classifier.training import (
     REPLY_TRAINING,
     REPLY_TRAINING_OPTIONS,
@@ -40,6 +40,7 @@ Progress = Callable[[str], None]
 Fit = Callable[[str, Sequence[Example]], Any]  # (candidate name, examples) -> fitted pipeline
 EARLIER_WRITTEN = "written"  # the kind of hand-written examples that name none
 BASELINE = "keyword_rules"
+KEPT_REPLY = 2.0  # a kept reply's place in the threshold's ranking: above every confidence
 
 
 def held_out_kind(example: Example) -> str:
@@ -145,15 +146,23 @@ def leave_each_kind_out(
 
 
 def select(out: OutOfKind, target: float = TARGET_AUTO_PRECISION) -> dict[str, Any]:
-    """The review threshold (on standalone messages) and the move confidence (on replies), and their scores."""
-    standalone = [(e, p) for e, p in zip(out.examples, out.predictions) if e.context_label is None]
-    threshold = choose_threshold(
-        np.array([p.confidence for _, p in standalone]),
-        np.array([p.label == e.label for e, p in standalone]),
-        np.array([not p.needs_review for _, p in standalone]),
-        target,
-    )
+    """The move confidence (on replies), then the review threshold, and their scores.
+
+    The threshold is chosen over every held-out message as the service would leave it: a
+    standalone message is unreviewed above the threshold; a reply kept in its ticket's
+    category is unreviewed whatever the threshold (it counts at the top of the ranking),
+    a moved one is always reviewed. So the target holds for all unreviewed labels together,
+    and replies wrongly kept are paid for by a higher threshold for the rest.
+    """
     move = choose_move_confidence(out.examples, out.predictions)
+    labels, auto = final_labels(out.examples, out.predictions, 0.0, move["move_confidence"])
+    replies = np.array([e.context_label is not None for e in out.examples], dtype=bool)
+    confidence = np.where(replies, KEPT_REPLY, [p.confidence for p in out.predictions])
+    correct = np.array([label == e.label for label, e in zip(labels, out.examples)])
+    threshold = choose_threshold(confidence, correct, auto, target)
+    standalone = ~replies & auto & (confidence >= threshold["threshold"])
+    threshold["standalone_auto_precision"] = r4(float(correct[standalone].mean()) if standalone.any() else float("nan"))
+    threshold["standalone_auto_coverage"] = r4(float(standalone.sum() / max(1, (~replies).sum())))
     scores = score(out.examples, out.predictions, threshold["threshold"], move["move_confidence"], out.kinds)
     return {"threshold": threshold, "move": move, "scores": scores}
 

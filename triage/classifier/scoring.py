@@ -147,7 +147,7 @@ def choose_threshold(
     group_end = np.append(sorted_conf[1:] != sorted_conf[:-1], True)
     ok = np.nonzero(group_end & (running_precision >= target))[0]
     # The deepest cut still meeting the target: the fewest messages sent to review.
-    threshold = float(sorted_conf[ok.max()]) if len(ok) else min(1.0, float(sorted_conf[0]) + 1e-6)
+    threshold = min(1.0, float(sorted_conf[ok.max()]) if len(ok) else float(sorted_conf[0]) + 1e-6)
     auto = eligible & (confidence >= threshold)
     return {
         "threshold": round(threshold, 6),

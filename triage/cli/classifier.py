@@ -104,9 +104,9 @@ def echo_training_report(card: dict) -> None:
     threshold, move = card["threshold_selection"], card["move_selection"]
     click.echo(
         f"\nchosen: {chosen}; review threshold {threshold['threshold']:.3f}: {threshold['auto_coverage']:.1%} of "
-        f"out-of-kind standalone messages labeled without review at {threshold['auto_precision']:.1%} precision "
-        f"(target {threshold['target_precision']:.0%}); with replies in context: "
-        f"{protocol['scores']['auto_coverage']:.1%} at {protocol['scores']['auto_precision']:.1%}"
+        f"out-of-kind messages labeled without review at {threshold['auto_precision']:.1%} precision "
+        f"(target {threshold['target_precision']:.0%}; replies decided in context); standalone messages alone: "
+        f"{_pct(threshold.get('standalone_auto_coverage')).strip()} at {_pct(threshold.get('standalone_auto_precision')).strip()}"
     )
     click.echo(
         f"move confidence {move['move_confidence']:.3f}: {move['moved']} of {move['replies']} replies move their "
