@@ -84,11 +84,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--single", type=int, default=2_000)
     parser.add_argument("--candidate", default="", help="fit and measure this candidate instead of models/")
+    parser.add_argument("--models", type=Path, default=ROOT / "models", help="the model directory to measure")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
-    model = load_model(ROOT / "models") if not args.candidate else fitted_candidate(args.candidate)
+    model = load_model(args.models) if not args.candidate else fitted_candidate(args.candidate)
     pipeline = model.pipeline
     texts = realistic_mix(args.messages)
     normalized = [normalize(t) for t in texts]
@@ -125,7 +126,7 @@ def main() -> None:
     baseline = peak_rss_mb("import numpy, scipy, sklearn")
     loaded = peak_rss_mb(
         "from pathlib import Path\nfrom triage.classifier.model import load_model\n"
-        "m = load_model(Path('models'))\nimport json\n"
+        f"m = load_model(Path({str(args.models)!r}))\nimport json\n"
         "t = [json.loads(l)['text'] for l in open('data/demo/messages.jsonl')]\nm.predict(t * 10)"
     )
     print("\npeak memory (RSS)")
