@@ -153,7 +153,7 @@ def test_move_confidence_moves_only_the_replies_it_should():
         reply("missing_incentive", "missing_incentive", "unspent_voucher", 0.6),  # a vague reply: must stay
         reply("missing_incentive", "missing_incentive", "registration", 0.7),
         reply("payment_account", "missing_incentive", "payment_account", 0.95),  # really about another ask
-        reply("missing_incentive", "missing_incentive", "noise", 0.99),  # "ok makasih": never moves
+        reply("noise", "missing_incentive", "noise", 0.99),  # "udah masuk, makasih": noise, never moves
     ]
     chosen = choose_move_confidence([e for e, _ in pairs], [p for _, p in pairs])
     assert 0.7 < chosen["move_confidence"] <= 0.95

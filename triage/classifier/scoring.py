@@ -16,7 +16,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from triage.classifier.context import in_context
 from triage.classifier.prediction import Prediction
-from triage.taxonomy import LABELS, NOISE
+from triage.taxonomy import LABELS
 
 
 def final_labels(
@@ -57,7 +57,7 @@ class Scores:
         }
 
 
-NEVER_MOVE = 1.01  # a move confidence no prediction reaches
+NEVER_MOVE = 1.0  # the highest move confidence a card may hold (context.move_confidence_of): replies kept
 
 
 def _share(mask: np.ndarray, of: np.ndarray) -> float:
@@ -161,12 +161,13 @@ def choose_move_confidence(examples: Sequence[Any], predictions: Sequence[Predic
     """The confidence above which a reply moves its ticket: the one leaving most tickets rightly labeled.
 
     Among equally good ones the highest wins (fewer moves, fewer reviews). Candidates are
-    the confidences at which a reply would move (another label, not noise), and "never".
+    the confidences at which a reply would change label (moved to another ask, or noise: a
+    thank-you), and "never".
     """
     replies = [(e, p) for e, p in zip(examples, predictions) if e.context_label is not None]
     if not replies:
         return {"move_confidence": NEVER_MOVE, "replies": 0, "accuracy": None, "moved": 0, "kept_precision": None}
-    cuts = sorted({p.confidence for e, p in replies if p.label not in (e.context_label, NOISE)} | {NEVER_MOVE})
+    cuts = sorted({p.confidence for e, p in replies if p.label != e.context_label} | {NEVER_MOVE})
     best: tuple[float, float] | None = None
     for cut in cuts:
         right = sum(in_context(p, e.context_label, cut).label == e.label for e, p in replies)
