@@ -13,7 +13,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from triage.classifier.normalize import normalize
-from triage.classifier.training import CANDIDATES, SEED, classifier_texts, read_examples
+from triage.classifier.candidates import SEED, unfitted_pipeline
+from triage.classifier.training import classifier_texts, read_examples
 from triage.settings import PROJECT_ROOT
 
 
@@ -38,8 +39,8 @@ def main() -> None:
     folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
     n = len(generated)
     for name, texts in (("normalize only", base), ("normalize + Sastrawi", stemmed)):
-        cv = cross_val_predict(CANDIDATES["tfidf_logreg"](), texts, labels, cv=folds)
-        held = CANDIDATES["tfidf_logreg"]().fit(texts[:n], labels[:n]).predict(texts[n:])
+        cv = cross_val_predict(unfitted_pipeline("tfidf_logreg"), texts, labels, cv=folds)
+        held = unfitted_pipeline("tfidf_logreg").fit(texts[:n], labels[:n]).predict(texts[n:])
         print(
             f"{name:22s} cv macro-F1 {f1_score(labels, cv, average='macro'):.4f}  "
             f"generated->written macro-F1 {f1_score(labels[n:], held, average='macro'):.4f}"

@@ -28,9 +28,12 @@ def test_card_describes_the_model(model):
     assert 0.0 < card["threshold"] < 1.0
     assert card["training_data"]["examples"] >= 3000
     assert min(card["training_data"]["by_label"].values()) >= 300
-    assert set(card["cross_validation"]["candidates"]) >= {
-        "tfidf_logreg", "tfidf_complement_nb", "keyword_rules"
-    }
+    assert set(card["comparison"]) >= {"tfidf_logreg", "tfidf_complement_nb", "keyword_rules"}
+    assert card["protocol"]["name"] == "leave-one-kind-out" and len(card["protocol"]["held_out"]) >= 9
+    # Chosen on writing the model was not fit on, for the target precision of unreviewed labels.
+    assert card["threshold_selection"]["auto_precision"] >= card["threshold_selection"]["target_precision"] == 0.97
+    assert 0.0 < card["move_confidence"] <= 1.0
+    assert card["held_out_check"]["count"] >= 250
     assert card["libraries"]["scikit-learn"]
 
 
@@ -45,6 +48,13 @@ def test_card_describes_the_model(model):
         ("cara daftar biar dapat insentif gimana min", "registration"),
         ("ada yang mengatasnamakan prakerja minta transfer, ini penipuan ya?", "other"),
         ("mantap programnya, sukses selalu 🔥🔥", "noise"),
+        # Noise that borrows the program's words, and real asks behind a greeting or a thank-you.
+        ("cek bio kak, jasa bantu cairkan saldo prakerja dijamin cair hari ini", "noise"),
+        ("pinjaman online cepat cair tanpa jaminan, info klik https://bit.ly/danacepat", "noise"),
+        ("@rina.wulan @dedi_88 ayo daftar bareng", "noise"),
+        ("🙏🙏🙏", "noise"),
+        ("makasih min kemarin sudah dibantu, tapi insentif gelombang 12 saya tetap belum masuk sampai sekarang", "missing_incentive"),
+        ("wkwk adminnya lucu. btw sertifikat saya kok belum terbit ya padahal ulasan sudah", "certificate_pending"),
     ],
 )
 def test_model_labels_typical_and_borderline_messages(model, text, label):

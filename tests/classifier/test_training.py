@@ -5,24 +5,18 @@ import json
 import random
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from builders import FixedClassifier, record
 from triage.classifier.model import load_model
-from triage.classifier.training import (
-    Example,
-    choose_threshold,
-    cross_validate,
-    deduplicate,
-    read_examples,
-)
+from triage.classifier.training import Example, deduplicate, read_examples
 from triage.models import LabelChange, Ticket
 from triage.pipeline import PipelineConfig, process_batch
 from triage.settings import PROJECT_ROOT
 from triage.taxonomy import LABELS
 
 CORPUS = PROJECT_ROOT / "data" / "training"
+QUICK = "tfidf_logreg,tfidf_complement_nb"  # enough to compare; the suite stays fast
 
 
 def small_corpus(per_label: int = 40, seed: int = 1) -> list[dict]:
@@ -63,41 +57,11 @@ def test_deduplicate_keeps_the_last_label_for_a_normalized_text():
     assert [e.label for e in deduplicate(examples)] == ["payment_account"]
 
 
-def test_cross_validation_compares_candidates_and_baseline_deterministically():
-    examples = [Example(r["text"], r["label"], r["channel"], r["source"]) for r in small_corpus(25)]
-    first = cross_validate(examples, names=("tfidf_logreg", "tfidf_complement_nb"), folds=3)
-    second = cross_validate(examples, names=("tfidf_logreg", "tfidf_complement_nb"), folds=3)
-    assert set(first) == {"tfidf_logreg", "tfidf_complement_nb", "keyword_rules"}
-    for name in first:
-        assert first[name].macro_f1 == second[name].macro_f1
-    assert first["tfidf_logreg"].macro_f1 > first["keyword_rules"].macro_f1
-    assert first["tfidf_logreg"].oof_proba.shape == (len(examples), len(LABELS))
-    assert np.allclose(first["tfidf_logreg"].oof_proba.sum(axis=1), 1.0)
-
-
-def test_threshold_meets_the_target_precision_on_held_out_predictions():
-    classes = sorted(LABELS)
-    rng = np.random.default_rng(0)
-    labels, rows = [], []
-    for i in range(400):
-        true = classes[i % 7]
-        confident = i % 5 != 0
-        guess = true if (confident or rng.random() < 0.5) else classes[(i + 1) % 7]
-        row = np.full(7, (0.1 if confident else 0.45) / 6)
-        row[classes.index(guess)] = 0.9 if confident else 0.55
-        rows.append(row)
-        labels.append(true)
-    result = choose_threshold(np.array(rows), labels, target=0.98)
-    assert result["auto_precision"] >= 0.98
-    assert 0.55 < result["threshold"] <= 0.9
-    assert result["auto_coverage"] == pytest.approx(0.8, abs=0.01)
-
-
 def test_train_command_writes_a_verified_model(runner, tmp_path):
     data = tmp_path / "data"
     write_jsonl(data / "corpus.jsonl", small_corpus(30))
     out = tmp_path / "model"
-    result = runner.invoke(args=["train", "--data", str(data), "--folds", "2", "--out", str(out)])
+    result = runner.invoke(args=["train", "--data", str(data), "--folds", "2", "--out", str(out), "--candidates", QUICK])
     assert result.exit_code == 0, result.output
     assert "keyword_rules" in result.output and "chosen:" in result.output
     model = load_model(out)
@@ -118,7 +82,7 @@ def test_agents_corrections_change_the_model_after_retraining(app, runner, sessi
     ]
     probe = "tolong akun prakerja saya diretas orang, datanya diganti"
     before_dir = tmp_path / "before"
-    assert runner.invoke(args=["train", "--data", str(data), "--folds", "2", "--out", str(before_dir)]).exit_code == 0
+    assert runner.invoke(args=["train", "--data", str(data), "--folds", "2", "--out", str(before_dir), "--candidates", QUICK]).exit_code == 0
     before = load_model(before_dir).predict([probe])[0].label
     target = "payment_account" if before != "payment_account" else "other"
     with sessionmaker() as session:
@@ -131,9 +95,30 @@ def test_agents_corrections_change_the_model_after_retraining(app, runner, sessi
             ticket.label, ticket.label_source = target, "agent"
         session.commit()
     after_dir = tmp_path / "after"
-    result = runner.invoke(args=["train", "--with-feedback", "--data", str(data), "--folds", "2", "--out", str(after_dir)])
+    result = runner.invoke(args=["train", "--with-feedback", "--data", str(data), "--folds", "2", "--out", str(after_dir), "--candidates", QUICK])
     assert result.exit_code == 0, result.output
     assert "exported 6 agent corrections" in result.output
     after = load_model(after_dir)
     assert after.card["training_data"]["by_source"]["feedback"] == 6
     assert after.predict([probe])[0].label == target != before
+
+
+KINDS = {"slang", "mixed_language", "multi_topic", "long_email", "noise_lookalike", "cross_words", "short_reply", "plain_words"}
+
+
+def test_hand_written_kinds_are_split_into_training_and_frozen_evaluation_files():
+    from triage.classifier.training import load_training, training_files
+
+    evaluation_dir = PROJECT_ROOT / "data" / "evaluation"
+    frozen = {f.stem: read_examples(f) for f in sorted(evaluation_dir.glob("*.jsonl"))}
+    written = {f.stem: read_examples(f) for f in sorted((CORPUS / "written").glob("*.jsonl"))}
+    assert set(frozen) == set(written) == KINDS
+    for kind in KINDS:
+        share = len(frozen[kind]) / (len(frozen[kind]) + len(written[kind]))
+        assert 0.18 <= share <= 0.22, kind
+        assert {e.kind for e in frozen[kind] + written[kind]} == {kind}
+    assert sum(map(len, written.values())) + sum(map(len, frozen.values())) >= 1500
+    assert all(e.context_label for e in frozen["short_reply"] + written["short_reply"])
+    trained, _ = load_training(training_files(CORPUS), evaluation_dir)
+    texts = {(e.subject, e.text, e.context_text) for e in trained}
+    assert not texts & {(e.subject, e.text, e.context_text) for kind in frozen.values() for e in kind}

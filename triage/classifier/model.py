@@ -20,6 +20,7 @@ import skops.io as sio
 
 from triage.classifier.prediction import Prediction, WordVector
 from triage.classifier.card import CARD_FILE, MODEL_FILE, RETRAIN_HINT, ModelError, checked_model_file, read_card
+from triage.classifier.context import DEFAULT_MOVE_CONFIDENCE
 from triage.classifier.normalize import normalize
 from triage.taxonomy import LABELS, OTHER
 
@@ -61,6 +62,8 @@ class TrainedClassifier:
     threshold: float
     name: str = "trained"
     version: str = "0"
+    # A reply moves its ticket only above this confidence (context.in_context); chosen by training.
+    move_confidence: float = DEFAULT_MOVE_CONFIDENCE
 
     def __post_init__(self) -> None:
         self.classes = [str(c) for c in self.pipeline.classes_]
@@ -140,4 +143,5 @@ def load_model(model_dir: Path) -> TrainedClassifier:
         threshold=float(card["threshold"]),
         name=card.get("model", "trained"),
         version=str(card.get("version", "0")),
+        move_confidence=float(card.get("move_confidence", DEFAULT_MOVE_CONFIDENCE)),
     )

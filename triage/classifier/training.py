@@ -1,8 +1,9 @@
-"""Train the classifier: pick a model by cross-validated macro-F1, choose the review threshold.
+"""The training corpus, the final fit and the model card.
 
 Everything is seeded, so `triage train` on the committed corpus rebuilds the committed
-model with the same metrics. Agents' corrections (source "feedback") are deduplicated
-and weighted above the generated examples.
+model with the same metrics. Which model, which review threshold and which move confidence
+are chosen in protocol.py (leave-one-kind-out over the hand-written kinds). Agents'
+corrections (source "feedback") are deduplicated and weighted above the other examples.
 """
 from __future__ import annotations
 
@@ -13,31 +14,32 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 import scipy
 import sklearn
 import skops
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import ComplementNB
+from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
 
-from triage.classifier.features import CachedNgramTfidf
-from triage.classifier.keyword_rules import KeywordRuleClassifier
+from triage.classifier.candidates import SEED, FeaturesCache, fit_candidate
+from triage.classifier.context import DEFAULT_MOVE_CONFIDENCE
 from triage.classifier.normalize import normalize
+from triage.classifier.scoring import Scores, final_labels, score
 from triage.classifier.text import classification_text
 from triage.taxonomy import LABELS
 
-SEED = 20261127
+__all__ = ["SEED", "Example", "read_examples", "deduplicate", "training_files", "load_training", "train_final"]
+
 FEEDBACK_WEIGHT = 3.0
 # Tickets the model labels alone should be right this often; the rest go to review.
-TARGET_AUTO_PRECISION = 0.98
-Progress = Callable[[str], None]
+TARGET_AUTO_PRECISION = 0.97
+SHORT_REPLY = "short_reply"
+# What the model learns from a short reply's own text (see learns_from): the default, used
+# unless `triage train` measures another option better (protocol.reply_learning; in the card).
+REPLY_TRAINING = "moved"
+REPLY_TRAINING_OPTIONS = ("none", "moved", "all")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,10 @@ class Example:
     source: str = ""
     weight: float = 1.0
     subject: Optional[str] = None
+    kind: str = ""  # the kind of writing (data/training/written/<kind>.jsonl); "" for the rest
+    # A reply's conversation: the earlier message and the ticket's label before the reply.
+    context_text: Optional[str] = None
+    context_label: Optional[str] = None
 
 
 _SUBJECT_LINE = "Subject:"
@@ -68,7 +74,7 @@ def classifier_texts(examples: Iterable[Example]) -> list[str]:
 
 
 def read_examples(path: Path) -> list[Example]:
-    """Read a JSON Lines corpus file (text, label, channel, source; subject optional)."""
+    """Read a JSON Lines corpus file (text, label, channel, source; subject, kind, context optional)."""
     examples = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -76,21 +82,68 @@ def read_examples(path: Path) -> list[Example]:
         row = json.loads(line)
         if row.get("label") not in LABELS:
             raise ValueError(f"{path}:{lineno}: unknown label {row.get('label')!r}")
+        context = row.get("context")
+        if context is not None and (not isinstance(context, dict) or context.get("label") not in LABELS):
+            raise ValueError(f"{path}:{lineno}: a context needs a text and one of the labels, got {context!r}")
         source = row.get("source", "")
         weight = FEEDBACK_WEIGHT if source == "feedback" else 1.0
         subject, body = _subject_and_body(row)
-        examples.append(Example(body, row["label"], row.get("channel", ""), source, weight, subject))
+        examples.append(
+            Example(
+                body, row["label"], row.get("channel", ""), source, weight, subject, row.get("kind", ""),
+                None if context is None else str(context.get("text", "")),
+                None if context is None else context["label"],
+            )
+        )
     return examples
 
 
+def _key(example: Example) -> str:
+    key = normalize(classification_text(example.subject, example.text))
+    return key if example.context_label is None else f"{key}\n{normalize(example.context_text or '')}"
+
+
 def deduplicate(examples: Iterable[Example]) -> list[Example]:
-    """One example per normalized text; a later one (e.g. an agent's correction) wins."""
+    """One example per normalized text (a reply: with its context); a later one (e.g. an agent's correction) wins."""
     by_text: dict[str, Example] = {}
     for example in examples:
-        key = normalize(classification_text(example.subject, example.text))
+        key = _key(example)
         by_text.pop(key, None)
         by_text[key] = example
     return list(by_text.values())
+
+
+def training_files(data_dir: Path) -> list[Path]:
+    """The corpus: data/training/*.jsonl and the hand-written kinds in data/training/written/."""
+    return sorted(data_dir.glob("*.jsonl")) + sorted((data_dir / "written").glob("*.jsonl"))
+
+
+def load_training(files: Sequence[Path], evaluation_dir: Optional[Path] = None) -> tuple[list[Example], int]:
+    """The deduplicated training examples, without any whose text is in the frozen evaluation files.
+
+    Returns the examples and how many were dropped for matching an evaluation text: the
+    evaluation files must measure writing the model was not fit on, even when a generated
+    or an earlier example happens to read the same.
+    """
+    examples = deduplicate(e for f in files for e in read_examples(f))
+    if evaluation_dir is None or not evaluation_dir.is_dir():
+        return examples, 0
+    held_out = {_key(e) for f in sorted(evaluation_dir.glob("*.jsonl")) for e in read_examples(f)}
+    kept = [e for e in examples if _key(e) not in held_out]
+    return kept, len(examples) - len(kept)
+
+
+def learns_from(example: Example, reply_training: str = REPLY_TRAINING) -> bool:
+    """Whether the model is fit on this example's text.
+
+    A short reply that keeps its ticket's label ("masih belum kak" on an incentive ticket)
+    says nothing about that label by itself; learning it as one only teaches the model that
+    "masih belum" means that label. A reply that moved its ticket is about its new label in
+    its own words. "none"/"moved"/"all" are measured by protocol.reply_learning.
+    """
+    if example.context_label is None or reply_training == "all":
+        return True
+    return reply_training == "moved" and example.label != example.context_label
 
 
 def corpus_sha256(paths: Sequence[Path]) -> str:
@@ -101,161 +154,21 @@ def corpus_sha256(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def _features() -> CachedNgramTfidf:
-    return CachedNgramTfidf(word_ngram_range=(1, 2), char_ngram_range=(2, 5), char_min_df=2)
-
-
-CANDIDATES: dict[str, Callable[[], Pipeline]] = {
-    "tfidf_logreg": lambda: Pipeline(
-        [("features", _features()), ("model", LogisticRegression(C=10.0, max_iter=3000))]
-    ),
-    "tfidf_linearsvc_sigmoid": lambda: Pipeline(
-        [
-            ("features", _features()),
-            ("model", CalibratedClassifierCV(LinearSVC(C=0.5, random_state=SEED), method="sigmoid", cv=3)),
-        ]
-    ),
-    "tfidf_complement_nb": lambda: Pipeline([("features", _features()), ("model", ComplementNB(alpha=0.3))]),
-}
-BASELINE = "keyword_rules"
-
-
-@dataclass
-class CVResult:
-    """Out-of-fold scores over the whole corpus and over its hand-written part.
-
-    Generated examples from one template land on both sides of a fold, which flatters
-    every model; the hand-written examples have no such twins, so their out-of-fold
-    scores are the honest ones and decide the model and the threshold.
-    """
-
-    name: str
-    macro_f1: float
-    per_label_f1: dict[str, float]
-    written_macro_f1: float
-    written_per_label_f1: dict[str, float]
-    oof_proba: Optional[np.ndarray]  # None for the keyword baseline (no probabilities)
-    predictions: list[str]
-    ece: Optional[float]
-
-
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
-    """How far stated confidence is from observed accuracy, averaged over confidence bins."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        mask = (confidence > lo) & (confidence <= hi)
-        if mask.any():
-            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
-    return float(total)
-
-
-def _fit(pipeline: Pipeline, texts: list[str], labels: list[str], weights: np.ndarray) -> Pipeline:
-    if "model" in pipeline.named_steps and "sample_weight" in _fit_params(pipeline.named_steps["model"]):
-        return pipeline.fit(texts, labels, model__sample_weight=weights)
-    return pipeline.fit(texts, labels)
-
-
-def _fit_params(estimator: Any) -> set[str]:
-    import inspect
-
-    return set(inspect.signature(estimator.fit).parameters)
-
-
-def cross_validate(
-    examples: Sequence[Example],
-    names: Sequence[str] = tuple(CANDIDATES),
-    folds: int = 5,
-    progress: Optional[Progress] = None,
-) -> dict[str, CVResult]:
-    """Out-of-fold predictions for each candidate and for the keyword baseline."""
-    texts = [normalize(t) for t in classifier_texts(examples)]
-    labels = np.array([e.label for e in examples])
-    weights = np.array([e.weight for e in examples])
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    splits = list(splitter.split(texts, labels))
-    results: dict[str, CVResult] = {}
-    classes = sorted(LABELS)
-    written = np.array([e.source == "written" for e in examples])
-    for name in names:
-        proba = np.zeros((len(texts), len(classes)))
-        for k, (train_idx, test_idx) in enumerate(splits, start=1):
-            if progress:
-                progress(f"{name} fold {k}/{folds}")
-            model = _fit(
-                CANDIDATES[name](), [texts[i] for i in train_idx], list(labels[train_idx]), weights[train_idx]
-            )
-            proba[test_idx] = model.predict_proba([texts[i] for i in test_idx])
-        predicted = [classes[i] for i in proba.argmax(axis=1)]
-        correct = np.array(predicted) == labels
-        results[name] = _result(name, labels, predicted, written, proba, correct)
-    baseline = [p.label for p in KeywordRuleClassifier().predict(classifier_texts(examples))]
-    results[BASELINE] = _result(BASELINE, labels, baseline, written, None, None)
-    return results
-
-
-def _result(
-    name: str,
-    labels: np.ndarray,
-    predicted: list[str],
-    written: np.ndarray,
-    proba: Optional[np.ndarray],
-    correct: Optional[np.ndarray],
-) -> CVResult:
-    pred = np.array(predicted)
-    return CVResult(
-        name,
-        float(f1_score(labels, pred, average="macro")),
-        _per_label_f1(labels, pred),
-        float(f1_score(labels[written], pred[written], average="macro")) if written.any() else float("nan"),
-        _per_label_f1(labels[written], pred[written]) if written.any() else {},
-        proba,
-        predicted,
-        None if proba is None or correct is None else expected_calibration_error(proba.max(axis=1), correct),
-    )
-
-
-def _per_label_f1(labels: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
-    scores = f1_score(labels, predicted, labels=list(LABELS), average=None, zero_division=0)
-    return {label: round(float(s), 4) for label, s in zip(LABELS, scores)}
-
-
-def choose_threshold(proba: np.ndarray, labels: Sequence[str], target: float = TARGET_AUTO_PRECISION) -> dict[str, float]:
-    """Lowest confidence above which out-of-fold predictions are right at least `target` of the time."""
-    classes = np.array(sorted(LABELS))
-    confidence = proba.max(axis=1)
-    correct = classes[proba.argmax(axis=1)] == np.asarray(labels)
-    order = np.argsort(-confidence, kind="stable")
-    sorted_conf = confidence[order]
-    running_precision = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
-    # Only the last position of a run of equal confidences is a real cut: a threshold
-    # takes every prediction at that confidence or none of them.
-    group_end = np.append(sorted_conf[1:] != sorted_conf[:-1], True)
-    ok = np.nonzero(group_end & (running_precision >= target))[0]
-    # The deepest cut still meeting the target: the fewest messages sent to review.
-    threshold = float(sorted_conf[ok.max()]) if len(ok) else float(sorted_conf[0]) + 1e-9
-    auto = confidence >= threshold
-    return {
-        "threshold": round(threshold, 4),
-        "target_precision": target,
-        "auto_precision": round(float(correct[auto].mean()) if auto.any() else 0.0, 4),
-        "auto_coverage": round(float(auto.mean()), 4),
-    }
-
-
-def train_final(name: str, examples: Sequence[Example]) -> Pipeline:
-    texts = [normalize(t) for t in classifier_texts(examples)]
-    return _fit(CANDIDATES[name](), texts, [e.label for e in examples], np.array([e.weight for e in examples]))
+def train_final(
+    name: str, examples: Sequence[Example], reply_training: str = REPLY_TRAINING, cache: Optional[FeaturesCache] = None
+) -> Pipeline:
+    chosen = [e for e in examples if learns_from(e, reply_training)]
+    texts = [normalize(t) for t in classifier_texts(chosen)]
+    return fit_candidate(name, texts, [e.label for e in chosen], np.array([e.weight for e in chosen]), cache)
 
 
 def build_card(
     chosen: str,
-    results: dict[str, CVResult],
-    threshold: dict[str, float],
+    selection: dict[str, Any],
     examples: Sequence[Example],
     corpus_files: Sequence[Path],
-    folds: int,
 ) -> dict[str, Any]:
+    """The card: what was trained on, and what the protocol chose and measured (`selection`)."""
     trained_at = datetime.now(timezone.utc).replace(microsecond=0)
     data_hash = corpus_sha256(corpus_files)
     return {
@@ -263,31 +176,21 @@ def build_card(
         "version": f"{trained_at:%Y%m%d}-{data_hash[:8]}",
         "trained_at": trained_at.isoformat(),
         "training_data": {
-            "files": [p.name for p in corpus_files],
+            "files": [str(p.relative_to(p.parent.parent)) if p.parent.name == "written" else p.name for p in corpus_files],
             "sha256": data_hash,
             "examples": len(examples),
             "by_label": dict(sorted(Counter(e.label for e in examples).items())),
             "by_source": dict(sorted(Counter(e.source for e in examples).items())),
             "by_channel": dict(sorted(Counter(e.channel for e in examples).items())),
+            "by_kind": dict(sorted(Counter(e.kind for e in examples if e.kind).items())),
         },
         "labels": list(LABELS),
-        "threshold": threshold["threshold"],
-        "threshold_selection": threshold,
-        "cross_validation": {
-            "folds": folds,
-            "seed": SEED,
-            "selected_by": "out-of-fold macro-F1 on the hand-written examples",
-            "candidates": {
-                name: {
-                    "macro_f1": round(r.macro_f1, 4),
-                    "per_label_f1": r.per_label_f1,
-                    "written_macro_f1": round(r.written_macro_f1, 4),
-                    "written_per_label_f1": r.written_per_label_f1,
-                    "expected_calibration_error": None if r.ece is None else round(r.ece, 4),
-                }
-                for name, r in results.items()
-            },
-        },
+        "threshold": selection["threshold"]["threshold"],
+        "move_confidence": selection["move"]["move_confidence"],
+        **{key: value for key, value in selection.items() if key not in ("threshold", "move")},
+        "threshold_selection": selection["threshold"],
+        "move_selection": selection["move"],
+        "seed": SEED,
         "normalization": "triage.classifier.normalize (no stemmer: Sastrawi measured, did not help)",
         "libraries": {
             "python": platform.python_version(),
@@ -305,27 +208,31 @@ class Evaluation:
     report: dict[str, dict[str, float]]
     confusion: list[list[int]]
     misclassified: list[tuple[str, str, float, str]]  # expected, predicted, confidence, the text it read
+    scores: Scores
 
 
 def evaluate(classifier: Any, examples: Sequence[Example]) -> Evaluation:
-    """Per-label precision/recall/F1, macro-F1, the confusion matrix and the misses."""
+    """Per-label and per-kind scores of the labels the service would leave, the confusion matrix and the misses.
+
+    A reply with a context is decided with its ticket's label (context.in_context) at the
+    classifier's move confidence; the others by the classifier alone, unreviewed at its threshold.
+    """
     texts = classifier_texts(examples)
     predictions = classifier.predict(texts)
+    threshold = float(classifier.threshold)
+    move = float(getattr(classifier, "move_confidence", DEFAULT_MOVE_CONFIDENCE))
+    scores = score(examples, predictions, threshold, move)
     expected = [e.label for e in examples]
-    predicted = [p.label for p in predictions]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        expected, predicted, labels=list(LABELS), zero_division=0
-    )
-    report = {
-        label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-        for label, p, r, f, s in zip(LABELS, precision, recall, f1, support)
-    }
+    predicted, _ = final_labels(examples, predictions, threshold, move)
     misses = [
-        (e.label, p.label, p.confidence, text) for e, p, text in zip(examples, predictions, texts) if e.label != p.label
+        (e.label, label, p.confidence, text)
+        for e, p, label, text in zip(examples, predictions, predicted, texts)
+        if e.label != label
     ]
     return Evaluation(
         macro_f1=float(f1_score(expected, predicted, labels=list(LABELS), average="macro", zero_division=0)),
-        report=report,
+        report=scores.per_label,
         confusion=confusion_matrix(expected, predicted, labels=list(LABELS)).tolist(),
         misclassified=misses,
+        scores=scores,
     )

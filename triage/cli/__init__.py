@@ -7,7 +7,13 @@ from __future__ import annotations
 from flask import Flask
 
 from triage.cli.claims import claims_group
-from triage.cli.classifier import classify_command, evaluate_command, reclassify_command, train_command
+from triage.cli.classifier import (
+    classify_command,
+    evaluate_command,
+    reclassify_command,
+    split_evaluation_command,
+    train_command,
+)
 from triage.cli.database import db_group
 from triage.cli.demo import demo_command
 from triage.cli.evaluation import evaluate_pipeline_command
@@ -33,6 +39,7 @@ COMMANDS = (
     train_command,
     evaluate_command,
     evaluate_pipeline_command,
+    split_evaluation_command,
     classify_command,
     reclassify_command,
 )

@@ -15,83 +15,154 @@ from triage.cli.context import app_classifier, app_settings
 from triage.settings import PROJECT_ROOT
 
 TRAINING_DIR = PROJECT_ROOT / "data" / "training"
+EVALUATION_DIR = PROJECT_ROOT / "data" / "evaluation"
 
 
 @click.command("train")
 @click.option("--with-feedback", is_flag=True, help="Also learn from agents' relabels (exported from the database).")
-@click.option("--folds", default=5, show_default=True)
+@click.option("--folds", default=5, show_default=True, help="Folds when the corpus has fewer than two hand-written kinds.")
 @click.option("--out", "model_dir", type=click.Path(path_type=Path), default=None, help="Default: the configured model dir.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=TRAINING_DIR, show_default=True)
+@click.option(
+    "--evaluation", "evaluation_dir", type=click.Path(path_type=Path, file_okay=False), default=EVALUATION_DIR,
+    show_default=True, help="The frozen evaluation files: never fit on, only checked.",
+)
+@click.option("--candidates", default="", help="Comma-separated candidates to compare, or \"all\" (default: those within the speed budget).")
 @with_appcontext
-def train_command(with_feedback: bool, folds: int, model_dir: Path | None, data_dir: Path) -> None:
-    """Pick the best model by cross-validated macro-F1, choose its threshold, save it with its card."""
+def train_command(
+    with_feedback: bool, folds: int, model_dir: Path | None, data_dir: Path, evaluation_dir: Path, candidates: str
+) -> None:
+    """Compare the models leaving one kind of writing out at a time, choose, save the winner with its card."""
     from tqdm import tqdm
 
-    from triage.classifier import training
+    from triage.classifier import protocol, training
+    from triage.classifier.candidates import CANDIDATES
     from triage.classifier.model import save_model
     from triage.retraining import export_feedback
 
     settings = app_settings()
     model_dir = model_dir or settings.model_dir
-    files = sorted(data_dir.glob("*.jsonl"))
+    if candidates == "all":
+        names = list(CANDIDATES)
+    else:
+        names = [n.strip() for n in candidates.split(",") if n.strip()] or [
+            name for name, candidate in CANDIDATES.items() if candidate.within_speed_budget
+        ]
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        raise click.UsageError(f"unknown candidates {unknown}; known: {', '.join(CANDIDATES)}")
+    files = training.training_files(data_dir)
     if with_feedback:
         feedback_file = settings.instance_path / "feedback.jsonl"
         click.echo(f"exported {export_feedback(db.get_session(), feedback_file)} agent corrections to {feedback_file}")
         files.append(feedback_file)
-    examples = training.deduplicate(e for f in files for e in training.read_examples(f))
+    examples, dropped = training.load_training(files, evaluation_dir)
+    evaluation = [e for f in sorted(evaluation_dir.glob("*.jsonl")) for e in training.read_examples(f)] if evaluation_dir.is_dir() else []
     click.echo(f"training examples: {len(examples)} from {', '.join(f.name for f in files)}")
-    with tqdm(total=len(training.CANDIDATES) * folds, desc="cross-validation", unit="fold") as bar:
-        results = training.cross_validate(examples, folds=folds, progress=lambda msg: (bar.set_postfix_str(msg), bar.update()))
-    candidates = {name: r for name, r in results.items() if name in training.CANDIDATES}
-    chosen = max(candidates, key=lambda name: (candidates[name].written_macro_f1, candidates[name].macro_f1))
-    written = [i for i, e in enumerate(examples) if e.source == "written"] or list(range(len(examples)))
-    threshold = training.choose_threshold(
-        candidates[chosen].oof_proba[written], [examples[i].label for i in written]
-    )
-    echo_cv_report(results, chosen, threshold)
-    pipeline = training.train_final(chosen, examples)
-    card = training.build_card(chosen, results, threshold, examples, files, folds)
-    path = save_model(pipeline, card, model_dir)
+    if dropped:
+        click.echo(f"left out {dropped} training examples whose text is in the evaluation files")
+    groups = {g for g in protocol.held_out_groups(examples, folds) if g}
+    fits = len(groups) * (len(names) + 1) + 12
+    with tqdm(total=fits, desc="leave-one-kind-out", unit="fit") as bar:
+        run = protocol.train_and_select(
+            examples, evaluation, names, folds=folds, progress=lambda msg: (bar.set_postfix_str(msg), bar.update())
+        )
+    card = training.build_card(run.chosen, run.card_selection, examples, files)
+    echo_training_report(card)
+    path = save_model(run.pipeline, card, model_dir)
     click.echo(f"saved {path} (version {card['version']})")
 
 
-def echo_cv_report(results: dict, chosen: str, threshold: dict) -> None:
-    from triage.taxonomy import LABELS
+def _pct(value: float | None) -> str:
+    return "     -" if value is None else f"{value:6.1%}"
 
+
+def echo_training_report(card: dict) -> None:
+    """The comparison table, the chosen threshold and move confidence, and the held-out check."""
+    protocol, chosen = card["protocol"], card["model"]
     click.echo(
-        "\ncross-validated macro-F1, out of fold: over all examples, and over the hand-written ones"
-        "\n(which decide; per-label F1 is theirs; ECE = expected calibration error over all)"
+        f"\nmodels compared by {protocol['name']} (held out in turn: {', '.join(protocol['held_out'])});"
+        f"\npooled out-of-kind predictions; threshold for {protocol['target_precision']:.0%} precision of auto-labels"
     )
-    header = f"{'model':26s} {'all':>6s} {'written':>7s} {'ECE':>6s} " + " ".join(
-        f"{label[:11]:>11s}" for label in LABELS
-    )
-    click.echo(header)
-    for name, r in sorted(results.items(), key=lambda kv: -kv[1].written_macro_f1):
-        ece = "-" if r.ece is None else f"{r.ece:.3f}"
+    click.echo(f"{'model':34s} {'macroF1':>7s} {'thresh':>6s} {'auto-P':>6s} {'cover':>6s} {'move':>5s} {'reply':>6s} {'fit s':>6s}  speed")
+    rows = sorted(card["comparison"].items(), key=lambda kv: -(kv[1]["macro_f1"] or 0.0))
+    without = card["generated_corpus"].get("without")
+    if without:
+        rows.append((f"{chosen} no generated", without))
+    for name, row in rows:
         mark = " *" if name == chosen else ""
-        per = " ".join(f"{r.written_per_label_f1.get(label, 0.0):11.3f}" for label in LABELS)
-        click.echo(f"{name + mark:26s} {r.macro_f1:6.4f} {r.written_macro_f1:7.4f} {ece:>6s} {per}")
+        click.echo(
+            f"{name + mark:34s} {row['macro_f1']:7.4f} {row['threshold']:6.3f} {_pct(row['auto_precision'])} "
+            f"{_pct(row['auto_coverage'])} {row['move_confidence']:5.2f} {_pct(row['reply_accuracy'])} {row['fit_seconds']:6.1f}  "
+            + ("ok" if row["within_speed_budget"] else "over budget")
+        )
+    kinds = sorted(protocol["scores"]["per_kind"])
+    click.echo("\nout-of-kind accuracy per kind")
+    click.echo(f"{'model':34s} " + " ".join(f"{k[:9]:>9s}" for k in kinds))
+    for name, row in rows:
+        click.echo(f"{name:34s} " + " ".join(f"{_pct(row['per_kind_accuracy'].get(k)):>9s}" for k in kinds))
+    threshold, move = card["threshold_selection"], card["move_selection"]
     click.echo(
-        f"\nchosen: {chosen}; review threshold {threshold['threshold']:.3f}: "
-        f"{threshold['auto_coverage']:.1%} of hand-written messages labeled without review at "
-        f"{threshold['auto_precision']:.1%} precision (target {threshold['target_precision']:.0%})"
+        f"\nchosen: {chosen}; review threshold {threshold['threshold']:.3f}: {threshold['auto_coverage']:.1%} of "
+        f"out-of-kind messages labeled without review at {threshold['auto_precision']:.1%} precision "
+        f"(target {threshold['target_precision']:.0%}; replies decided in context); standalone messages alone: "
+        f"{_pct(threshold.get('standalone_auto_coverage')).strip()} at {_pct(threshold.get('standalone_auto_precision')).strip()}"
     )
+    click.echo(
+        f"move confidence {move['move_confidence']:.3f}: {move['moved']} of {move['replies']} replies move their "
+        f"ticket; {_pct(move['accuracy']).strip()} of tickets rightly labeled after the reply"
+    )
+    replies = card["reply_training"]["measured"]
+    if replies:
+        click.echo("learning from replies' own text (replies in 5 folds, decided in context):")
+        for option, row in replies.items():
+            mark = " (used)" if option == card["reply_training"]["chosen"] else ""
+            click.echo(f"  {option:6s} accuracy {_pct(row['accuracy'])}, kept right {_pct(row['kept_precision'])}, moved {row['moved']}{mark}")
+    checked = card.get("held_out_check")
+    if checked:
+        click.echo("\nheld-out check (data/evaluation, never fit on), at that threshold and move confidence:")
+        echo_scores(checked)
+
+
+def echo_scores(scores: dict) -> None:
+    """Per-label and per-kind scores with auto-label precision and coverage."""
+    click.echo(f"{'label':22s} {'precision':>9s} {'recall':>7s} {'f1':>7s} {'support':>7s} {'auto-P':>7s} {'cover':>7s}")
+    for label, row in scores["per_label"].items():
+        click.echo(
+            f"{label:22s} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:7.3f} {row['support']:7d} "
+            f"{_pct(row['auto_precision']):>7s} {_pct(row['auto_coverage']):>7s}"
+        )
+    click.echo(f"{'macro-F1':22s} {'':9s} {'':7s} {scores['macro_f1']:7.4f}")
+    click.echo(
+        f"auto-labeled (no review): {_pct(scores['auto_coverage']).strip()} of {scores['count']} messages, "
+        f"precision {_pct(scores['auto_precision']).strip()}"
+    )
+    per_kind = scores["per_kind"]
+    if set(per_kind) - {"-"}:
+        click.echo(f"\n{'kind':22s} {'count':>6s} {'right':>7s} {'macroF1':>7s} {'auto-P':>7s} {'cover':>7s}")
+        for kind, row in per_kind.items():
+            click.echo(
+                f"{kind:22s} {row['count']:6d} {_pct(row['accuracy']):>7s} {row['macro_f1'] or 0.0:7.3f} "
+                f"{_pct(row['auto_precision']):>7s} {_pct(row['auto_coverage']):>7s}"
+            )
 
 
 @click.command("evaluate")
-@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--show-misses/--no-show-misses", default=True, show_default=True)
 @with_appcontext
-def evaluate_command(path: Path, show_misses: bool) -> None:
-    """Measure the model on a labeled JSON Lines file (text, label)."""
+def evaluate_command(paths: tuple[Path, ...], show_misses: bool) -> None:
+    """Measure the model on labeled JSON Lines files (text, label; kind and context optional)."""
     from triage.classifier.training import evaluate, read_examples
     from triage.taxonomy import LABELS
 
-    result = evaluate(app_classifier(), read_examples(path))
-    click.echo(f"{'label':22s} {'precision':>9s} {'recall':>7s} {'f1':>7s} {'support':>7s}")
-    for label, row in result.report.items():
-        click.echo(f"{label:22s} {row['precision']:9.3f} {row['recall']:7.3f} {row['f1']:7.3f} {row['support']:7d}")
-    click.echo(f"{'macro-F1':22s} {'':9s} {'':7s} {result.macro_f1:7.4f}")
+    classifier = app_classifier()
+    result = evaluate(classifier, [e for path in paths for e in read_examples(path)])
+    click.echo(
+        f"model {classifier.version} ({classifier.name}); threshold {classifier.threshold:.3f}, "
+        f"move confidence {getattr(classifier, 'move_confidence', float('nan')):.3f}"
+    )
+    echo_scores(result.scores.as_dict())
     click.echo("\nconfusion matrix (rows: expected, columns: predicted)")
     short = [label[:6] for label in LABELS]
     click.echo(f"{'':22s} " + " ".join(f"{s:>6s}" for s in short))
@@ -101,6 +172,17 @@ def evaluate_command(path: Path, show_misses: bool) -> None:
         click.echo(f"\nmisclassified: {len(result.misclassified)}")
         for expected, predicted, confidence, text in result.misclassified:
             click.echo(f"- expected {expected}, got {predicted} ({confidence:.2f}): {' '.join(text.split())[:160]}")
+
+
+@click.command("split-evaluation")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=TRAINING_DIR, show_default=True)
+@click.option("--evaluation", "evaluation_dir", type=click.Path(path_type=Path, file_okay=False), default=EVALUATION_DIR, show_default=True)
+def split_evaluation_command(data_dir: Path, evaluation_dir: Path) -> None:
+    """Move a seeded fifth of each hand-written kind (per label) to the frozen evaluation files (rerunnable)."""
+    from triage.classifier.evaluation_split import split_kinds
+
+    for kind, (training, evaluation) in split_kinds(data_dir / "written", evaluation_dir).items():
+        click.echo(f"{kind:18s} training {training:5d}  evaluation {evaluation:5d}")
 
 
 @click.command("classify")
