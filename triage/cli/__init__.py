@@ -13,6 +13,7 @@ from triage.cli.demo import demo_command
 from triage.cli.evaluation import evaluate_pipeline_command
 from triage.cli.groups import groups_command
 from triage.cli.ingest import import_command, ingest_group, runs_command
+from triage.cli.model import model_group
 from triage.cli.outbox import outbox_group
 from triage.cli.scheduler import scheduler_command
 from triage.cli.users import users_group
@@ -33,6 +34,7 @@ COMMANDS = (
     evaluate_pipeline_command,
     classify_command,
     reclassify_command,
+    model_group,
 )
 
 

@@ -18,27 +18,52 @@ TRAINING_DIR = PROJECT_ROOT / "data" / "training"
 
 
 @click.command("train")
-@click.option("--with-feedback", is_flag=True, help="Also learn from agents' relabels (exported from the database).")
+@click.option(
+    "--with-feedback",
+    is_flag=True,
+    help="Also learn from agents' relabels; the result is a candidate version, active only once promoted.",
+)
 @click.option("--folds", default=5, show_default=True)
 @click.option("--out", "model_dir", type=click.Path(path_type=Path), default=None, help="Default: the configured model dir.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=TRAINING_DIR, show_default=True)
 @with_appcontext
 def train_command(with_feedback: bool, folds: int, model_dir: Path | None, data_dir: Path) -> None:
-    """Pick the best model by cross-validated macro-F1, choose its threshold, save it with its card."""
+    """Pick the best model by cross-validated macro-F1, choose its threshold, save it with its card.
+
+    Without --with-feedback it rebuilds the shipped default in the model dir (what the
+    repository commits); with it, a candidate under <model dir>/versions/ for `triage model promote`.
+    """
     from tqdm import tqdm
 
     from triage.classifier import training
     from triage.classifier.model import save_model
-    from triage.retraining import export_feedback
 
     settings = app_settings()
     model_dir = model_dir or settings.model_dir
     files = sorted(data_dir.glob("*.jsonl"))
+    held_out: list = []
+    held_rows: list[dict] = []
     if with_feedback:
+        from triage.retraining import HOLDOUT_MIN, HOLDOUT_SHARE, feedback_examples, hold_out_recent, write_examples
+
+        train_rows, held_rows = hold_out_recent(feedback_examples(db.get_session()))
         feedback_file = settings.instance_path / "feedback.jsonl"
-        click.echo(f"exported {export_feedback(db.get_session(), feedback_file)} agent corrections to {feedback_file}")
+        write_examples(train_rows, feedback_file)
         files.append(feedback_file)
+        held_out = [training.Example(r["text"], r["label"], r["channel"], r["source"], 1.0, r["subject"]) for r in held_rows]
+        click.echo(
+            f"agent corrections: {len(train_rows) + len(held_rows)}; held out the newest {len(held_rows)} "
+            f"(the newest {HOLDOUT_SHARE:.0%}, at least {HOLDOUT_MIN}) to judge the candidate, never trained on; "
+            f"training on {len(train_rows)} ({feedback_file})"
+        )
     examples = training.deduplicate(e for f in files for e in training.read_examples(f))
+    if held_out:
+        from triage.retraining import without_held_out
+
+        kept = without_held_out(examples, held_out)
+        if len(kept) < len(examples):
+            click.echo(f"left out {len(examples) - len(kept)} training examples with a held-out correction's text")
+        examples = kept
     click.echo(f"training examples: {len(examples)} from {', '.join(f.name for f in files)}")
     with tqdm(total=len(training.CANDIDATES) * folds, desc="cross-validation", unit="fold") as bar:
         results = training.cross_validate(examples, folds=folds, progress=lambda msg: (bar.set_postfix_str(msg), bar.update()))
@@ -51,8 +76,14 @@ def train_command(with_feedback: bool, folds: int, model_dir: Path | None, data_
     echo_cv_report(results, chosen, threshold)
     pipeline = training.train_final(chosen, examples)
     card = training.build_card(chosen, results, threshold, examples, files, folds)
-    path = save_model(pipeline, card, model_dir)
-    click.echo(f"saved {path} (version {card['version']})")
+    if not with_feedback:
+        path = save_model(pipeline, card, model_dir)
+        click.echo(f"saved {path} (version {card['version']})")
+        return
+    from triage.classifier.versions import save_candidate
+
+    version = save_candidate(model_dir, pipeline, card, held_rows)
+    click.echo(f"saved candidate {version} in {model_dir / 'versions' / version} (not active: `triage model promote {version}`)")
 
 
 def echo_cv_report(results: dict, chosen: str, threshold: dict) -> None:
