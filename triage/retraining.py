@@ -68,10 +68,15 @@ Example = TypeVar("Example", bound=_Text)
 
 
 def without_held_out(examples: Iterable[Example], held_out: Iterable[_Text]) -> list[Example]:
-    """The examples whose text (as the classifier reads it) is none of the held-out ones: a
-    corpus line or an older correction with the same words would teach the answer."""
-    held = {normalize(classification_text(e.subject, e.text)) for e in held_out}
-    return [e for e in examples if normalize(classification_text(e.subject, e.text)) not in held]
+    """The examples that share neither text (as the classifier reads it, subject included) nor
+    body with a held-out one: a corpus line or an older correction with the same words would
+    teach the answer."""
+
+    def keys(e: _Text) -> set[str]:
+        return {normalize(classification_text(e.subject, e.text)), normalize(e.text)}
+
+    held = set().union(*(keys(e) for e in held_out))
+    return [e for e in examples if not keys(e) & held]
 
 
 def write_examples(rows: Iterable[dict], path: Path) -> int:
@@ -80,11 +85,6 @@ def write_examples(rows: Iterable[dict], path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return len(rows)
-
-
-def export_feedback(session: so.Session, path: Path) -> int:
-    """Write the agents' corrections as a training file; return how many were written."""
-    return write_examples(feedback_examples(session), path)
 
 
 @dataclass
