@@ -76,12 +76,12 @@ def promote_command(version: Optional[str], eval_files: tuple[Path, ...]) -> Non
     click.echo(f"candidate {decision.candidate} against active {decision.active}")
     click.echo(
         f"rule: on each set, no label with >= {model_versions.MIN_SUPPORT} examples may lose more than "
-        f"{model_versions.F1_MARGIN} F1; macro-F1 may not be lower"
+        f"{model_versions.F1_MARGIN} F1; macro-F1 over the set's labels may not be lower"
     )
     for scored in decision.sets:
         click.echo(f"\n{scored.name} ({scored.examples} examples)")
         click.echo(f"  {'label':22s} {'support':>7s} {'active F1':>9s} {'candidate':>9s} {'change':>7s}")
-        for row in scored.labels:
+        for row in (r for r in scored.labels if r.support):
             mark = "  REGRESSED" if row.regressed else ("" if row.judged else "  (too few to judge)")
             click.echo(f"  {row.label:22s} {row.support:7d} {row.old_f1:9.3f} {row.new_f1:9.3f} {row.new_f1 - row.old_f1:+7.3f}{mark}")
         click.echo(f"  {'macro-F1':22s} {'':7s} {scored.old_macro_f1:9.4f} {scored.new_macro_f1:9.4f} {scored.new_macro_f1 - scored.old_macro_f1:+7.4f}")
