@@ -1,5 +1,5 @@
 """The classifier the pipeline calls, whatever model stands behind it: its interface
-(defined in prediction.py) and the process's model, loaded once.
+(defined in prediction.py) and the process's model, loaded once per active version.
 
 This package never imports Flask; importing it (not triage.classifier.model) costs no
 scikit-learn, so processes that classify nothing start fast.
