@@ -120,6 +120,21 @@ def test_a_better_candidate_is_promoted_and_rollback_returns_to_the_previous(ses
     assert [d["to"] for d in _audits(session, "model.rolled_back")] == [WEAK, WEAK, shipped]
 
 
+def test_a_candidate_judged_against_a_version_no_longer_active_is_not_promoted(session, engine, kept, evaluation, monkeypatch):
+    judge = model_versions.judge
+
+    def judged_while_another_rolls_back(*args, **kwargs):
+        decision = judge(*args, **kwargs)
+        with so.Session(engine) as other:
+            model_versions.rollback(other, kept, WEAK)
+        return decision
+
+    monkeypatch.setattr(model_versions, "judge", judged_while_another_rolls_back)
+    decision = model_versions.promote(session, kept, COPY, evaluation)
+    assert decision.reasons == [f"the active version changed to {WEAK} while judging: promote again"]
+    assert model_versions.active_version(session) == WEAK
+
+
 def test_the_active_version_is_not_promoted_again(session, kept, evaluation):
     shipped = model_versions.active(session, kept).version
     decision = model_versions.promote(session, kept, shipped, evaluation)

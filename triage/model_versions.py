@@ -179,6 +179,13 @@ def promote(
 ) -> Decision:
     """Make `version` active if it does not regress (judge); audit either outcome, commit."""
     decision = judge(session, model_dir, version, evaluation)
+    # Judging takes seconds: promote only over the version it was judged against, read again in
+    # a new transaction that holds the row (PostgreSQL) or the write lock (SQLite writer sessions).
+    session.commit()
+    session.get(AppOption, ACTIVE_OPTION, with_for_update=True, populate_existing=True)
+    now_active = active(session, model_dir).version
+    if now_active != decision.active:
+        decision.reasons.append(f"the active version changed to {now_active} while judging: promote again")
     detail = {
         "from": decision.active,
         "to": decision.candidate,
