@@ -55,6 +55,7 @@ class ModelSlot:
         self._clock = clock
         self._pointer: Optional[Callable[[], Optional[str]]] = None
         self._active: Optional[str] = None  # what the pointer said last (None: the shipped default)
+        self._pointer_read = False
         self._next_check = float("-inf")
         self._model: Optional[Classifier] = None
         self._model_version: Optional[str] = None  # the pointer value self._model was loaded for
@@ -76,9 +77,13 @@ class ModelSlot:
         if now >= self._next_check:
             self._next_check = now + self.check_seconds
             try:
-                self._active = self._pointer()
+                self._active, self._pointer_read = self._pointer(), True
             except Exception as exc:  # the database away for a moment: keep the model in hand
-                log.warning("cannot read the active model version (%s); keeping %s", type(exc).__name__, self._active)
+                # Before the first read (a database not migrated or not reachable), the command's
+                # own error says what is wrong; afterwards a failed read is worth a line.
+                (log.warning if self._pointer_read else log.debug)(
+                    "cannot read the active model version (%s); keeping %s", type(exc).__name__, self._active
+                )
         return self._active
 
     def load(self) -> Classifier:
