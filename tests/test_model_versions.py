@@ -60,7 +60,9 @@ def kept(tmp_path_factory) -> Path:
     assert save_candidate(model_dir, training.train_final("tfidf_logreg", examples), card, holdout) == WEAK
     shutil.copytree(MODELS, model_dir / VERSIONS_DIR / COPY, ignore=shutil.ignore_patterns(VERSIONS_DIR))
     copy_card = model_dir / VERSIONS_DIR / COPY / CARD_FILE
-    copy_card.write_text(json.dumps(dict(json.loads(copy_card.read_text()), version=COPY, trained_at="2026-12-02T10:00:00+00:00")))
+    copy_card.write_text(json.dumps(
+        dict(json.loads(copy_card.read_text()), version=COPY, trained_at="2026-12-02T10:00:00+00:00", move_confidence=0.77)
+    ))
     return model_dir
 
 
@@ -163,6 +165,18 @@ def test_a_running_process_follows_promotions_without_restart(settings, engine, 
     time.sleep(0.1)
     assert classifier.predict([CERTIFICATE])[0].label == "certificate_pending"
     assert classifier.version == COPY and COPY != shipped
+
+
+def test_what_a_model_offers_beyond_the_interface_follows_the_active_version(kept):
+    from triage.classifier.context import DEFAULT_MOVE_CONFIDENCE, move_confidence_of
+
+    wanted = [WEAK]
+    slot = ModelSlot(kept, check_seconds=0.0)
+    slot.watch(lambda: wanted[0])
+    classifier = slot.load()
+    assert move_confidence_of(classifier) == DEFAULT_MOVE_CONFIDENCE != 0.77
+    wanted[0] = COPY
+    assert move_confidence_of(classifier) == 0.77 and classifier.card["version"] == COPY
 
 
 def test_the_active_version_is_read_at_most_once_per_check_interval(kept):

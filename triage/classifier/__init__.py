@@ -170,3 +170,8 @@ class ActiveModel:
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         return self._slot.current().predict(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        # What a model offers beyond the interface (its card, the confidence a reply needs to move
+        # its ticket: triage.classifier.context.move_confidence_of) is the active model's too.
+        return getattr(self._slot.current(), name)
