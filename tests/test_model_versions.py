@@ -118,7 +118,7 @@ def test_a_better_candidate_is_promoted_and_rollback_returns_to_the_previous(ses
     with pytest.raises(model_versions.VersionError, match="nothing to roll back to"):
         model_versions.rollback(session, kept)
     assert model_versions.rollback(session, kept, shipped) == (WEAK, shipped)
-    assert model_versions.active(session, kept).shipped
+    assert model_versions.active(session, kept).shipped and model_versions.active_version(session) is None
     assert [d["to"] for d in _audits(session, "model.rolled_back")] == [WEAK, WEAK, shipped]
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 import sqlalchemy.orm as so
 
 from triage.classifier.card import ModelError
-from triage.classifier.versions import HOLDOUT_FILE, ModelVersion, all_versions, find, shipped
+from triage.classifier.versions import HOLDOUT_FILE, ModelVersion, find, shipped
 from triage.models import AppOption, AuditEvent
 from triage.taxonomy import LABELS
 
@@ -161,7 +161,7 @@ def judge(
     return decision
 
 
-def _set_active(session: so.Session, version: str, history_: list[str]) -> None:
+def _set_active(session: so.Session, version: Optional[str], history_: list[str]) -> None:
     row = session.get(AppOption, ACTIVE_OPTION)
     value = {"version": version, "history": history_}
     if row is None:
@@ -215,8 +215,9 @@ def rollback(session: so.Session, model_dir: Path, version: Optional[str] = None
         earlier = [v for v in earlier if v != version]
     if version == current.version:
         raise VersionError(f"{version} is already the active version")
-    find(model_dir, version)
-    _set_active(session, version, earlier)
+    target = find(model_dir, version)
+    # Back to the shipped default: no name, so a rebuilt default (`triage train`) stays the default.
+    _set_active(session, None if target.shipped else target.version, earlier)
     session.add(AuditEvent(actor_id=actor_id, action="model.rolled_back", detail={"from": current.version, "to": version}))
     session.commit()
     log.info("model rolled back from %s to %s", current.version, version)
