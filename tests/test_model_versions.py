@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from builders import FixedClassifier, record
+from builders import FixedClassifier, process_env, record
 from triage import create_app, model_versions
 from triage.classifier import ModelSlot, load_classifier
 from triage.classifier.card import CARD_FILE
@@ -165,6 +167,44 @@ def test_a_running_process_follows_promotions_without_restart(settings, engine, 
     time.sleep(0.1)
     assert classifier.predict([CERTIFICATE])[0].label == "certificate_pending"
     assert classifier.version == COPY and COPY != shipped
+
+
+# A process that classifies every 50 ms: says which version it started with, then the first other one.
+WATCHER = f"""
+import sys, time
+from triage import create_app
+app = create_app(web=False)
+classifier = app.extensions["triage.model"].load()
+started = classifier.version
+print("STARTED", started, classifier.predict([{CERTIFICATE!r}])[0].label, flush=True)
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    label = classifier.predict([{CERTIFICATE!r}])[0].label
+    if classifier.version != started:
+        print("NOW", classifier.version, label, flush=True)
+        break
+    time.sleep(0.05)
+"""
+
+
+def test_another_process_switches_to_the_promoted_version_without_restart(database_url, engine, kept, tmp_path):
+    env = process_env(database_url, tmp_path, TRIAGE_MODEL_DIR=str(kept), TRIAGE_MODEL_CHECK_SECONDS="0.2")
+    worker = subprocess.Popen([sys.executable, "-c", WATCHER], env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        started = worker.stdout.readline().split()
+        assert started[0] == "STARTED" and started[2] == "certificate_pending", started
+        with so.Session(engine) as session:
+            model_versions.rollback(session, kept, WEAK)
+        switched_at = time.monotonic()
+        now = worker.stdout.readline().split()
+        waited = time.monotonic() - switched_at
+        assert now == ["NOW", WEAK, "missing_incentive"], now  # the weak model answers, in the same process
+        assert waited < 10
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
 
 
 def test_what_a_model_offers_beyond_the_interface_follows_the_active_version(kept):
