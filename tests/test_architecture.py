@@ -30,7 +30,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics", "triage.groups",
      "triage.surges", "triage.outbox", "triage.outbox_sender", "triage.outbox_recovery", "triage.group_send", "triage.people",
      "triage.quoting", "triage.timeline", "triage.drafts", "triage.submissions", "triage.saved_views",
-     "triage.attachments", "triage.erasure", "triage.privacy", "triage.retention", "triage.audit_log"),
+     "triage.attachments", "triage.erasure", "triage.privacy", "triage.retention", "triage.audit_log",
+     "triage.model_versions", "triage.drift"),
     # 4 pipeline
     ("triage.pipeline", "triage.retraining"),
     # 5 ingest: the sources and the runner that drives them through the pipeline

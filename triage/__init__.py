@@ -29,15 +29,18 @@ def create_app(config: Optional[Settings | Mapping[str, Any]] = None, *, web: bo
     )
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
 
-    from triage import cli, db
+    from triage import cli, db, model_versions
     from triage.classifier import ModelSlot
     from triage.logs import configure_logging
 
     configure_logging(settings)
     # Loaded by what classifies (commands, scheduler), not here: scikit-learn and the model
     # cost seconds that every command and web worker would otherwise pay.
-    app.extensions["triage.model"] = ModelSlot(settings.model_dir)
+    slot = ModelSlot(settings.model_dir, check_seconds=settings.model_check_seconds)
+    app.extensions["triage.model"] = slot
     db.init_app(app)
+    # Every process follows the active version in the database: a promotion needs no restart.
+    slot.watch(model_versions.pointer(app.extensions["triage.sessionmaker"]))
     cli.init_app(app)
     if web:
         from triage.web import init_app as init_web

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from triage import drift
 from triage.models import ACTIVE_STATUSES, IngestRun, Ticket, TicketGroup, utcnow
 
 CLASSIFY_SECONDS = Histogram(
@@ -70,6 +71,7 @@ class StoreCollector(Collector):
             yield messages
             yield requests
             yield from self._surges(session)
+            yield from self._drift(session)
 
     def _surges(self, session: so.Session) -> Iterator[GaugeMetricFamily]:
         """The surges now (triage.surges), and each surge group's active members."""
@@ -89,6 +91,34 @@ class StoreCollector(Collector):
         for group_id, label, size in rows:
             sizes.add_metric([str(group_id), label], size)
         yield sizes
+
+
+    def _drift(self, session: so.Session) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        """Agents' corrections of the classifier (triage.drift): all relabels by from/to, and per
+        category the last 7 days' tickets the model labeled, corrected, and the rate."""
+        relabels = CounterMetricFamily(
+            "triage_classifier_corrections", "Tickets relabeled by agents, by the label moved from and to",
+            labels=["from_label", "to_label"],
+        )
+        for from_label, to_label, count in drift.corrections(session):
+            relabels.add_metric([from_label, to_label], count)
+        yield relabels
+        recent = drift.recent(session)
+        labeled = GaugeMetricFamily("triage_classifier_labeled_7d", "Tickets of the last 7 days by the model's label", labels=["label"])
+        corrected = GaugeMetricFamily(
+            "triage_classifier_corrected_7d", "Tickets of the last 7 days an agent relabeled, by the model's label", labels=["label"]
+        )
+        rate = GaugeMetricFamily(
+            "triage_classifier_correction_rate_7d", "Share of the last 7 days' tickets agents relabeled, by the model's label",
+            labels=["label"],
+        )
+        for label, cell in recent.items():
+            labeled.add_metric([label], cell.labeled)
+            corrected.add_metric([label], cell.corrected)
+            rate.add_metric([label], cell.rate or 0.0)
+        yield labeled
+        yield corrected
+        yield rate
 
 
 def render(sessionmaker: Callable[[], so.Session]) -> bytes:

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Protocol, Sequence, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from triage.classifier import Classifier
 from triage.classifier.context import conversation_prediction, move_confidence_of
+from triage.classifier.normalize import normalize
 from triage.classifier.text import classification_text
 from triage.models import ACTIVE_STATUSES, AuditEvent, LabelChange, Message, Ticket, TicketStatus
 from triage.pipeline.classify import status_for
@@ -42,9 +45,43 @@ def feedback_examples(session: so.Session) -> list[dict]:
     ]
 
 
-def export_feedback(session: so.Session, path: Path) -> int:
-    """Write the agents' corrections as a training file; return how many were written."""
-    rows = feedback_examples(session)
+# A candidate never learns from the agents' newest corrections: its promotion is judged on them
+# (triage.model_versions). The newest fifth, and never fewer than HOLDOUT_MIN while there are that many.
+HOLDOUT_SHARE = 0.2
+HOLDOUT_MIN = 20
+Row = TypeVar("Row")
+
+
+def hold_out_recent(rows: Sequence[Row], share: float = HOLDOUT_SHARE, minimum: int = HOLDOUT_MIN) -> tuple[list[Row], list[Row]]:
+    """Split corrections (oldest first, as feedback_examples gives them) into (to train on, held out)."""
+    count = len(rows)
+    held = min(count, max(math.ceil(count * share), minimum))
+    return list(rows[: count - held]), list(rows[count - held :])
+
+
+class _Text(Protocol):
+    subject: str | None
+    text: str
+
+
+Example = TypeVar("Example", bound=_Text)
+
+
+def without_held_out(examples: Iterable[Example], held_out: Iterable[_Text]) -> list[Example]:
+    """The examples that share neither text (as the classifier reads it, subject included) nor
+    body with a held-out one: a corpus line or an older correction with the same words would
+    teach the answer."""
+
+    def keys(e: _Text) -> set[str]:
+        return {normalize(classification_text(e.subject, e.text)), normalize(e.text)}
+
+    held = set().union(*(keys(e) for e in held_out))
+    return [e for e in examples if not keys(e) & held]
+
+
+def write_examples(rows: Iterable[dict], path: Path) -> int:
+    """Write example rows as a JSON Lines file; return how many were written."""
+    rows = list(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return len(rows)

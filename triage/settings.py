@@ -130,6 +130,8 @@ class Settings:
     thread_window_hours: int = 72
     import_batch_size: int = 200
     model_dir: Path = PROJECT_ROOT / "models"
+    # How often a process asks which model version is active (triage.model_versions).
+    model_check_seconds: float = 5.0
     max_message_chars: int = 100_000
     log_level: str = "INFO"
     # Web: cookies carry the Secure flag unless turned off for plain http on 127.0.0.1.
@@ -408,6 +410,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         thread_window_hours=_int(env, "TRIAGE_THREAD_WINDOW_HOURS", 72, minimum=0),
         import_batch_size=_int(env, "TRIAGE_IMPORT_BATCH_SIZE", 200, minimum=1),
         model_dir=Path(env.get("TRIAGE_MODEL_DIR", PROJECT_ROOT / "models")),
+        model_check_seconds=_float(env, "TRIAGE_MODEL_CHECK_SECONDS", 5.0),
         max_message_chars=_int(env, "TRIAGE_MAX_MESSAGE_CHARS", 100_000, minimum=1),
         log_level=_choice(env, "TRIAGE_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
         session_cookie_secure=_bool(env, "TRIAGE_SESSION_COOKIE_SECURE", True),

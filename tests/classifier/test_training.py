@@ -12,6 +12,7 @@ from triage.classifier.model import load_model
 from triage.classifier.training import Example, deduplicate, read_examples
 from triage.models import LabelChange, Ticket
 from triage.pipeline import PipelineConfig, process_batch
+from triage.retraining import HOLDOUT_MIN
 from triage.settings import PROJECT_ROOT
 from triage.taxonomy import LABELS
 
@@ -85,20 +86,26 @@ def test_agents_corrections_change_the_model_after_retraining(app, runner, sessi
     assert runner.invoke(args=["train", "--data", str(data), "--folds", "2", "--out", str(before_dir), "--candidates", QUICK]).exit_code == 0
     before = load_model(before_dir).predict([probe])[0].label
     target = "payment_account" if before != "payment_account" else "other"
+    # The newest corrections (HOLDOUT_MIN of them) are held out to judge the candidate; the six
+    # about hacked accounts come first, so the candidate learns from them.
+    newest = [f"saldo pelatihan saya sisa {n} ribu, bisa dipakai kelas apa" for n in range(100, 100 + HOLDOUT_MIN)]
     with sessionmaker() as session:
         outcomes = process_batch(
-            session, [record(author=f"u{i}@example.com", text=t) for i, t in enumerate(novel)], FixedClassifier(before), PipelineConfig()
+            session, [record(author=f"u{i}@example.com", text=t) for i, t in enumerate(novel + newest)], FixedClassifier(before), PipelineConfig()
         )
-        for outcome in outcomes:
+        for i, outcome in enumerate(outcomes):
             ticket = session.get(Ticket, outcome.ticket_id)
-            session.add(LabelChange(ticket_id=ticket.id, from_label=ticket.label, to_label=target))
-            ticket.label, ticket.label_source = target, "agent"
+            label = target if i < len(novel) else "unspent_voucher"
+            session.add(LabelChange(ticket_id=ticket.id, from_label=ticket.label, to_label=label))
+            ticket.label, ticket.label_source = label, "agent"
+            session.flush()
         session.commit()
     after_dir = tmp_path / "after"
     result = runner.invoke(args=["train", "--with-feedback", "--data", str(data), "--folds", "2", "--out", str(after_dir), "--candidates", QUICK])
     assert result.exit_code == 0, result.output
-    assert "exported 6 agent corrections" in result.output
-    after = load_model(after_dir)
+    assert f"agent corrections: {len(novel) + HOLDOUT_MIN}; held out the newest {HOLDOUT_MIN}" in result.output
+    (candidate,) = (after_dir / "versions").iterdir()
+    after = load_model(candidate)
     assert after.card["training_data"]["by_source"]["feedback"] == 6
     assert after.predict([probe])[0].label == target != before
 

@@ -19,6 +19,7 @@ from triage.cli.demo import demo_command
 from triage.cli.evaluation import evaluate_pipeline_command
 from triage.cli.groups import groups_command
 from triage.cli.ingest import import_command, ingest_group, runs_command
+from triage.cli.model import model_group
 from triage.cli.outbox import outbox_group
 from triage.cli.privacy import privacy_group
 from triage.cli.scheduler import scheduler_command
@@ -42,6 +43,7 @@ COMMANDS = (
     split_evaluation_command,
     classify_command,
     reclassify_command,
+    model_group,
 )
 
 

@@ -19,7 +19,11 @@ EVALUATION_DIR = PROJECT_ROOT / "data" / "evaluation"
 
 
 @click.command("train")
-@click.option("--with-feedback", is_flag=True, help="Also learn from agents' relabels (exported from the database).")
+@click.option(
+    "--with-feedback",
+    is_flag=True,
+    help="Also learn from agents' relabels; the result is a candidate version, active only once promoted.",
+)
 @click.option("--folds", default=5, show_default=True, help="Folds when the corpus has fewer than two hand-written kinds.")
 @click.option("--out", "model_dir", type=click.Path(path_type=Path), default=None, help="Default: the configured model dir.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=TRAINING_DIR, show_default=True)
@@ -32,13 +36,16 @@ EVALUATION_DIR = PROJECT_ROOT / "data" / "evaluation"
 def train_command(
     with_feedback: bool, folds: int, model_dir: Path | None, data_dir: Path, evaluation_dir: Path, candidates: str
 ) -> None:
-    """Compare the models leaving one kind of writing out at a time, choose, save the winner with its card."""
+    """Compare the models leaving one kind of writing out at a time, choose, save the winner with its card.
+
+    Without --with-feedback it rebuilds the shipped default in the model dir (what the
+    repository commits); with it, a candidate under <model dir>/versions/ for `triage model promote`.
+    """
     from tqdm import tqdm
 
     from triage.classifier import protocol, training
     from triage.classifier.candidates import CANDIDATES
     from triage.classifier.model import save_model
-    from triage.retraining import export_feedback
 
     settings = app_settings()
     model_dir = model_dir or settings.model_dir
@@ -52,11 +59,29 @@ def train_command(
     if unknown:
         raise click.UsageError(f"unknown candidates {unknown}; known: {', '.join(CANDIDATES)}")
     files = training.training_files(data_dir)
+    held_out: list = []
+    held_rows: list[dict] = []
     if with_feedback:
+        from triage.retraining import HOLDOUT_MIN, HOLDOUT_SHARE, feedback_examples, hold_out_recent, write_examples
+
+        train_rows, held_rows = hold_out_recent(feedback_examples(db.get_session()))
         feedback_file = settings.instance_path / "feedback.jsonl"
-        click.echo(f"exported {export_feedback(db.get_session(), feedback_file)} agent corrections to {feedback_file}")
+        write_examples(train_rows, feedback_file)
         files.append(feedback_file)
+        held_out = [training.Example(r["text"], r["label"], r["channel"], r["source"], 1.0, r["subject"]) for r in held_rows]
+        click.echo(
+            f"agent corrections: {len(train_rows) + len(held_rows)}; held out the newest {len(held_rows)} "
+            f"(the newest {HOLDOUT_SHARE:.0%}, at least {HOLDOUT_MIN}) to judge the candidate, never trained on; "
+            f"training on {len(train_rows)} ({feedback_file})"
+        )
     examples, dropped = training.load_training(files, evaluation_dir)
+    if held_out:
+        from triage.retraining import without_held_out
+
+        kept = without_held_out(examples, held_out)
+        if len(kept) < len(examples):
+            click.echo(f"left out {len(examples) - len(kept)} training examples with a held-out correction's text")
+        examples = kept
     evaluation = [e for f in sorted(evaluation_dir.glob("*.jsonl")) for e in training.read_examples(f)] if evaluation_dir.is_dir() else []
     click.echo(f"training examples: {len(examples)} from {', '.join(f.name for f in files)}")
     if dropped:
@@ -69,8 +94,14 @@ def train_command(
         )
     card = training.build_card(run.chosen, run.card_selection, examples, files)
     echo_training_report(card)
-    path = save_model(run.pipeline, card, model_dir)
-    click.echo(f"saved {path} (version {card['version']})")
+    if not with_feedback:
+        path = save_model(run.pipeline, card, model_dir)
+        click.echo(f"saved {path} (version {card['version']})")
+        return
+    from triage.classifier.versions import save_candidate
+
+    version = save_candidate(model_dir, run.pipeline, card, held_rows)
+    click.echo(f"saved candidate {version} in {model_dir / 'versions' / version} (not active: `triage model promote {version}`)")
 
 
 def _pct(value: float | None) -> str:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from triage import claims, db, replies, stats, surges, users
+from triage import claims, db, drift, replies, stats, surges, users
 from triage.models import ROLES, User
 from triage.queue import needs_review_queue
 from triage.schedule import ingest_intervals
@@ -110,7 +110,14 @@ def dashboard():
         age_names=_age_names(),
         report=_report(db.get_session(), lazy=not ("from" in request.args or "to" in request.args)),
         surges=[(card, charts.sparkline([n for _h, n in card.inflow])) for card in surges.board(db.get_session(), language=current_lang())],
+        drift=_drift(),
     )
+
+
+def _drift() -> dict:
+    """The classifier's corrections per category and week (a minute old at most), rows by display name."""
+    weekly = memo("drift", HISTORY_SECONDS, lambda: drift.by_week(db.get_session()))
+    return {"weeks": weekly.weeks, "rows": [(c.label, label_name(c.label), weekly.cells[c.label]) for c in CATEGORIES]}
 
 
 @bp.get("/report")
