@@ -214,7 +214,8 @@ def test_what_a_model_offers_beyond_the_interface_follows_the_active_version(kep
     slot = ModelSlot(kept, check_seconds=0.0)
     slot.watch(lambda: wanted[0])
     classifier = slot.load()
-    assert move_confidence_of(classifier) == DEFAULT_MOVE_CONFIDENCE != 0.77
+    weak = json.loads((kept / VERSIONS_DIR / WEAK / CARD_FILE).read_text()).get("move_confidence", DEFAULT_MOVE_CONFIDENCE)
+    assert move_confidence_of(classifier) == weak != 0.77
     wanted[0] = COPY
     assert move_confidence_of(classifier) == 0.77 and classifier.card["version"] == COPY
 

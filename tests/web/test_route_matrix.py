@@ -85,6 +85,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/supervisor/export/<table>.csv"): SUPERVISORS,
     ("GET", "/supervisor/team"): SUPERVISORS,
     ("POST", "/supervisor/team"): SUPERVISORS,
+    ("GET", "/audit"): dict(anonymous=LOGIN, agent=403, supervisor=403, admin=OK),  # the audit log: admins only
     ("POST", "/supervisor/team/<int:user_id>"): SUPERVISORS,  # an agent's account; admins' and supervisors': test_team_edits
     ("POST", "/supervisor/team/auto-assign"): SUPERVISORS,
     ("GET", "/supervisor/review"): SUPERVISORS,
