@@ -77,6 +77,11 @@ def test_the_demo_data_holds_a_surge_a_new_supervisor_sees_and_can_answer(databa
             sa.select(Attachment.id, Attachment.content_type, Attachment.thumbnail.is_not(None), Message.ticket_id).join(Message)
         ).one()
     assert screenshot[1:3] == ("image/png", True)
+    thumb = f'src="/attachments/{screenshot.id}/thumbnail" alt="dashboard-prakerja.png"'
+    masked = client.get(f"/tickets/{screenshot.ticket_id}").get_data(as_text=True)
+    assert thumb not in masked  # only after the (audited) reveal: a screenshot may show a NIK (issue 18)
+    fresh = masked.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post(f"/tickets/{screenshot.ticket_id}/reveal", data={"csrf_token": fresh}).status_code == 302
     ticket_page = client.get(f"/tickets/{screenshot.ticket_id}").get_data(as_text=True)
-    assert f'src="/attachments/{screenshot.id}/thumbnail" alt="dashboard-prakerja.png"' in ticket_page
+    assert thumb in ticket_page
     assert client.get(f"/attachments/{screenshot.id}/thumbnail").headers["Content-Type"] == "image/jpeg"
