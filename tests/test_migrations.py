@@ -14,7 +14,7 @@ def test_upgrade_empty_database_to_head_matches_models(database_url):
     engine = make_engine(database_url)
     try:
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == "0008"
+        assert migrate.current_revision(engine) == "0009_sessions"
         with engine.connect() as conn:
             opts = {"compare_type": True, "include_object": include_object_for(engine.dialect.name)}
             diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)

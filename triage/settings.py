@@ -138,8 +138,13 @@ class Settings:
     # A queue row turns amber when its ticket is due within this many minutes (red once overdue).
     due_soon_minutes: int = 60
     auto_assign: str = "off"  # the default until a supervisor switches it in the team page
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # triage.logins: free failures per (username, address) and per address, then waits doubling to the cap.
+    login_free_failures: int = 3
+    login_address_free_failures: int = 30
+    login_max_wait_minutes: int = 15
+    login_attempt_keep_days: int = 30
+    proxy_hops: int = 0  # trusted proxies (load balancers) in front of the web app setting X-Forwarded-For
+    session_idle_minutes: int = 60  # a browser's login ends after this long without a click
     # An ingest source whose last run is older than 3 intervals is shown as stalled.
     ingest_interval_minutes: int = 15
     smtp_host: str = "127.0.0.1"
@@ -405,8 +410,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30, minimum=1),
         due_soon_minutes=_int(env, "TRIAGE_DUE_SOON_MINUTES", 60, minimum=0),
         auto_assign=_choice(env, "TRIAGE_AUTO_ASSIGN", AUTO_ASSIGN_MODES, "off"),
-        login_max_failures=_int(env, "TRIAGE_LOGIN_MAX_FAILURES", 5, minimum=1),
-        login_window_minutes=_int(env, "TRIAGE_LOGIN_WINDOW_MINUTES", 15, minimum=1),
+        login_free_failures=_int(env, "TRIAGE_LOGIN_FREE_FAILURES", 3, minimum=0),
+        login_address_free_failures=_int(env, "TRIAGE_LOGIN_ADDRESS_FREE_FAILURES", 30, minimum=0),
+        login_max_wait_minutes=_int(env, "TRIAGE_LOGIN_MAX_WAIT_MINUTES", 15, minimum=1),
+        login_attempt_keep_days=_int(env, "TRIAGE_LOGIN_ATTEMPT_KEEP_DAYS", 30, minimum=1),
+        proxy_hops=_int(env, "TRIAGE_PROXY_HOPS", 0, minimum=0),
+        session_idle_minutes=_int(env, "TRIAGE_SESSION_IDLE_MINUTES", 60, minimum=1),
         ingest_interval_minutes=_int(env, "TRIAGE_INGEST_INTERVAL_MINUTES", 15, minimum=1),
         smtp_host=env.get("TRIAGE_SMTP_HOST", "127.0.0.1"),
         smtp_port=_int(env, "TRIAGE_SMTP_PORT", 25, minimum=1),
