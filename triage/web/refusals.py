@@ -55,6 +55,10 @@ REASONS = (
 # Reasons with a value inside (team changes, triage.users.UserError; a number that is none).
 PATTERNS = (
     (re.compile(r"password must have at least (?P<n>\d+) characters"), _l("Kata sandi minimal %(n)s karakter.")),
+    (re.compile(r"password must not contain the username or name"), _l("Kata sandi tidak boleh memuat nama pengguna atau nama.")),
+    (re.compile(r"password is too easy to guess \(strength (?P<score>\d) of 4, needs (?P<need>\d)\)"),
+     _l("Kata sandi terlalu mudah ditebak (kekuatan %(score)s dari 4, perlu %(need)s). Pakai beberapa kata yang tidak umum atau lebih banyak karakter acak.")),
+    (re.compile(r"you cannot change your own role"), _l("Anda tidak bisa mengubah peran Anda sendiri.")),
     (re.compile(r"username must be 1-64 letters"), _l("Nama pengguna harus 1–64 huruf, angka, titik, garis bawah atau tanda hubung.")),
     (re.compile(r"username '(?P<name>.*)' is taken"), _l("Nama pengguna %(name)s sudah dipakai.")),
     (re.compile(r"role must be one of"), _l("Peran tidak dikenal.")),
