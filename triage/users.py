@@ -21,6 +21,10 @@ MIN_PASSWORD_CHARS = 10
 MIN_PASSWORD_SCORE = 3
 # zxcvbn's time grows with length; what comes after this many characters only adds strength.
 STRENGTH_CHECKED_CHARS = 100
+# Words zxcvbn's English lists lack but that people here pick (Indonesian common passwords and
+# this service's own words): guessed as words, not as random letters.
+LOCAL_WORDS = ("rahasia", "katasandi", "sandi", "prakerja", "kartuprakerja", "insentif", "pelatihan", "bismillah",
+               "indonesia", "jakarta", "sayang", "cinta", "merdeka", "bantuan", "triage")
 # What each role may do through the API; a token never gets more than its user's role.
 TICKETS_READ, TICKETS_WRITE, STATS_READ = "tickets:read", "tickets:write", "stats:read"
 API_SCOPES = (TICKETS_READ, TICKETS_WRITE, STATS_READ)
@@ -56,7 +60,7 @@ def check_password(password: str, username: str, display_name: str = "") -> None
         raise UserError("password must not contain the username or name")
     from zxcvbn import zxcvbn  # its dictionaries cost a tenth of a second, paid only when setting one
 
-    score = zxcvbn(password[:STRENGTH_CHECKED_CHARS], user_inputs=sorted(n for n in names if n))["score"]
+    score = zxcvbn(password[:STRENGTH_CHECKED_CHARS], user_inputs=[*sorted(names), *LOCAL_WORDS])["score"]
     if score < MIN_PASSWORD_SCORE:
         raise UserError(f"password is too easy to guess (strength {score} of 4, needs {MIN_PASSWORD_SCORE})")
 
