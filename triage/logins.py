@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, ContextManager, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -147,12 +147,13 @@ _LOGIN = (
 )
 
 
-def session_user(session: so.Session, user_id: int, key: str, idle: timedelta, *, active: bool = True,
-                 now: Optional[datetime] = None) -> Optional[User]:
+def session_user(session: so.Session, user_id: int, key: str, idle: timedelta, writer: Callable[[], ContextManager[so.Session]],
+                 *, active: bool = True, now: Optional[datetime] = None) -> Optional[User]:
     """The active user of this browser's login, or None when it ended or sat idle too long.
 
     `active`: the request is the person's own doing (not a background refresh), so it keeps
-    the login alive. Commits when it writes (at most once a minute per login).
+    the login alive. The login's row is written (at most once a minute) through a session of
+    its own from `writer`: the request's session may hold the view's uncommitted work.
     """
     if not key:
         return None
@@ -163,12 +164,10 @@ def session_user(session: so.Session, user_id: int, key: str, idle: timedelta, *
     user, login = found
     expired = login.last_seen_at < now - idle
     if expired or (active and login.last_seen_at < now - SEEN_EVERY):
-        # End the reading transaction first: on SQLite a reader that turns writer fails at once
-        # when another connection wrote meanwhile, while a fresh writer waits its turn.
-        session.commit()
         values = {"ended_at": now} if expired else {"last_seen_at": now}
-        session.execute(sa.update(UserSession).where(UserSession.id == login.id).values(**values))
-        session.commit()
+        with writer() as own:
+            own.execute(sa.update(UserSession).where(UserSession.id == login.id).values(**values))
+            own.commit()
     return None if expired else user
 
 

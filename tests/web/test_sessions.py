@@ -120,7 +120,10 @@ def test_a_supervisor_logs_an_agent_out_everywhere_but_not_an_admin(app, session
     user(session, "supervisor1", "supervisor")
     browser, admins = logged_in(app, "agen1"), logged_in(app, "admin1")
     boss = logged_in(app, "supervisor1")
-    token = csrf_token(boss.get("/supervisor/team").get_data(as_text=True))
+    team = boss.get("/supervisor/team").get_data(as_text=True)
+    token = csrf_token(team)
+    assert f'action="/supervisor/team/{agent.id}/logout"' in team
+    assert f'action="/supervisor/team/{admin.id}/logout"' not in team  # the button only where allowed
     assert boss.post(f"/supervisor/team/{agent.id}/logout", data={"csrf_token": token}).status_code == 302
     assert not opens_queue(browser)
     refused = boss.post(f"/supervisor/team/{admin.id}/logout", data={"csrf_token": token}, follow_redirects=True)

@@ -43,7 +43,7 @@ def _load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     idle = timedelta(minutes=current_app.config["SETTINGS"].session_idle_minutes)
-    return logins.session_user(db.get_session(), uid, session.get("login_key", ""), idle,
+    return logins.session_user(db.get_session(), uid, session.get("login_key", ""), idle, db.new_session,
                                active=request.endpoint not in BACKGROUND_ENDPOINTS)
 
 
