@@ -46,13 +46,21 @@ def ensure_user(session, username: str, role: str = "agent", capacity: int = 5) 
 
 
 def logged_in_clients(app, **user_ids: int) -> dict:
-    """A test client per role, each with a logged-in Flask-Login session for that user id."""
+    """A test client per role, each with a logged-in Flask-Login session for that user id
+    and its login on the server (triage.logins), as the login form would leave them."""
+    from triage import db, logins
+
+    with app.app_context():
+        s = db.get_session()
+        keys = {role: logins.start_session(s, s.get(User, user_id)) for role, user_id in user_ids.items()}
+        s.commit()
     clients = {}
     for role, user_id in user_ids.items():
         client = app.test_client()
         with client.session_transaction() as sess:
             sess["_user_id"] = str(user_id)
             sess["_fresh"] = True
+            sess["login_key"] = keys[role]
         clients[role] = client
     return clients
 

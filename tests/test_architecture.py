@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 2 classifier
     ("triage.classifier",),
     # 3 services
-    ("triage.claims", "triage.tickets", "triage.queue", "triage.replies", "triage.users", "triage.stats",
+    ("triage.claims", "triage.tickets", "triage.queue", "triage.replies", "triage.users", "triage.logins", "triage.stats",
      "triage.priority", "triage.due", "triage.revisions", "triage.quarantine", "triage.metrics", "triage.groups",
      "triage.surges", "triage.outbox", "triage.outbox_sender", "triage.outbox_recovery", "triage.group_send", "triage.people",
      "triage.quoting", "triage.timeline", "triage.drafts", "triage.submissions", "triage.saved_views",

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from triage import erasure, users
+from triage import erasure, logins
 from triage.models import AuditEvent, Contact, QuarantinedInput, Ticket, TicketStatus, utcnow
 from triage.settings import Settings
 
@@ -82,7 +82,7 @@ def run_retention(session: so.Session, settings: Settings, now: Optional[datetim
         .where(QuarantinedInput.payload.is_not(None), QuarantinedInput.last_seen_at < now - timedelta(days=settings.retention_quarantine_days))
         .values(payload=None).execution_options(synchronize_session=False)
     ).rowcount
-    run.login_attempts = users.purge_login_attempts(session, now - timedelta(days=settings.retention_login_days))
+    run.login_attempts = logins.purge_login_attempts(session, now - timedelta(days=settings.retention_login_days))
     if run.tickets:
         erasure.compact_search_index(session)
     run.changed = +run.changed

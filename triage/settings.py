@@ -45,10 +45,8 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
+    if value in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value in ("1", "true", "yes", "on")
     raise SettingsError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
 
 
@@ -136,16 +134,19 @@ class Settings:
     log_level: str = "INFO"
     # Web: cookies carry the Secure flag unless turned off for plain http on 127.0.0.1.
     session_cookie_secure: bool = True
-    # The largest request body the web app reads (MAX_CONTENT_LENGTH; 413 beyond). No page
-    # uploads files (attachments come by email); the largest form, a 10,000-character reply,
-    # is at most about 120 KB encoded.
+    # The largest request body read (MAX_CONTENT_LENGTH; 413 beyond). No page uploads files
+    # (attachments come by email); the largest form, a 10,000-character reply, is ~120 KB.
     max_request_bytes: int = 1024 * 1024
     claim_idle_minutes: int = 30
     # A queue row turns amber when its ticket is due within this many minutes (red once overdue).
     due_soon_minutes: int = 60
     auto_assign: str = "off"  # the default until a supervisor switches it in the team page
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    # triage.logins: free failures per (username, address) and per address, then waits doubling to the cap.
+    login_free_failures: int = 3
+    login_address_free_failures: int = 30
+    login_max_wait_minutes: int = 15
+    proxy_hops: int = 0  # trusted proxies (load balancers) in front of the web app setting X-Forwarded-For
+    session_idle_minutes: int = 60  # a browser's login ends after this long without a click
     # An ingest source whose last run is older than 3 intervals is shown as stalled.
     ingest_interval_minutes: int = 15
     smtp_host: str = "127.0.0.1"
@@ -156,9 +157,8 @@ class Settings:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_timeout_seconds: int = 20
-    # The outbox sender (triage/outbox_sender.py): at most this many mails a second, rows
-    # taken this many at a time, and a reply given up (failed) after this many attempts,
-    # retried after waits that start here and double.
+    # The outbox sender: mails a second, rows taken at a time, attempts before a reply fails,
+    # and the first wait between attempts (it doubles).
     outbox_rate: float = 10.0
     outbox_batch_size: int = 20
     outbox_max_attempts: int = 8
@@ -173,10 +173,9 @@ class Settings:
     retention_resolved_days: int = 365
     retention_quarantine_days: int = 30
     retention_login_days: int = 30
-    # The support mailbox every email reply is Bcc'd to (empty: off). The server delivers that
-    # copy in the same SMTP transaction, so before a reply left in doubt by a killed sender is
-    # sent again, the recovery looks for its Message-ID there (over the IMAP account named by
-    # outbox_bcc_account, in outbox_bcc_folder): found means the server took it, no resend.
+    # The support mailbox every email reply is Bcc'd to (empty: off), in the same SMTP
+    # transaction: a reply left in doubt by a killed sender is looked up there by its
+    # Message-ID (outbox_bcc_account, outbox_bcc_folder) before it is sent again.
     outbox_bcc: str = ""
     outbox_bcc_account: str = ""
     outbox_bcc_folder: str = "INBOX"
@@ -189,8 +188,7 @@ class Settings:
     instagram_last_posts: int = 12
     instagram_max_post_age_days: int = 0  # 0: no age limit, only the last N posts
     instagram_request_budget: int = 300
-    # Scheduler: a job's lease lasts this long unless renewed (a dead holder's job waits
-    # at most this long for another scheduler to take over).
+    # Scheduler: a job's lease lasts this long unless renewed (what a dead holder's job waits).
     lease_seconds: int = 60
     # `make run` only: a demo source that brings a few generated complaints every 20 s.
     demo_feed: bool = False
@@ -200,8 +198,7 @@ class Settings:
     scheduler_metrics_port: int = 0
     imap_accounts: tuple[ImapAccount, ...] = ()
     imap: ImapOptions = ImapOptions()
-    # Groups (triage.groups): tickets of one category sharing specifics or wording within the
-    # window; the pipeline groups as tickets arrive unless switched off.
+    # Groups (triage.groups): one category's tickets sharing specifics or wording in the window.
     grouping: bool = True
     group_window_hours: int = 72
     group_min_size: int = DEFAULT_GROUP_MIN_SIZE
@@ -418,8 +415,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         claim_idle_minutes=_int(env, "TRIAGE_CLAIM_IDLE_MINUTES", 30, minimum=1),
         due_soon_minutes=_int(env, "TRIAGE_DUE_SOON_MINUTES", 60, minimum=0),
         auto_assign=_choice(env, "TRIAGE_AUTO_ASSIGN", AUTO_ASSIGN_MODES, "off"),
-        login_max_failures=_int(env, "TRIAGE_LOGIN_MAX_FAILURES", 5, minimum=1),
-        login_window_minutes=_int(env, "TRIAGE_LOGIN_WINDOW_MINUTES", 15, minimum=1),
+        login_free_failures=_int(env, "TRIAGE_LOGIN_FREE_FAILURES", 3, minimum=0),
+        login_address_free_failures=_int(env, "TRIAGE_LOGIN_ADDRESS_FREE_FAILURES", 30, minimum=0),
+        login_max_wait_minutes=_int(env, "TRIAGE_LOGIN_MAX_WAIT_MINUTES", 15, minimum=1),
+        proxy_hops=_int(env, "TRIAGE_PROXY_HOPS", 0, minimum=0),
+        session_idle_minutes=_int(env, "TRIAGE_SESSION_IDLE_MINUTES", 60, minimum=1),
         ingest_interval_minutes=_int(env, "TRIAGE_INGEST_INTERVAL_MINUTES", 15, minimum=1),
         smtp_host=env.get("TRIAGE_SMTP_HOST", "127.0.0.1"),
         smtp_port=_int(env, "TRIAGE_SMTP_PORT", 25, minimum=1),

@@ -1,9 +1,9 @@
-"""The call-center team: accounts, passwords, login rate limits and API tokens."""
+"""The call-center team: accounts, passwords, logins and API tokens (throttling and the
+logins themselves are triage.logins)."""
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
 from functools import cache
 from typing import Iterable, Optional, Sequence
 
@@ -11,11 +11,21 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from triage.models import ROLES, SUPERVISOR_ROLES, ApiToken, AuditEvent, LoginAttempt, User, utcnow
+from triage import logins
+from triage.models import ROLES, SUPERVISOR_ROLES, ApiToken, AuditEvent, User, utcnow
 from triage.taxonomy import LABELS
 
 MIN_PASSWORD_CHARS = 10
 DISPLAY_NAME_MAX_CHARS = 200  # shown in every queue row, filter list and ticket page
+# zxcvbn's score (0-4) a password must reach: 3 is "safely unguessable" (about 10^8 guesses or
+# more, a strong defence against online guessing and a fair one offline).
+MIN_PASSWORD_SCORE = 3
+# zxcvbn's time grows with length; what comes after this many characters only adds strength.
+STRENGTH_CHECKED_CHARS = 100
+# Words zxcvbn's English lists lack but that people here pick (Indonesian common passwords and
+# this service's own words): guessed as words, not as random letters.
+LOCAL_WORDS = ("rahasia", "katasandi", "sandi", "prakerja", "kartuprakerja", "insentif", "pelatihan", "bismillah",
+               "indonesia", "jakarta", "sayang", "cinta", "merdeka", "bantuan", "triage")
 # What each role may do through the API; a token never gets more than its user's role.
 TICKETS_READ, TICKETS_WRITE, STATS_READ = "tickets:read", "tickets:write", "stats:read"
 API_SCOPES = (TICKETS_READ, TICKETS_WRITE, STATS_READ)
@@ -39,9 +49,21 @@ class UserError(ValueError):
     """A team change that cannot be made (the message is shown to the supervisor)."""
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str, username: str, display_name: str = "") -> None:
+    """Refuse a password that is short, holds the username or name, or is easy to guess."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
+    lowered, name = password.lower(), display_name.strip().lower()
+    # The username whole; the name whole and each of its words (short words like "Ani" or
+    # "Nur" would refuse too many good passwords).
+    names = {n for n in (username.strip().lower(), name) if len(n) >= 3} | {w for w in name.split() if len(w) >= 4}
+    if any(n in lowered for n in names):
+        raise UserError("password must not contain the username or name")
+    from zxcvbn import zxcvbn  # its dictionaries cost a tenth of a second, paid only when setting one
+
+    score = zxcvbn(password[:STRENGTH_CHECKED_CHARS], user_inputs=[*sorted(names), *LOCAL_WORDS])["score"]
+    if score < MIN_PASSWORD_SCORE:
+        raise UserError(f"password is too easy to guess (strength {score} of 4, needs {MIN_PASSWORD_SCORE})")
 
 
 def _check_skills(skills: Iterable[str]) -> list[str]:
@@ -75,7 +97,7 @@ def create_user(
     display_name = display_name.strip()
     if len(display_name) > DISPLAY_NAME_MAX_CHARS:
         raise UserError(f"the display name has {len(display_name)} characters, at most {DISPLAY_NAME_MAX_CHARS}")
-    _check_password(password)
+    check_password(password, username, display_name)
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise UserError(f"username {username!r} is taken")
     user = User(
@@ -94,10 +116,12 @@ def create_user(
     return user
 
 
-def set_password(session: so.Session, user: User, password: str) -> None:
-    _check_password(password)
+def set_password(session: so.Session, user: User, password: str, actor: Optional[User] = None) -> None:
+    """Set a new password and end the user's logins (a stolen session dies with the old password)."""
+    check_password(password, user.username, user.display_name)
     user.password_hash = generate_password_hash(password)
-    session.add(AuditEvent(actor_id=None, action="user.password_set", detail={"user": user.username}))
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action="user.password_set", detail={"user": user.username}))
+    logins.end_user_sessions(session, user, actor, reason="password_set")
 
 
 def update_user(
@@ -109,8 +133,10 @@ def update_user(
     capacity: Optional[int] = None,
     on_shift: Optional[bool] = None,
     active: Optional[bool] = None,
+    role: Optional[str] = None,
 ) -> None:
-    """Change an agent's skills, capacity, shift or activity; an admin may not lock themself out.
+    """Change an agent's skills, capacity, shift, activity or role; an admin may not lock
+    themself out. Deactivation and a role change end the user's logins.
 
     Supervisors change agents (and their own skills, capacity and shift); only an admin
     changes another supervisor's or an admin's account."""
@@ -134,7 +160,18 @@ def update_user(
         if not active:
             user.on_shift = False
         changes["active"] = active
+    if role is not None and role != user.role:
+        if role not in ROLES:
+            raise UserError(f"role must be one of {', '.join(ROLES)}")
+        if actor.role != "admin":
+            raise UserError("only an admin can change a supervisor's or admin's account")
+        if user.id == actor.id:
+            raise UserError("you cannot change your own role")
+        user.role = role
+        changes["role"] = role
     session.add(AuditEvent(actor_id=actor.id, action="user.updated", detail={"user": user.username, **changes}))
+    if changes.get("active") is False or "role" in changes:
+        logins.end_user_sessions(session, user, actor, reason="deactivated" if "role" not in changes else "role_changed")
 
 
 def may_change(actor: User, member: User) -> bool:
@@ -148,24 +185,16 @@ def check_may_change(actor: User, member: User) -> None:
         raise UserError("only an admin can change a supervisor's or admin's account")
 
 
-def login_blocked(session: so.Session, username: str, remote_addr: str, max_failures: int, window: timedelta, now: Optional[datetime] = None) -> bool:
-    """Whether too many recent failures came for this username, or from this address."""
-    since = (now or utcnow()) - window
-    by_user = session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username[:64], LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-        )
-    )
-    by_addr = session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.remote_addr == remote_addr[:64], LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-        )
-    )
-    return (by_user or 0) >= max_failures or (by_addr or 0) >= 4 * max_failures
+
+def log_out_everywhere(session: so.Session, user: User, actor: User) -> int:
+    """End every login of `user` for a supervisor's or admin's action (admins' and supervisors'
+    logins only by an admin or themselves); how many ended. API tokens stay valid."""
+    check_may_change(actor, user)
+    return logins.end_user_sessions(session, user, actor)
 
 
 def authenticate(session: so.Session, username: str, password: str, remote_addr: str) -> Optional[User]:
-    """Check a login and record the attempt; the caller checks login_blocked first and commits."""
+    """Check a login and record the attempt; the caller asks logins.login_wait first and commits."""
     username = username.strip().lower()[:64]
     user = session.scalar(sa.select(User).where(User.username == username))
     ok = False
@@ -173,12 +202,8 @@ def authenticate(session: so.Session, username: str, password: str, remote_addr:
         check_password_hash(_dummy_hash(), password)
     else:
         ok = check_password_hash(user.password_hash, password) and user.active
-    session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], succeeded=ok))
+    logins.record_attempt(session, username, remote_addr, ok)
     if ok:
-        # A success clears the user's failures so a colleague's typo does not lock them later.
-        session.execute(
-            sa.delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(False))
-        )
         session.add(AuditEvent(actor_id=user.id, action="user.login", detail={"addr": remote_addr[:64]}))
         return user
     return None
@@ -218,15 +243,6 @@ def team(session: so.Session) -> sa.Select[tuple[User]]:
     return sa.select(User).order_by(User.active.desc(), User.role, User.username)
 
 
-# Built once: every logged-in request loads its user, and session.get builds its select anew.
-_ACTIVE_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"), User.active.is_(True))
-
-
-def active_user(session: so.Session, user_id: int) -> Optional[User]:
-    """The active team member with this id, or None (who is logged in, on every request)."""
-    return session.execute(_ACTIVE_BY_ID, {"user_id": user_id}).scalar_one_or_none()
-
-
 # Built once: the queue page lists the team in its assignee filter on every view.
 _ACTIVE_MEMBERS = sa.select(User.id, User.display_name).where(User.active.is_(True)).order_by(User.username)
 
@@ -239,11 +255,3 @@ def active_agents() -> sa.Select[tuple[User]]:
 def active_members() -> sa.Select[tuple[int, str]]:
     """Ids and names of the active team, by username (the queue's assignee filter)."""
     return _ACTIVE_MEMBERS
-
-
-def purge_login_attempts(session: so.Session, older_than: datetime) -> int:
-    """Delete the login attempts made before `older_than` (the retention job); how many went.
-
-    A hook for triage.retention: the login-throttling work (helper s1) owns this function
-    and its definition wins at merge."""
-    return session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < older_than)).rowcount

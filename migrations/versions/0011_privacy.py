@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0011_privacy"
-down_revision = "0008"
+down_revision = "0009_sessions"
 branch_labels = None
 depends_on = None
 

@@ -59,7 +59,7 @@ def test_password_replaces_the_members_password(runner, session, sessionmaker, t
     user(session, "agen1")
     user(session, "agen2")
     result = runner.invoke(args=["users", "password", "Agen1", "--password-file", str(password_file(tmp_path))])
-    assert result.exit_code == 0 and result.output == "password of agen1 set\n", result.output
+    assert result.exit_code == 0 and result.output == "password of agen1 set; their logins ended\n", result.output
     changed = member(sessionmaker, "agen1").password_hash
     assert check_password_hash(changed, NEW_PASSWORD) and not check_password_hash(changed, PASSWORD)
     assert check_password_hash(member(sessionmaker, "agen2").password_hash, PASSWORD)  # the others keep theirs

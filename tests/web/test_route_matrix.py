@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/login"): OPEN,
     ("POST", "/login"): dict(anonymous=401, agent=OK, supervisor=OK, admin=OK),  # the visitor sent no password
     ("POST", "/logout"): dict(anonymous=LOGIN, agent=LOGIN, supervisor=LOGIN, admin=LOGIN),  # signed out: the login page
+    ("POST", "/logout/everywhere"): dict(anonymous=LOGIN, agent=LOGIN, supervisor=LOGIN, admin=LOGIN),
     ("POST", "/language"): PAGE,
     ("GET", "/"): PAGE,
     ("GET", "/queue/rows"): PAGE,
@@ -85,6 +86,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/supervisor/export/<table>.csv"): SUPERVISORS,
     ("GET", "/supervisor/team"): SUPERVISORS,
     ("POST", "/supervisor/team"): SUPERVISORS,
+    ("POST", "/supervisor/team/<int:user_id>/unlock"): SUPERVISORS,
+    ("POST", "/supervisor/team/<int:user_id>/logout"): SUPERVISORS,
     ("GET", "/audit"): dict(anonymous=LOGIN, agent=403, supervisor=403, admin=OK),  # the audit log: admins only
     ("POST", "/supervisor/team/<int:user_id>"): SUPERVISORS,  # an agent's account; admins' and supervisors': test_team_edits
     ("POST", "/supervisor/team/auto-assign"): SUPERVISORS,
@@ -102,7 +105,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/openapi.json"): API,
 }
 TOKEN_ROUTES = ("/api/", "/metrics")
-LAST = ("/logout",)  # ends the client's login: asked after everything else
+LAST = ("/logout", "/logout/everywhere")  # end the client's login: asked after everything else
 
 
 def routes(app) -> list[tuple[str, str]]:
@@ -182,11 +185,15 @@ def _csrf(html: str) -> str:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_each_role_as_the_table_says(app, world, role):
     client = app.test_client()
-    if role != "anonymous":
+
+    def log_in() -> str:
         name = {"agent": "agen1", "supervisor": "supervisor1", "admin": "admin1"}[role]
         page = client.get("/login")
         assert client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": _csrf(page.get_data(as_text=True))}).status_code == 302
-        token = _csrf(client.get("/").get_data(as_text=True))
+        return _csrf(client.get("/").get_data(as_text=True))
+
+    if role != "anonymous":
+        token = log_in()
         headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
         # The numbers (and a screenshot's thumbnail) of the ticket shown, as a person would first.
         assert client.post(f"/tickets/{world['values']['ticket_id']}/reveal", data={"csrf_token": token}).status_code == 302
@@ -196,6 +203,8 @@ def test_every_route_answers_each_role_as_the_table_says(app, world, role):
     wrong = []
     for method, rule in sorted(routes(app), key=lambda r: (r[1] in LAST, r)):
         path = _path(rule, values)
+        if rule in LAST[1:] and role != "anonymous":
+            token = log_in()  # the logout before it ended this client's login
         use = headers if path.startswith(TOKEN_ROUTES) else {}
         if method == "GET":
             response = client.get(path, headers=use)

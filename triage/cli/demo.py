@@ -39,6 +39,17 @@ def shifted_to_now(records: list[SourceItem]) -> Iterator[SourceItem]:
         yield record
 
 
+def _demo_password(username: str, name: str) -> str:
+    """A random password the password rules accept (a draw holding the name is drawn again)."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            users.check_password(password, username, name)
+            return password
+        except users.UserError:
+            continue
+
+
 def create_demo_accounts() -> None:
     """Create the demo team once, each with a random password printed here and nowhere else."""
     session = db.get_session()
@@ -46,7 +57,7 @@ def create_demo_accounts() -> None:
     for username, role, name, capacity in DEMO_ACCOUNTS:
         if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
             continue
-        password = secrets.token_urlsafe(9)
+        password = _demo_password(username, name)
         users.create_user(session, username, password, role=role, display_name=name, capacity=capacity, on_shift=True)
         created.append((username, role, password))
     session.commit()

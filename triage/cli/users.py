@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask.cli import with_appcontext
 
-from triage import db, users
+from triage import db, logins, users
 from triage.models import ROLES, User
 
 
@@ -63,7 +63,31 @@ def users_password(username: str, password_file: Path | None) -> None:
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     session.commit()
-    click.echo(f"password of {user.username} set")
+    click.echo(f"password of {user.username} set; their logins ended")
+
+
+@users_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def users_unlock(username: str) -> None:
+    """Forget a team member's failed logins, so that they may log in again at once."""
+    session = db.get_session()
+    user = _user_named(session, username)
+    removed = logins.unlock(session, user)
+    session.commit()
+    click.echo(f"{user.username}: {removed} failed logins forgotten")
+
+
+@users_group.command("logout")
+@click.argument("username")
+@with_appcontext
+def users_logout(username: str) -> None:
+    """End every login of a team member (every browser must log in again; API tokens stay)."""
+    session = db.get_session()
+    user = _user_named(session, username)
+    ended = logins.end_user_sessions(session, user)
+    session.commit()
+    click.echo(f"{user.username}: {ended} logins ended")
 
 
 @users_group.command("token")

@@ -331,6 +331,20 @@ class LoginAttempt(Base):
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
+class UserSession(Base):
+    """One browser's login, so that logout, a password change, deactivation or a role change
+    can end it on the server (the cookie holds only the key; its SHA-256 is stored)."""
+
+    __tablename__ = "user_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    ended_at: so.Mapped[Optional[datetime]]
+
+
 class AppOption(Base):
     """A setting a supervisor changes at run time (e.g. the auto-assignment mode)."""
 

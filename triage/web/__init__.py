@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, abort, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from triage import db, users
+from triage import db, logins, users
 from triage.models import MAX_ID, User
 from triage.web.locale import select_locale
 
@@ -31,12 +32,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Requests the page makes by itself (polling): they do not keep an idle login alive.
+BACKGROUND_ENDPOINTS = frozenset({"agent.queue_rows", "collisions.holder", "groups.answer_progress"})
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The user of this browser's login while it lasts (triage.logins: ended, idle, inactive)."""
     try:
-        return users.active_user(db.get_session(), int(user_id))
+        uid = int(user_id)
     except ValueError:
         return None
+    idle = timedelta(minutes=current_app.config["SETTINGS"].session_idle_minutes)
+    return logins.session_user(db.get_session(), uid, session.get("login_key", ""), idle, db.new_session,
+                               active=request.endpoint not in BACKGROUND_ENDPOINTS)
 
 
 class IdConverter(IntegerConverter):
@@ -142,6 +151,11 @@ def init_app(app: Flask) -> None:
         if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
             abort(413)
 
+    if settings.proxy_hops:
+        # The load balancers' X-Forwarded-For/-Proto: the client's address (login throttling,
+        # audit) and scheme. Trusting more hops than there are proxies would let clients pick
+        # their own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from triage import claims, db, drift, replies, stats, surges, users
+from triage import claims, db, drift, logins, replies, stats, surges, users
 from triage.models import ROLES, User
 from triage.queue import needs_review_queue
 from triage.schedule import ingest_intervals
@@ -197,6 +197,7 @@ def _team_page(typed: dict | None = None, status: int = 200):
         editable={m.id for m in members if users.may_change(current_user, m)},
         load=load,
         roles=ROLES if current_user.role == "admin" else ("agent",),
+        failures=logins.recent_failures(s),
         mode=claims.auto_assign_mode(s, current_app.config["SETTINGS"].auto_assign),
         typed=typed or {},
     ), status
@@ -261,6 +262,42 @@ def team_update(user_id: int):
         return redirect(url_for("supervisor.team"))
     s.commit()
     flash(_("Perubahan untuk %(name)s disimpan.", name=member.display_name), "success")
+    return redirect(url_for("supervisor.team"))
+
+
+def _member(s, user_id: int) -> User:
+    member = s.get(User, user_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.post("/team/<int:user_id>/unlock")
+@supervisor_required
+def team_unlock(user_id: int):
+    """Forget a member's failed logins (audited), for one who was slowed by someone's guessing."""
+    s = db.get_session()
+    member = _member(s, user_id)
+    logins.unlock(s, member, current_user)
+    s.commit()
+    flash(_("Percobaan masuk gagal untuk %(name)s dihapus; dia bisa masuk lagi sekarang.", name=member.display_name), "success")
+    return redirect(url_for("supervisor.team"))
+
+
+@bp.post("/team/<int:user_id>/logout")
+@supervisor_required
+def team_logout(user_id: int):
+    """End every login of a member (a lost or shared computer); audited."""
+    s = db.get_session()
+    member = _member(s, user_id)
+    try:
+        users.log_out_everywhere(s, member, current_user)
+    except users.UserError as exc:
+        s.rollback()
+        flash(_("Tidak bisa mengubah: %(reason)s", reason=refusal_text(exc)), "error")
+        return redirect(url_for("supervisor.team"))
+    s.commit()
+    flash(_("%(name)s sudah dikeluarkan dari semua perangkat.", name=member.display_name), "success")
     return redirect(url_for("supervisor.team"))
 
 
