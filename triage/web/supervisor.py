@@ -240,9 +240,7 @@ def team_add():
 @supervisor_required
 def team_update(user_id: int):
     s = db.get_session()
-    member = s.get(User, user_id)
-    if member is None:
-        abort(404)
+    member = _member(s, user_id)
     form = request.form
     try:
         if "active" in form:
