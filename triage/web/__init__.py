@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
+from flask import Flask, abort, current_app, jsonify, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from triage import db, logins, users
+from triage import db, logins
 from triage.models import MAX_ID, User
 from triage.web.locale import select_locale
 
