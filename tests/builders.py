@@ -49,6 +49,25 @@ class FixedClassifier:
         ]
 
 
+class ByText:
+    """Labels by a word in the text (the first key found in it), else the default; `card`, when
+    given, is what a trained model's card would say (e.g. its move_confidence)."""
+
+    name, version, threshold = "by-text", "test", 0.5
+
+    def __init__(self, labels: dict[str, tuple[str, float]], default=("missing_incentive", 0.9), card=None) -> None:
+        self.labels, self.default = labels, default
+        if card is not None:
+            self.card = card
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        out = []
+        for text in texts:
+            label, conf = next((v for k, v in self.labels.items() if k in text), self.default)
+            out.append(Prediction(label, conf, ((label, conf),), conf < self.threshold))
+        return out
+
+
 PASSWORD = "correct horse battery"
 
 

@@ -13,12 +13,12 @@ from typing import Callable, Iterable, Optional
 
 import sqlalchemy.orm as so
 
-from triage import claims, drafts, logins, retention, submissions, surges
+from triage import claims, drafts, retention, submissions, surges
 from triage.classifier import Classifier
 from triage.ingest import runner
 from triage.ingest.runner import RunSummary
 from triage.ingest.source import Items, Source
-from triage.models import AppOption, utcnow
+from triage.models import AppOption
 from triage.outbox_sender import SendSummary, holder_name, send_due
 from triage.pipeline import PipelineConfig
 from triage.records import SourceItem
@@ -111,13 +111,12 @@ def ingest_demo_feed(ctx: JobContext) -> RunSummary:
 
 def expire_and_assign(ctx: JobContext) -> None:
     """Return idle claims to the queue, then auto-assign when a supervisor switched it on; and
-    purge old drafts, one-time form keys and login attempts (triage.drafts, triage.submissions,
-    triage.logins)."""
+    purge old drafts and one-time form keys (triage.drafts, triage.submissions). Login attempts,
+    personal data, go with the daily retention job (triage.retention)."""
     with ctx.sessionmaker() as session:
         claims.upkeep(session, timedelta(minutes=ctx.settings.claim_idle_minutes), ctx.settings.auto_assign)
         drafts.purge(session, ctx.settings.draft_keep_days)
         submissions.purge(session)
-        logins.purge_login_attempts(session, utcnow() - timedelta(days=ctx.settings.retention_login_days))
         session.commit()
 
 

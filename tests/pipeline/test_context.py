@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from builders import T0, FixedClassifier, record
-from triage.classifier import Prediction
+from builders import T0, ByText, FixedClassifier, record
 from triage.classifier.context import DEFAULT_MOVE_CONFIDENCE, move_confidence_of
 from triage.models import AuditEvent, LabelChange, Message, Ticket, TicketStatus
 from triage.pipeline import PipelineConfig, ingest_record, process_batch
@@ -18,23 +17,6 @@ CONFIG = PipelineConfig(thread_window=timedelta(hours=72))
 FIRST = "Insentif gelombang 12 saya belum masuk ke DANA padahal sertifikat sudah terbit."
 
 
-class ByText:
-    """Labels by a word in the text (the first that matches), else the default."""
-
-    name, version, threshold = "by-text", "test", 0.5
-
-    def __init__(self, labels: dict[str, tuple[str, float]], default=("missing_incentive", 0.95), card=None) -> None:
-        self.labels, self.default = labels, default
-        if card is not None:
-            self.card = card
-
-    def predict(self, texts):
-        out = []
-        for text in texts:
-            label, conf = next((v for k, v in self.labels.items() if k in text), self.default)
-            out.append(Prediction(label, conf, ((label, conf),), conf < self.threshold))
-        return out
-
 
 REPLIES = ByText({
     "masih belum": ("unspent_voucher", 0.62),  # the model alone guesses another category, unsure
@@ -42,7 +24,7 @@ REPLIES = ByText({
     "oke": ("noise", 0.7),  # noise, unsure
     "sertifikat saya tidak muncul": ("certificate_pending", 0.97),  # confidently another ask
     "NIK": ("registration", 0.8),  # another category, not confident enough
-})  # fmt: skip
+}, default=("missing_incentive", 0.95))  # fmt: skip
 
 
 def _first(session, **overrides):

@@ -8,28 +8,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from builders import T0, FixedClassifier, record
-from triage.classifier import Prediction
+from builders import T0, ByText, FixedClassifier, record
 from triage.models import AuditEvent, Contact, Message, Ticket
 from triage.pipeline import PipelineConfig, ingest_record, process_batch
 
 CONFIG = PipelineConfig(thread_window=timedelta(hours=72))
 
-
-class ByText:
-    """Labels by a word in the text; everything else as the default."""
-
-    name, version, threshold = "by-text", "test", 0.5
-
-    def __init__(self, labels: dict[str, tuple[str, float]], default=("missing_incentive", 0.9)) -> None:
-        self.labels, self.default = labels, default
-
-    def predict(self, texts):
-        out = []
-        for text in texts:
-            label, conf = next((v for k, v in self.labels.items() if k in text), self.default)
-            out.append(Prediction(label, conf, ((label, conf),), conf < self.threshold))
-        return out
 
 
 def count(session, model, *where) -> int:
