@@ -134,9 +134,10 @@ def start_session(session: so.Session, user: User) -> str:
     return key
 
 
-# Built once: every logged-in request loads its user through its login.
+# Built once: every logged-in request loads its user through its login (the login's two
+# columns only: no second ORM object per request).
 _LOGIN = (
-    sa.select(User, UserSession)
+    sa.select(User, UserSession.id, UserSession.last_seen_at)
     .join(UserSession, UserSession.user_id == User.id)
     .where(
         UserSession.key_hash == sa.bindparam("key_hash"),
@@ -161,12 +162,12 @@ def session_user(session: so.Session, user_id: int, key: str, idle: timedelta, w
     found = session.execute(_LOGIN, {"key_hash": _key_hash(key), "user_id": user_id}).one_or_none()
     if found is None:
         return None
-    user, login = found
-    expired = login.last_seen_at < now - idle
-    if expired or (active and login.last_seen_at < now - SEEN_EVERY):
+    user, login_id, last_seen_at = found
+    expired = last_seen_at < now - idle
+    if expired or (active and last_seen_at < now - SEEN_EVERY):
         values = {"ended_at": now} if expired else {"last_seen_at": now}
         with writer() as own:
-            own.execute(sa.update(UserSession).where(UserSession.id == login.id).values(**values))
+            own.execute(sa.update(UserSession).where(UserSession.id == login_id).values(**values))
             own.commit()
     return None if expired else user
 

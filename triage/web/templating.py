@@ -132,6 +132,28 @@ def _gettext(context: Context, message: str, **variables: object) -> str:
     return text % variables if "%" in text else text
 
 
+FIXED_PARTS_KEPT = 2000
+
+
+def fixed_part(name: str, **keys: object) -> Markup:
+    """A template part that depends only on the language and `keys`, rendered once per process.
+
+    The key list, the menu and the queue's column headers are on every page view and every
+    15 s poll; rendering them each time was most of what the workbench added to a short
+    (searched) queue page. Such a part sees only `keys` and the app's globals (url_for,
+    gettext): no csrf_token, no current_user. Each key's values must come from a small
+    set (a role, a validated filter), never from what a person typed.
+    """
+    parts = current_app.extensions.setdefault("triage.fixed_parts", {})
+    key = (name, current_lang(), *sorted(keys.items()))
+    part = parts.get(key)
+    if part is None:
+        part = Markup(current_app.jinja_env.get_template(name).render(**keys))
+        if len(parts) < FIXED_PARTS_KEPT:  # keys come from small sets; this only bounds a mistake
+            parts[key] = part
+    return part
+
+
 def private(text: str | None, reveal: bool) -> str:
     """A participant's text as this viewer may see it: masked (tickets.mask_text) unless revealed."""
     return (text or "") if reveal else mask_text(text or "")
@@ -155,7 +177,7 @@ def init_app(app: Flask) -> None:
         outbox_error=outbox_error,
         message_parts=display.message_parts,
     )
-    app.jinja_env.globals.update(queue_rows_markup=queue_rows_markup, categories=CATEGORIES, is_supervisor=is_supervisor, is_admin=is_admin, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
+    app.jinja_env.globals.update(queue_rows_markup=queue_rows_markup, fixed_part=fixed_part, categories=CATEGORIES, is_supervisor=is_supervisor, is_admin=is_admin, current_locale=current_lang, TicketStatus=TicketStatus, ACTIVE_STATUSES=ACTIVE_STATUSES)
     # Replaces the callables Flask-Babel installed (same catalogs, same newstyle formatting).
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
