@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from builders import T0, ticket, user
 from triage import claims
-from triage.models import AppOption, Ticket, User, utcnow
+from triage.models import AppOption, AuditEvent, Ticket, User, utcnow
 
 
 def test_take_next_gives_the_most_urgent_ticket_matching_skills(session):
@@ -200,3 +200,77 @@ def test_claiming_by_hand_needs_an_open_free_ticket_and_spare_capacity(session):
     second.status = "resolved"
     with pytest.raises(claims.NotClaimable):
         claims.claim(session, second, other)  # closed
+
+
+def _at_once(sessionmaker, work, count: int) -> list[object]:
+    """Run `work(session, i)` in `count` threads that start together, each in its own
+    session, committing what it did; the outcomes (a value, a refusal's name, or an error)."""
+    barrier, lock, outcomes = threading.Barrier(count), threading.Lock(), []
+
+    def run(i: int) -> None:
+        try:
+            with sessionmaker() as s:
+                got = work(s, i, barrier)
+                s.commit()
+        except (claims.NotClaimable, claims.CapacityReached) as exc:
+            got = type(exc).__name__
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            got = exc
+        with lock:
+            outcomes.append(got)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    return outcomes
+
+
+def test_agents_claiming_one_ticket_by_hand_at_once_give_it_one_holder(sessionmaker):
+    """Several agents press "take this ticket" on the same open ticket at the same instant,
+    each with the page loaded before: exactly one holds it, the others are refused."""
+    agents = 5
+    with sessionmaker() as s:
+        ticket_id = ticket(s, author="shared@example.com").id
+        team = [user(s, f"agen{i}").id for i in range(agents)]
+
+    def press(s, i, barrier):
+        t, me = s.get(Ticket, ticket_id), s.get(User, team[i])
+        assert t.status == "open"
+        barrier.wait()
+        claims.claim(s, t, me)
+        return me.id
+
+    outcomes = _at_once(sessionmaker, press, agents)
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    winners = [o for o in outcomes if isinstance(o, int)]
+    with sessionmaker() as s:
+        t = s.get(Ticket, ticket_id)
+        assert len(winners) == 1 and t.assignee_id == winners[0] and t.status == "claimed", (outcomes, t.assignee_id)
+        assert outcomes.count("NotClaimable") == agents - 1
+        assigned = s.scalars(sa.select(AuditEvent).where(AuditEvent.ticket_id == ticket_id, AuditEvent.action == "ticket.assigned")).all()
+        assert len(assigned) == 1
+
+
+def test_one_agent_claiming_by_hand_in_several_tabs_never_exceeds_capacity(sessionmaker):
+    """One agent presses "take this ticket" on several different tickets at the same instant
+    (tabs opened side by side): the claims stop at the capacity."""
+    capacity, tabs = 2, 5
+    with sessionmaker() as s:
+        ids = [ticket(s, author=f"tab{i}@example.com").id for i in range(tabs)]
+        agent_id = user(s, "agen1", capacity=capacity).id
+
+    def press(s, i, barrier):
+        t, me = s.get(Ticket, ids[i]), s.get(User, agent_id)
+        barrier.wait()
+        claims.claim(s, t, me)
+        return t.id
+
+    outcomes = _at_once(sessionmaker, press, tabs)
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    with sessionmaker() as s:
+        held = s.scalars(sa.select(Ticket.id).where(Ticket.assignee_id == agent_id, Ticket.status == "claimed")).all()
+    assert len(held) == capacity, (held, outcomes)
+    assert sorted(o for o in outcomes if isinstance(o, int)) == sorted(held)
+    assert outcomes.count("CapacityReached") == tabs - capacity

@@ -235,14 +235,30 @@ def assign(session: so.Session, ticket: Ticket, user: User, actor: Optional[User
 
 def claim(session: so.Session, ticket: Ticket, user: User, now: Optional[datetime] = None) -> None:
     """Take one ticket by hand (from its page): only while it is open and free, and within
-    the user's capacity (caller commits)."""
+    the user's capacity (caller commits).
+
+    The page was loaded before the press, so `ticket` may be stale: the claim is the same
+    conditional UPDATE as take-next's, and of several agents pressing at once exactly one
+    gets the ticket (NotClaimable for the others), and one agent's tabs never pass the
+    capacity together (CapacityReached).
+    """
     if ticket.status != TicketStatus.OPEN or ticket.assignee_id is not None:
         raise NotClaimable()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_LOCK_CLAIMANT, {"user_id": user.id})  # as claim_first: one claim of a user at a time
     if held_count(session, user.id) >= user.capacity:
         raise CapacityReached()
-    assign(session, ticket, user, user, now)
+    now = now or utcnow()
+    won = session.execute(_CLAIM_IF_FREE, {"ticket_id": ticket.id, "claimant": user.id, "at": now, "capacity": user.capacity}).rowcount == 1
+    session.expire(ticket, ["status", "assignee_id", "claimed_at", "updated_at"])  # the UPDATE's values, read again on use
+    if not won:
+        # Held by someone else meanwhile, or this user's other tab took the last place:
+        # the UPDATE holds the write lock (SQLite) or the user's row (PostgreSQL) now.
+        if held_count(session, user.id) >= user.capacity:
+            raise CapacityReached()
+        raise NotClaimable()
+    user.last_assigned_at = now
+    session.add(AuditEvent(actor_id=user.id, action="ticket.assigned", ticket_id=ticket.id, detail={"to": user.username}))
 
 
 def release(session: so.Session, ticket: Ticket, actor: User) -> None:
