@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
-import imaplib
 import json
 import random
 import resource

@@ -159,8 +159,6 @@ def main() -> None:
 
     clients = logged_in_clients(app, agent=agent_id, supervisor=supervisor_id)
 
-    claimed: list[int] = []
-
     def release_claim() -> None:
         with engine.begin() as conn:
             conn.execute(sa.update(Ticket).where(Ticket.assignee_id == agent_id, Ticket.status == "claimed").values(status="open", assignee_id=None, claimed_at=None))

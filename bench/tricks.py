@@ -32,7 +32,7 @@ import sqlalchemy.orm as so  # noqa: E402
 from jinja2.ext import _gettext_alias  # noqa: E402
 
 from bench._app import bench_app, ensure_user, logged_in_clients  # noqa: E402
-from triage import claims, queue, replies, tickets, users  # noqa: E402
+from triage import claims, logins, queue, replies, tickets, users  # noqa: E402
 from triage.models import ACTIVE_STATUSES, Message, Note, ReadyReply, Ticket, User  # noqa: E402
 from triage.queue import Cursor  # noqa: E402
 from triage.web import agent, supervisor  # noqa: E402
@@ -176,8 +176,13 @@ def _active_members():
     return sa.select(User.id, User.display_name).where(User.active.is_(True)).order_by(User.username)
 
 
-def _active_user(session, user_id):
-    return session.execute(sa.select(User).where(User.id == user_id, User.active.is_(True))).scalar_one_or_none()
+_session_user_kept = logins.session_user
+
+
+def _session_user(*args, **kwargs):
+    """The request's user through its login, the select built on this call."""
+    with patched((logins, "_LOGIN", logins._login_statement())):
+        return _session_user_kept(*args, **kwargs)
 
 
 def statements_plain(app):
@@ -190,7 +195,7 @@ def statements_plain(app):
         (tickets, "contact_tickets", _contact_tickets),
         (replies, "ready_replies", _ready_replies),
         (users, "active_members", _active_members),
-        (users, "active_user", _active_user),
+        (logins, "session_user", _session_user),
     )
 
 

@@ -50,36 +50,48 @@ def test_idle_claims_return_to_the_queue(session):
     assert session.get(Ticket, fresh.id).status == "claimed"
 
 
+def _at_once(sessionmaker, work, count: int) -> list[object]:
+    """Run `work(session, i, barrier)` in `count` threads, each in its own session, committing
+    what it did; `work` waits at the barrier so that the threads act together. The outcomes:
+    a value, a refusal's name, or an error."""
+    barrier, lock, outcomes = threading.Barrier(count), threading.Lock(), []
+
+    def run(i: int) -> None:
+        try:
+            with sessionmaker() as s:
+                got = work(s, i, barrier)
+                s.commit()
+        except (claims.NotClaimable, claims.CapacityReached) as exc:
+            got = type(exc).__name__
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            got = exc
+        with lock:
+            outcomes.append(got)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    return outcomes
+
+
 @pytest.mark.parametrize("agents,tickets", [(8, 5), (6, 12)])
 def test_agents_pressing_take_next_at_once_never_share_a_ticket(sessionmaker, agents, tickets):
     with sessionmaker() as s:
         for i in range(tickets):
             ticket(s, author=f"p{i}@example.com", sent_at=T0 + timedelta(minutes=i))
         team = [user(s, f"agen{i}", capacity=10).id for i in range(agents)]
-    barrier = threading.Barrier(agents)
-    taken: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def press(user_id: int) -> None:
-        try:
-            with sessionmaker() as s:
-                me = s.get(User, user_id)
-                barrier.wait()
-                for _ in range(3):
-                    got = claims.take_next_ticket(s, me)
-                    if got is not None:
-                        with lock:
-                            taken.append(got)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def press(s, i, barrier):
+        me = s.get(User, team[i])
+        barrier.wait()
+        return [got for got in (claims.take_next_ticket(s, me) for _ in range(3)) if got is not None]
 
-    threads = [threading.Thread(target=press, args=(uid,)) for uid in team]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
+    outcomes = _at_once(sessionmaker, press, agents)
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert not errors, errors
+    taken = [got for o in outcomes for got in o]
     assert len(taken) == len(set(taken)) == min(tickets, agents * 3)
     with sessionmaker() as s:
         rows = s.execute(sa.select(Ticket.id, Ticket.assignee_id).where(Ticket.status == "claimed")).all()
@@ -95,36 +107,20 @@ def test_one_agent_pressing_take_next_at_once_never_exceeds_capacity(sessionmake
         for i in range(presses + capacity):
             ticket(s, author=f"p{i}@example.com", sent_at=T0 + timedelta(minutes=i))
         agent_id = user(s, "agen1", capacity=capacity).id
+
+    def press(s, i, barrier):
+        me = s.get(User, agent_id)
+        barrier.wait()
+        return claims.take_next_ticket(s, me)
+
     for _round in range(3):
-        barrier = threading.Barrier(presses)
-        outcomes: list[object] = []
-        lock = threading.Lock()
-
-        def press() -> None:
-            try:
-                with sessionmaker() as s:
-                    me = s.get(User, agent_id)
-                    barrier.wait()
-                    try:
-                        got: object = claims.take_next_ticket(s, me)
-                    except claims.CapacityReached:
-                        got = "full"
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                got = exc
-            with lock:
-                outcomes.append(got)
-
-        threads = [threading.Thread(target=press) for _ in range(presses)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(60)
+        outcomes = _at_once(sessionmaker, press, presses)
         assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
         with sessionmaker() as s:
             held = s.scalars(sa.select(Ticket.id).where(Ticket.assignee_id == agent_id, Ticket.status == "claimed")).all()
             assert len(held) == capacity, (held, outcomes)
             assert sorted(o for o in outcomes if isinstance(o, int)) == sorted(held)
-            assert outcomes.count("full") == presses - capacity
+            assert outcomes.count("CapacityReached") == presses - capacity
             s.execute(sa.update(Ticket).values(status="open", assignee_id=None, claimed_at=None))  # the next round starts empty
             s.commit()
 
@@ -200,31 +196,6 @@ def test_claiming_by_hand_needs_an_open_free_ticket_and_spare_capacity(session):
     second.status = "resolved"
     with pytest.raises(claims.NotClaimable):
         claims.claim(session, second, other)  # closed
-
-
-def _at_once(sessionmaker, work, count: int) -> list[object]:
-    """Run `work(session, i)` in `count` threads that start together, each in its own
-    session, committing what it did; the outcomes (a value, a refusal's name, or an error)."""
-    barrier, lock, outcomes = threading.Barrier(count), threading.Lock(), []
-
-    def run(i: int) -> None:
-        try:
-            with sessionmaker() as s:
-                got = work(s, i, barrier)
-                s.commit()
-        except (claims.NotClaimable, claims.CapacityReached) as exc:
-            got = type(exc).__name__
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
-            got = exc
-        with lock:
-            outcomes.append(got)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    return outcomes
 
 
 def test_agents_claiming_one_ticket_by_hand_at_once_give_it_one_holder(sessionmaker):

@@ -185,7 +185,6 @@ def check_may_change(actor: User, member: User) -> None:
         raise UserError("only an admin can change a supervisor's or admin's account")
 
 
-
 def log_out_everywhere(session: so.Session, user: User, actor: User) -> int:
     """End every login of `user` for a supervisor's or admin's action (admins' and supervisors'
     logins only by an admin or themselves); how many ended. API tokens stay valid."""

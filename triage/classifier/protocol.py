@@ -242,15 +242,15 @@ def reply_learning(
     results = {}
     for option in REPLY_TRAINING_OPTIONS:
         predictions: dict[int, Prediction] = {}
+        # "none" learns from no reply: every fold's training set is the same, so one fit serves all.
+        unchanged = fit(name, others) if option == "none" else None
         for k, (train_pos, test_pos) in enumerate(splits, start=1):
             if progress:
                 progress(f"replies {option}: fold {k}/{folds}")
-            learned = [examples[replies[j]] for j in train_pos if learns_from(examples[replies[j]], option)]
-            if option == "none" and k > 1:
-                test = [replies[j] for j in test_pos]
-                predictions.update(zip(test, predict_with(model, [examples[i] for i in test])))
-                continue
-            model = fit(name, others + learned)
+            if unchanged is not None:
+                model = unchanged
+            else:
+                model = fit(name, others + [examples[replies[j]] for j in train_pos if learns_from(examples[replies[j]], option)])
             test = [replies[j] for j in test_pos]
             predictions.update(zip(test, predict_with(model, [examples[i] for i in test])))
         held = [examples[i] for i in replies]

@@ -255,11 +255,16 @@ def team_update(user_id: int):
                 on_shift=bool(form.get("on_shift")),
             )
     except (users.UserError, ValueError) as exc:
-        s.rollback()
-        flash(_("Tidak bisa mengubah: %(reason)s", reason=refusal_text(exc)), "error")
-        return redirect(url_for("supervisor.team"))
+        return _team_change_refused(s, exc)
     s.commit()
     flash(_("Perubahan untuk %(name)s disimpan.", name=member.display_name), "success")
+    return redirect(url_for("supervisor.team"))
+
+
+def _team_change_refused(s, exc: Exception):
+    """A member's change refused (not allowed, or a bad value): nothing kept, the reason shown."""
+    s.rollback()
+    flash(_("Tidak bisa mengubah: %(reason)s", reason=refusal_text(exc)), "error")
     return redirect(url_for("supervisor.team"))
 
 
@@ -291,9 +296,7 @@ def team_logout(user_id: int):
     try:
         users.log_out_everywhere(s, member, current_user)
     except users.UserError as exc:
-        s.rollback()
-        flash(_("Tidak bisa mengubah: %(reason)s", reason=refusal_text(exc)), "error")
-        return redirect(url_for("supervisor.team"))
+        return _team_change_refused(s, exc)
     s.commit()
     flash(_("%(name)s sudah dikeluarkan dari semua perangkat.", name=member.display_name), "success")
     return redirect(url_for("supervisor.team"))
