@@ -19,11 +19,13 @@ MAX_VIEWS = 20
 
 
 class SavedViewError(ValueError):
-    """A view that cannot be saved; `reason` says why (one of the constants below)."""
+    """A view that cannot be saved; `reason` says why (one of the constants below), `params`
+    the figures that go with it."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, **params: int) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.params = params
 
 
 EMPTY_NAME = "the view needs a name"
@@ -56,7 +58,7 @@ def save_view(session: so.Session, user: User, name: str, args: Mapping[str, str
     if not name:
         raise SavedViewError(EMPTY_NAME)
     if len(name) > NAME_MAX:
-        raise SavedViewError(NAME_TOO_LONG)
+        raise SavedViewError(NAME_TOO_LONG, length=len(name), n=NAME_MAX)
     views = views_of(session, user.id)
     if any(v.name.casefold() == name.casefold() for v in views):
         raise SavedViewError(DUPLICATE_NAME)

@@ -28,6 +28,7 @@ _VIEWS_KEY = "saved_views"
 
 REASONS = {
     saved_views.EMPTY_NAME: _l("Beri nama untuk tampilan ini."),
+    saved_views.NAME_TOO_LONG: _l("Nama tampilan terlalu panjang: %(length)s karakter, paling banyak %(n)s. Tampilan belum disimpan."),
     saved_views.DUPLICATE_NAME: _l("Anda sudah punya tampilan dengan nama ini; pilih nama lain."),
     saved_views.TOO_MANY: _l("Paling banyak %(n)d tampilan per orang; hapus salah satu dulu.", n=saved_views.MAX_VIEWS),
 }
@@ -71,16 +72,13 @@ def _views(session: so.Session, user_id: int) -> list[list]:
 @login_required
 def save():
     """Keep the filters the form carries (the queue's current ones) under the name typed."""
-    s, args, name = db.get_session(), filter_args(request.form), request.form.get("name", "")
+    s, args = db.get_session(), filter_args(request.form)
     try:
-        view = saved_views.save_view(s, current_user, name, request.form)
+        view = saved_views.save_view(s, current_user, request.form.get("name", ""), request.form)
     except saved_views.SavedViewError as exc:
         s.rollback()
-        if exc.reason == saved_views.NAME_TOO_LONG:
-            flash(_("Nama tampilan terlalu panjang: %(length)s karakter, paling banyak %(n)s. Tampilan belum disimpan.",
-                    length=format_decimal(len(" ".join(name.split()))), n=saved_views.NAME_MAX), "error")
-        else:
-            flash(str(REASONS.get(exc.reason, exc.reason)), "error")
+        reason = str(REASONS.get(exc.reason, exc.reason))
+        flash(reason % {key: format_decimal(value) for key, value in exc.params.items()} if exc.params else reason, "error")
         return redirect(url_for("agent.queue", **args))
     s.commit()
     cookie.pop(_VIEWS_KEY, None)
